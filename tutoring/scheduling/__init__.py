@@ -1,0 +1,27 @@
+"""The scheduling core: weekly rules + settings + bookings + now -> slots.
+
+Plain Python: no Flask and no SQLAlchemy here. See SPEC §2 and docs/SCHEDULING.md.
+"""
+from tutoring.scheduling.model import (
+    Availability,
+    AwayPeriod,
+    Busy,
+    ExtraWindow,
+    SessionSettings,
+    Slot,
+    WeeklyRule,
+)
+from tutoring.scheduling.slots import day_range_bounds, is_offered, slots_between
+
+__all__ = [
+    "Availability",
+    "AwayPeriod",
+    "Busy",
+    "ExtraWindow",
+    "SessionSettings",
+    "Slot",
+    "WeeklyRule",
+    "day_range_bounds",
+    "is_offered",
+    "slots_between",
+]

@@ -1,0 +1,76 @@
+"""Plain data that goes into and comes out of the scheduling core.
+
+Wall-clock values (``datetime.time``, ``datetime.date``) are in the volunteer's
+IANA zone; instants (``*_at``) are timezone-aware datetimes, normally UTC.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+
+@dataclass(frozen=True)
+class SessionSettings:
+    """Per-volunteer slot settings (SPEC §1)."""
+
+    session_minutes: int = 45
+    buffer_minutes: int = 15
+    min_notice_hours: int = 12
+    horizon_days: int = 56
+    max_sessions_per_week: int | None = None
+
+
+@dataclass(frozen=True)
+class WeeklyRule:
+    """A weekly window: weekday 0=Monday..6=Sunday; an end at or before the
+    start means the window ends on the next day."""
+
+    weekday: int
+    start: time
+    end: time
+    valid_from: date | None = None
+    valid_until: date | None = None
+
+
+@dataclass(frozen=True)
+class ExtraWindow:
+    """A one-off window on one local date, read like a rule's window."""
+
+    on: date
+    start: time
+    end: time
+
+
+@dataclass(frozen=True)
+class AwayPeriod:
+    """Inclusive local dates: from 00:00 of ``first_day`` to 00:00 after ``last_day``."""
+
+    first_day: date
+    last_day: date
+
+
+@dataclass(frozen=True)
+class Busy:
+    """A non-cancelled booking of the volunteer (instants)."""
+
+    start_at: datetime
+    end_at: datetime
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Everything about a volunteer that decides their slots."""
+
+    timezone: str
+    settings: SessionSettings = field(default_factory=SessionSettings)
+    rules: tuple[WeeklyRule, ...] = ()
+    extra: tuple[ExtraWindow, ...] = ()
+    away: tuple[AwayPeriod, ...] = ()
+
+
+@dataclass(frozen=True, order=True)
+class Slot:
+    """An offered slot, as UTC instants."""
+
+    start_at: datetime
+    end_at: datetime
