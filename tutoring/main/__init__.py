@@ -1,0 +1,6 @@
+"""Home page, health check and the language switcher."""
+from flask import Blueprint
+
+bp = Blueprint("main", __name__)
+
+from tutoring.main import views  # noqa: E402,F401  (attaches the routes to bp)
