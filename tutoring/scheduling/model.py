@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -68,9 +69,12 @@ class Availability:
     away: tuple[AwayPeriod, ...] = ()
 
 
-@dataclass(frozen=True, order=True)
-class Slot:
-    """An offered slot, as UTC instants."""
+class Slot(NamedTuple):
+    """An offered slot, as UTC instants.
+
+    A named tuple rather than a dataclass: a range can hold thousands of slots
+    and a tuple is several times cheaper to build.
+    """
 
     start_at: datetime
     end_at: datetime

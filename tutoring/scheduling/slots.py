@@ -16,11 +16,13 @@ from operator import attrgetter
 
 from tutoring.scheduling.model import Availability, Busy, Slot
 from tutoring.scheduling.zones import DAY, day_number, utc_from_seconds, zone_clock
+from tutoring.scheduling.zones import known_instant as _known_instant
 
 # Bookings are looked for this far before the asked range, so a busy period
 # may last up to this long; longer ones (none in this app) must be split.
 LONGEST_BUSY_SECONDS = 7 * DAY
 _busy_start = attrgetter("start_at")
+_FOREVER = 1 << 62
 
 
 def _seconds(instant: datetime) -> float:
@@ -73,7 +75,7 @@ class _Plan:
             return local_start - steady, local_end - steady
         return self.clock.to_utc(local_start), self.clock.to_utc(local_end)
 
-    def week_windows(self, monday: int) -> tuple[int, int, list[list[int]]]:
+    def week_windows(self, monday: int) -> list[list[int]]:
         """Merged windows of the week starting on local day ``monday``, cut at its bounds."""
         week_start, week_end, steady = self.clock.week(monday)
         raw = []
@@ -89,7 +91,10 @@ class _Plan:
         raw.sort()
         merged: list[list[int]] = []
         for start, end in raw:
-            start, end = max(start, week_start), min(end, week_end)
+            if start < week_start:
+                start = week_start
+            if end > week_end:
+                end = week_end
             if end <= start:
                 continue
             if merged and start <= merged[-1][1]:
@@ -97,7 +102,7 @@ class _Plan:
                     merged[-1][1] = end
             else:
                 merged.append([start, end])
-        return week_start, week_end, merged
+        return merged
 
 
 def slots_between(
@@ -128,48 +133,68 @@ def slots_between(
     step = length + buffer
     cap = settings.max_sessions_per_week
 
-    # Bookings that can touch a slot starting in [first_start, last_start].
+    # Time no slot may overlap: bookings widened by the buffer, and away periods.
     low = bisect_left(bookings, utc_from_seconds(first_start - buffer - LONGEST_BUSY_SECONDS), key=_busy_start)
     high = bisect_left(bookings, utc_from_seconds(last_start + length + buffer), key=_busy_start)
-    blocked = [
-        (math.floor(_seconds(b.start_at)) - buffer, math.ceil(_seconds(b.end_at)) + buffer)
-        for b in bookings[low:high]
-    ]
-    blocked = [interval for interval in blocked if interval[1] > first_start]
+    blocked = _union(
+        [(math.floor(b.start_at.timestamp()) - buffer, math.ceil(b.end_at.timestamp()) + buffer) for b in bookings[low:high]]
+        + plan.away,
+        first_start,
+    )
+    blocked.append((_FOREVER, _FOREVER))  # a sentinel, so the walk below needs no bounds check
 
     local_first_day = clock.to_local(first_start) // DAY
     monday = local_first_day - (local_first_day + 3) % 7
     slots: list[Slot] = []
+    append = slots.append
+    known_instant, instant = _known_instant, utc_from_seconds
+    new_tuple = tuple.__new__  # Slot's own __new__ is Python code; this is its fast path
+    # Candidate starts only grow, so one pass over the sorted blocked time suffices.
+    next_blocked = 0
+    blocked_start, blocked_end = blocked[0]
     while True:
-        week_start, week_end, windows = plan.week_windows(monday)
+        week_start, week_end, _ = clock.week(monday)
         if week_start > last_start:
             break
+        if week_end > first_start and not _week_is_full(bookings, week_start, week_end, cap):
+            for window_start, window_end in plan.week_windows(monday):
+                start = window_start
+                if start < first_start:
+                    # The first grid position at or after first_start.
+                    start += -((window_start - first_start) // step) * step
+                last = min(last_start, window_end - length)
+                while start <= last:
+                    end = start + length
+                    while blocked_end <= start:
+                        next_blocked += 1
+                        blocked_start, blocked_end = blocked[next_blocked]
+                    if end <= blocked_start:
+                        append(new_tuple(Slot, (known_instant(start) or instant(start), known_instant(end) or instant(end))))
+                    start += step
         monday += 7
-        if week_end <= first_start or not windows:
-            continue
-        if cap is not None:
-            booked = bisect_left(bookings, utc_from_seconds(week_end), key=_busy_start) - bisect_left(
-                bookings, utc_from_seconds(week_start), key=_busy_start
-            )
-            if booked >= cap:
-                continue
-        for window_start, window_end in windows:
-            # First grid index whose start is not before first_start.
-            index = max(0, -((window_start - first_start) // step))
-            start = window_start + index * step
-            while start <= last_start and start + length <= window_end:
-                end = start + length
-                if not _overlaps(start, end, blocked) and not _overlaps(start, end, plan.away):
-                    slots.append(Slot(utc_from_seconds(start), utc_from_seconds(end)))
-                start += step
     return slots
 
 
-def _overlaps(start: int, end: int, intervals: list) -> bool:
-    for low, high in intervals:
-        if start < high and end > low:
-            return True
-    return False
+def _union(intervals: list[tuple[int, int]], after: int) -> list[tuple[int, int]]:
+    """Sorted, disjoint union of the intervals that end after ``after``."""
+    union: list[tuple[int, int]] = []
+    for start, end in sorted(intervals):
+        if end <= after:
+            continue
+        if union and start <= union[-1][1]:
+            if end > union[-1][1]:
+                union[-1] = (union[-1][0], end)
+        else:
+            union.append((start, end))
+    return union
+
+
+def _week_is_full(bookings: Sequence[Busy], week_start: int, week_end: int, cap: int | None) -> bool:
+    """Whether the week already holds ``cap`` bookings (by their start)."""
+    if cap is None:
+        return False
+    first = bisect_left(bookings, utc_from_seconds(week_start), key=_busy_start)
+    return bisect_left(bookings, utc_from_seconds(week_end), lo=first, key=_busy_start) - first >= cap
 
 
 def is_offered(availability: Availability, bookings: Sequence[Busy], start_at: datetime, now: datetime) -> Slot | None:

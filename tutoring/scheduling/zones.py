@@ -140,9 +140,22 @@ def zone_clock(name: str) -> ZoneClock:
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+_instants: dict[int, datetime] = {}
+_INSTANTS_KEPT = 200_000
+
+
 def utc_from_seconds(seconds: int) -> datetime:
-    """An aware UTC datetime from UTC seconds."""
-    return _EPOCH + timedelta(seconds=seconds)
+    """An aware UTC datetime from UTC seconds.
+
+    Slots of all volunteers fall on a few thousand distinct instants, and
+    building a datetime costs far more than finding one, so they are shared.
+    """
+    instant = _instants.get(seconds)
+    if instant is None:
+        if len(_instants) >= _INSTANTS_KEPT:
+            _instants.clear()
+        instant = _instants[seconds] = _EPOCH + timedelta(seconds=seconds)
+    return instant
 
 
 def day_number(d) -> int:
@@ -153,3 +166,7 @@ def day_number(d) -> int:
 def weekday_of_day(day: int) -> int:
     """Monday=0 .. Sunday=6 of a day number (1970-01-01 was a Thursday)."""
     return (day + 3) % 7
+
+
+# The shared instant if it is already built, else None: lets hot loops skip a call.
+known_instant = _instants.get
