@@ -1,0 +1,28 @@
+"""SQLAlchemy models, one module per concept; importing this registers them all."""
+from tutoring.models.availability import AvailabilityRule, AwayPeriod, ExtraWindow
+from tutoring.models.booking import BOOKING_STATUSES, Booking
+from tutoring.models.series import Series
+from tutoring.models.session import SESSION_STATUSES, Session
+from tutoring.models.token import ApiToken
+from tutoring.models.types import UTCDateTime
+from tutoring.models.user import LANGUAGES, ROLES, User
+from tutoring.models.volunteer import KINDS, STATES, VolunteerProfile
+
+__all__ = [
+    "BOOKING_STATUSES",
+    "KINDS",
+    "LANGUAGES",
+    "ROLES",
+    "SESSION_STATUSES",
+    "STATES",
+    "ApiToken",
+    "AvailabilityRule",
+    "AwayPeriod",
+    "Booking",
+    "ExtraWindow",
+    "Series",
+    "Session",
+    "User",
+    "UTCDateTime",
+    "VolunteerProfile",
+]

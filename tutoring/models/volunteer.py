@@ -1,0 +1,138 @@
+"""What a volunteer offers and how their slots are laid out (SPEC §1)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, select
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from tutoring.extensions import db
+from tutoring.scheduling import Availability, SessionSettings
+
+if TYPE_CHECKING:
+    from tutoring.models.availability import AvailabilityRule, AwayPeriod, ExtraWindow
+    from tutoring.models.user import User
+
+STATES = ("pending", "approved", "paused")
+KINDS = ("tutoring", "mentoring", "support")
+
+# JSONB on PostgreSQL so `@>` containment can filter by subject or language.
+JSONList = JSON().with_variant(JSONB(), "postgresql")
+
+
+def _clean_words(values: Any, field: str) -> list[str]:
+    if isinstance(values, str):
+        raise TypeError(f"{field} must be a list of strings, not one string")
+    cleaned = []
+    for value in values:
+        word = str(value).strip()
+        if word and word not in cleaned:
+            cleaned.append(word)
+    return cleaned
+
+
+class VolunteerProfile(db.Model):
+    """A volunteer's public profile and session settings; its id is the user's id."""
+
+    __tablename__ = "volunteer_profiles"
+    __table_args__ = (
+        CheckConstraint(f"state IN {STATES!r}", name="state"),
+        CheckConstraint("session_minutes BETWEEN 10 AND 240", name="session_minutes_range"),
+        CheckConstraint("buffer_minutes BETWEEN 0 AND 120", name="buffer_minutes_range"),
+        CheckConstraint("min_notice_hours BETWEEN 0 AND 336", name="min_notice_hours_range"),
+        CheckConstraint("horizon_days BETWEEN 1 AND 365", name="horizon_days_range"),
+        CheckConstraint(
+            "max_sessions_per_week IS NULL OR max_sessions_per_week BETWEEN 1 AND 100",
+            name="max_sessions_per_week_range",
+        ),
+    )
+
+    # The profile shares the user's id, so "volunteer id" means one thing everywhere.
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(20), default="pending", server_default="pending")
+    bio: Mapped[str] = mapped_column(Text, default="", server_default="")
+    subjects: Mapped[list[str]] = mapped_column(JSONList, default=list, server_default="[]")
+    # Languages spoken in sessions, as codes or names ("ar", "en", "fr").
+    languages: Mapped[list[str]] = mapped_column(JSONList, default=list, server_default="[]")
+    kinds: Mapped[list[str]] = mapped_column(
+        JSONList, default=lambda: list(KINDS), server_default='["tutoring", "mentoring", "support"]'
+    )
+    session_minutes: Mapped[int] = mapped_column(default=45, server_default="45")
+    buffer_minutes: Mapped[int] = mapped_column(default=15, server_default="15")
+    min_notice_hours: Mapped[int] = mapped_column(default=12, server_default="12")
+    horizon_days: Mapped[int] = mapped_column(default=56, server_default="56")
+    max_sessions_per_week: Mapped[int | None]
+
+    user: Mapped[User] = relationship(back_populates="volunteer_profile")
+    rules: Mapped[list[AvailabilityRule]] = relationship(
+        back_populates="volunteer",
+        cascade="all, delete-orphan",
+        order_by="(AvailabilityRule.weekday, AvailabilityRule.start_minute, AvailabilityRule.id)",
+    )
+    away_periods: Mapped[list[AwayPeriod]] = relationship(
+        back_populates="volunteer", cascade="all, delete-orphan", order_by="AwayPeriod.first_on"
+    )
+    extra_windows: Mapped[list[ExtraWindow]] = relationship(
+        back_populates="volunteer",
+        cascade="all, delete-orphan",
+        order_by="(ExtraWindow.day_on, ExtraWindow.start_minute)",
+    )
+
+    def __repr__(self) -> str:
+        return f"<VolunteerProfile {self.user_id} {self.state}>"
+
+    @property
+    def id(self) -> int:
+        """The volunteer's id, which is their user id."""
+        return self.user_id
+
+    @property
+    def is_bookable(self) -> bool:
+        """Only approved volunteers take new bookings (paused ones keep theirs)."""
+        return self.state == "approved"
+
+    @validates("kinds")
+    def _check_kinds(self, _key: str, kinds: Any) -> list[str]:
+        cleaned = _clean_words(kinds, "kinds")
+        unknown = [kind for kind in cleaned if kind not in KINDS]
+        if unknown:
+            raise ValueError(f"unknown session kinds: {', '.join(unknown)}")
+        return cleaned
+
+    @validates("subjects", "languages")
+    def _check_words(self, key: str, values: Any) -> list[str]:
+        return _clean_words(values, key)
+
+    def settings(self) -> SessionSettings:
+        """The session settings as the scheduling core takes them."""
+        return SessionSettings(
+            session_minutes=self.session_minutes,
+            buffer_minutes=self.buffer_minutes,
+            min_notice_hours=self.min_notice_hours,
+            horizon_days=self.horizon_days,
+            max_sessions_per_week=self.max_sessions_per_week,
+        )
+
+    def availability(self) -> Availability:
+        """Everything that decides this volunteer's slots, in the user's zone."""
+        return Availability(
+            timezone=self.user.timezone,
+            settings=self.settings(),
+            rules=tuple(rule.to_weekly_rule() for rule in self.rules),
+            extra=tuple(window.to_extra_window() for window in self.extra_windows),
+            away=tuple(period.to_away_period() for period in self.away_periods),
+        )
+
+    @classmethod
+    def approved(cls) -> list[VolunteerProfile]:
+        """All bookable volunteers, by name."""
+        from tutoring.models.user import User
+
+        query = (
+            select(cls)
+            .join(cls.user)
+            .where(cls.state == "approved", User.is_active.is_(True))
+            .order_by(User.display_name, User.id)
+        )
+        return list(db.session.scalars(query))
