@@ -1,0 +1,86 @@
+"""Command-line tools under ``flask --app wsgi`` (SPEC §3); thin wrappers over services."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from tutoring.extensions import db
+from tutoring.models import KINDS, LANGUAGES, ROLES, User
+from tutoring.services.accounts import AccountError, create_user, issue_api_token, parse_kinds
+from tutoring.services.demo import DEMO_PASSWORD, load_demo
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+tokens_cli = AppGroup("tokens", help="Manage personal API tokens.")
+
+
+def _read_password() -> str:
+    """The password from standard input: prompted twice on a terminal, else the first line."""
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(ROLES), help="What this person does.")
+@click.option("--name", "display_name", required=True, help="Display name (no real name needed).")
+@click.option("--timezone", required=True, help="IANA zone, e.g. Africa/Cairo.")
+@click.option("--language", type=click.Choice(LANGUAGES), default="en", show_default=True, help="UI language.")
+@click.option("--kinds", help=f"Volunteers only: comma-separated, from {','.join(KINDS)} (default: all).")
+@click.option("--approved", is_flag=True, help="Volunteers only: bookable right away.")
+def create_user_command(email, role, display_name, timezone, language, kinds, approved):
+    """Create a user; the password is read from standard input."""
+    try:
+        kind_list = parse_kinds(kinds) if kinds is not None else None
+        user = create_user(
+            email,
+            role=role,
+            display_name=display_name,
+            timezone=timezone,
+            password=_read_password(),
+            language=language,
+            kinds=kind_list,
+            approved=approved,
+        )
+        db.session.commit()
+    except AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    state = f", {user.volunteer_profile.state}" if user.volunteer_profile else ""
+    click.echo(f"Created {user.role} {user.email} (id {user.id}{state}).")
+
+
+@tokens_cli.command("create")
+@click.argument("email")
+def create_token_command(email):
+    """Print a new personal API token for the user with EMAIL (shown only this once)."""
+    user = User.by_email(email)
+    if user is None:
+        raise click.ClickException(f"no user with email {email}")
+    try:
+        raw = issue_api_token(user)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(raw)
+
+
+@click.command("demo")
+def demo_command():
+    """Load demo volunteers, learners and a coordinator (safe to run again)."""
+    result = load_demo()
+    click.echo(f"Demo data: {len(result.created)} created, {len(result.existing)} already there.")
+    click.echo(f"Every demo account signs in with the password: {DEMO_PASSWORD}")
+    for user in result.everyone:
+        state = f" [{user.volunteer_profile.state}]" if user.volunteer_profile else ""
+        click.echo(f"  {user.role:<12} {user.email:<32} {user.timezone:<20} {user.language}{state}")
+
+
+def register_cli(app: Flask) -> None:
+    """Attach the commands to ``app``."""
+    app.cli.add_command(users_cli)
+    app.cli.add_command(tokens_cli)
+    app.cli.add_command(demo_command)

@@ -1,0 +1,220 @@
+"""Demo data: volunteers across many zones, a few learners and a coordinator (SPEC §3 ``demo``)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tutoring.extensions import db
+from tutoring.models import AvailabilityRule, User
+from tutoring.models.user import password_hasher
+from tutoring.services.accounts import create_user
+
+# Documented in the README; demo accounts are for local use only.
+DEMO_PASSWORD = "demo-password"
+
+MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
+
+
+@dataclass(frozen=True)
+class DemoVolunteer:
+    """One demo volunteer and their weekly evenings/weekends in their own zone."""
+
+    email: str
+    name: str
+    timezone: str
+    language: str
+    kinds: tuple[str, ...]
+    subjects: tuple[str, ...]
+    speaks: tuple[str, ...]
+    bio: str
+    rules: tuple[tuple[int, str, str], ...]
+    state: str = "approved"
+    session_minutes: int = 45
+    buffer_minutes: int = 15
+    max_sessions_per_week: int | None = None
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    """A demo learner or coordinator."""
+
+    email: str
+    name: str
+    timezone: str
+    language: str
+    role: str = "learner"
+
+
+# Weekends differ: Friday-Saturday in Egypt, the Gulf and Jordan; Saturday in
+# Nepal; Saturday-Sunday elsewhere. Evenings are local evenings.
+VOLUNTEERS: tuple[DemoVolunteer, ...] = (
+    DemoVolunteer(
+        "amira.hassan@example.org", "أميرة حسن", "Africa/Cairo", "ar",
+        ("tutoring",), ("Mathematics", "Physics"), ("ar", "en"),
+        "مهندسة تحب تبسيط الرياضيات والفيزياء لطلاب الثانوية.",
+        ((SUN, "19:00", "21:00"), (TUE, "19:00", "21:00"), (THU, "20:00", "22:00"), (SAT, "10:00", "13:00")),
+    ),
+    DemoVolunteer(
+        "omar.alfarsi@example.org", "عمر الفارسي", "Asia/Riyadh", "ar",
+        ("mentoring",), ("University applications", "Scholarships", "Study skills"), ("ar", "en"),
+        "أساعد الطلاب في التقديم للجامعات والمنح الدراسية.",
+        ((SUN, "20:00", "22:00"), (MON, "20:00", "22:00"), (WED, "20:30", "22:30"), (FRI, "16:00", "19:00")),
+        session_minutes=60,
+    ),
+    DemoVolunteer(
+        "james.whitfield@example.org", "James Whitfield", "Europe/London", "en",
+        ("tutoring",), ("English literature", "Essay writing", "IELTS preparation"), ("en",),
+        "Retired English teacher; happy to read drafts and talk about books.",
+        ((MON, "18:30", "20:30"), (WED, "18:30", "20:30"), (SAT, "09:30", "12:00")),
+    ),
+    DemoVolunteer(
+        "priya.shrestha@example.org", "Priya Shrestha", "Asia/Kathmandu", "en",
+        ("tutoring", "mentoring"), ("Computer science", "Python programming", "Mathematics"), ("en", "ne", "hi"),
+        "Software engineer in Kathmandu. First programs, algorithms, and what a tech career looks like.",
+        ((TUE, "18:00", "20:00"), (THU, "18:00", "20:00"), (FRI, "19:00", "21:00"), (SAT, "07:00", "10:00")),
+    ),
+    DemoVolunteer(
+        "grace.thompson@example.org", "Grace Thompson", "Australia/Sydney", "en",
+        ("support", "mentoring"), ("Wellbeing", "Exam stress", "Time management"), ("en",),
+        "Trained peer listener. Night owl, so my Wednesday window runs past midnight.",
+        ((MON, "19:00", "21:00"), (WED, "21:00", "00:30"), (SUN, "14:00", "17:00")),
+        session_minutes=50, buffer_minutes=10,
+    ),
+    DemoVolunteer(
+        "daniel.okafor@example.org", "Daniel Okafor", "America/New_York", "en",
+        ("mentoring",), ("Software careers", "Interview practice", "CV review"), ("en", "ig"),
+        "Engineering manager; mock interviews and honest CV feedback.",
+        ((TUE, "19:00", "21:00"), (THU, "19:00", "21:00"), (SAT, "10:00", "12:30")),
+        session_minutes=30, buffer_minutes=10, max_sessions_per_week=4,
+    ),
+    DemoVolunteer(
+        "youssef.benali@example.org", "يوسف بن علي", "Africa/Casablanca", "ar",
+        ("tutoring",), ("French", "Chemistry"), ("ar", "fr", "en"),
+        "أستاذ كيمياء، أدرّس أيضاً اللغة الفرنسية للمبتدئين.",
+        ((MON, "18:00", "20:00"), (WED, "18:00", "20:00"), (SAT, "15:00", "18:00"), (SUN, "10:00", "12:00")),
+    ),
+    DemoVolunteer(
+        "nour.khalil@example.org", "نور خليل", "Asia/Beirut", "ar",
+        ("support",), ("Listening", "Stress and anxiety", "Settling in a new country"), ("ar", "en", "fr"),
+        "مستمعة متطوعة. مساحة آمنة للحديث، بدون أحكام.",
+        ((TUE, "20:00", "22:00"), (THU, "20:00", "22:00"), (SAT, "11:00", "14:00")),
+        session_minutes=60,
+    ),
+    DemoVolunteer(
+        "sofia.martinez@example.org", "Sofía Martínez", "America/Mexico_City", "en",
+        ("tutoring",), ("Spanish", "Biology"), ("es", "en"),
+        "Biology graduate student; Spanish conversation practice too.",
+        ((MON, "17:00", "19:00"), (WED, "17:00", "19:00"), (FRI, "17:00", "19:00"), (SAT, "09:00", "11:00")),
+    ),
+    DemoVolunteer(
+        "hana.yamamoto@example.org", "Hana Yamamoto", "Asia/Tokyo", "en",
+        ("tutoring", "mentoring"), ("Japanese", "Mathematics", "Study skills"), ("ja", "en"),
+        "Maths teacher in Osaka; also mentors students planning to study in Japan.",
+        ((TUE, "20:00", "22:00"), (THU, "20:00", "22:00"), (SUN, "09:00", "12:00")),
+    ),
+    DemoVolunteer(
+        "fatima.alzahra@example.org", "فاطمة الزهراء", "Asia/Dubai", "ar",
+        ("mentoring", "support"), ("Medicine applications", "Women in STEM", "Biology"), ("ar", "en"),
+        "طبيبة مقيمة، أرشد الطالبات الراغبات في دراسة الطب.",
+        ((SAT, "10:00", "12:00"), (MON, "19:00", "21:00"), (WED, "19:00", "21:00"), (FRI, "15:00", "18:00")),
+    ),
+    DemoVolunteer(
+        "karim.haddad@example.org", "Karim Haddad", "America/Toronto", "en",
+        ("tutoring",), ("Physics", "Calculus", "Arabic for heritage learners"), ("ar", "en"),
+        "Physics PhD student in Toronto; grew up speaking Arabic at home.",
+        ((MON, "19:00", "21:30"), (THU, "19:00", "21:30"), (SUN, "13:00", "16:00")),
+    ),
+    DemoVolunteer(
+        "aroha.ngata@example.org", "Aroha Ngata", "Pacific/Auckland", "en",
+        ("tutoring", "support"), ("History", "Essay writing"), ("en", "mi"),
+        "History teacher; patient with first essays.",
+        ((TUE, "19:30", "21:30"), (SAT, "10:00", "12:00"), (SUN, "19:00", "21:00")),
+    ),
+    DemoVolunteer(
+        "ahmed.saleh@example.org", "أحمد صالح", "Europe/London", "ar",
+        ("tutoring", "mentoring", "support"), ("Arabic", "Islamic history", "Mathematics"), ("ar", "en"),
+        "معلم لغة عربية في لندن، وأحب الحديث مع الطلاب الجدد في بريطانيا.",
+        ((SAT, "10:00", "13:00"), (SUN, "10:00", "13:00"), (WED, "19:00", "21:00")),
+    ),
+    # Pending: signed up, waits for a coordinator, offers nothing yet.
+    DemoVolunteer(
+        "layla.mansour@example.org", "ليلى منصور", "Asia/Amman", "ar",
+        ("support",), ("Listening",), ("ar",),
+        "أخصائية اجتماعية متطوعة.",
+        ((SUN, "18:00", "20:00"), (TUE, "18:00", "20:00"), (THU, "18:00", "20:00")),
+        state="pending",
+    ),
+)
+
+OTHERS: tuple[DemoPerson, ...] = (
+    DemoPerson("sami@example.org", "سامي", "Africa/Cairo", "ar"),
+    DemoPerson("ali@example.org", "علي", "Asia/Riyadh", "ar"),
+    DemoPerson("maya@example.org", "Maya", "Europe/London", "en"),
+    DemoPerson("lina@example.org", "Lina", "America/New_York", "en"),
+    DemoPerson("bikash@example.org", "Bikash", "Asia/Kathmandu", "en"),
+    DemoPerson("coordinator@example.org", "Programme coordinator", "Europe/London", "en", role="coordinator"),
+)
+
+
+@dataclass
+class DemoResult:
+    """Who the demo loader created this time and who was already there."""
+
+    created: list[User] = field(default_factory=list)
+    existing: list[User] = field(default_factory=list)
+
+    @property
+    def everyone(self) -> list[User]:
+        """All demo users, created or not, in definition order."""
+        return sorted(self.created + self.existing, key=lambda user: user.id)
+
+
+def _add_volunteer(spec: DemoVolunteer, password_hash: str) -> User:
+    user = create_user(
+        spec.email,
+        role="volunteer",
+        display_name=spec.name,
+        timezone=spec.timezone,
+        password=DEMO_PASSWORD,
+        password_hash=password_hash,
+        language=spec.language,
+        kinds=spec.kinds,
+        approved=spec.state == "approved",
+        subjects=spec.subjects,
+        languages_spoken=spec.speaks,
+        bio=spec.bio,
+    )
+    profile = user.volunteer_profile
+    profile.session_minutes = spec.session_minutes
+    profile.buffer_minutes = spec.buffer_minutes
+    profile.max_sessions_per_week = spec.max_sessions_per_week
+    for weekday, start, end in spec.rules:
+        profile.rules.append(AvailabilityRule(weekday=weekday, start=start, end=end))
+    return user
+
+
+def load_demo() -> DemoResult:
+    """Create every demo person who doesn't exist yet (matched by email) and commit; existing ones are left alone."""
+    result = DemoResult()
+    # One argon2 hash for all demo accounts: hashing is slow on purpose, and
+    # they share a published password anyway.
+    password_hash = password_hasher.hash(DEMO_PASSWORD)
+    for spec in (*VOLUNTEERS, *OTHERS):
+        existing = User.by_email(spec.email)
+        if existing is not None:
+            result.existing.append(existing)
+        elif isinstance(spec, DemoVolunteer):
+            result.created.append(_add_volunteer(spec, password_hash))
+        else:
+            result.created.append(
+                create_user(
+                    spec.email,
+                    role=spec.role,
+                    display_name=spec.name,
+                    timezone=spec.timezone,
+                    password=DEMO_PASSWORD,
+                    password_hash=password_hash,
+                    language=spec.language,
+                )
+            )
+    db.session.commit()
+    return result
