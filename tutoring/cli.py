@@ -5,7 +5,7 @@ import sys
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from tutoring.extensions import db
 from tutoring.models import KINDS, LANGUAGES, ROLES, User
@@ -69,6 +69,7 @@ def create_token_command(email):
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command():
     """Load demo volunteers, learners and a coordinator (safe to run again)."""
     result = load_demo()

@@ -26,6 +26,11 @@ LANGUAGES = ("ar", "en")
 password_hasher = PasswordHasher()
 
 
+def hash_password(password: str) -> str:
+    """An argon2 hash of ``password`` with the current parameters."""
+    return password_hasher.hash(password)
+
+
 def new_calendar_token() -> str:
     """A secret feed address part: 32 random bytes (256 bits), URL-safe."""
     return secrets.token_urlsafe(32)
@@ -81,7 +86,7 @@ class User(UserMixin, db.Model):
 
     def set_password(self, password: str) -> None:
         """Store an argon2 hash of ``password``."""
-        self.password_hash = password_hasher.hash(password)
+        self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
         """True if ``password`` matches; upgrades the hash if its parameters are outdated (caller commits)."""

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from tutoring.extensions import db
 from tutoring.models import AvailabilityRule, User
-from tutoring.models.user import password_hasher
+from tutoring.models.user import hash_password
 from tutoring.services.accounts import create_user
 
 # Documented in the README; demo accounts are for local use only.
@@ -197,7 +197,7 @@ def load_demo() -> DemoResult:
     result = DemoResult()
     # One argon2 hash for all demo accounts: hashing is slow on purpose, and
     # they share a published password anyway.
-    password_hash = password_hasher.hash(DEMO_PASSWORD)
+    password_hash = hash_password(DEMO_PASSWORD)
     for spec in (*VOLUNTEERS, *OTHERS):
         existing = User.by_email(spec.email)
         if existing is not None:
