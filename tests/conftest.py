@@ -1,0 +1,253 @@
+"""Shared fixtures.
+
+The database is ``DATABASE_URL`` if set (``make test`` runs the suite a second
+time on a throwaway PostgreSQL database), else a temporary SQLite file. The
+schema is built once per run by the Alembic migration, never ``create_all``,
+so the migration is what gets tested; every table is emptied after each test.
+
+Fixtures, Flask-tutorial style: ``app`` (no app context pushed: use
+``with app.app_context():`` to touch the database; ``@pytest.mark.app_config(...)``
+adds config), ``client``, ``runner``, ``make_app(**overrides)``.
+Helpers: ``make_user`` (a committed user, volunteers approved by default),
+``sign_in`` (the client acts as that user), ``bearer`` (Authorization header
+with a fresh API token), ``dialect`` ("sqlite" or "postgresql"), and for
+browser tests ``live_server`` and ``page`` (Playwright on Debian's chromium).
+
+SQLite note: the app begins every transaction with BEGIN IMMEDIATE, so leave
+(or commit) a ``with app.app_context():`` block that touched the database
+before making requests, or the request waits for the write lock.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import flask_migrate
+import pytest
+from argon2 import PasswordHasher
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from sqlalchemy import make_url
+from werkzeug.serving import make_server
+
+import tutoring.models.user as user_module
+from tutoring import create_app
+from tutoring.config import normalize_database_url
+from tutoring.extensions import db
+from tutoring.models import AvailabilityRule, User
+from tutoring.services.accounts import create_user, issue_api_token
+
+TEST_PASSWORD = "correct horse battery staple"
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "tutoring" / "translations"
+
+
+def base_config(database_url: str, instance_path: Path) -> dict:
+    """Config every test app gets; a test adds to it with ``@pytest.mark.app_config(...)``."""
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret-key",
+        "INSTANCE_PATH": str(instance_path),
+        "RATELIMIT_ENABLED": False,
+        "BASE_URL": "http://localhost",
+        "MAIL_DEFAULT_SENDER": "tutoring@example.org",
+    }
+
+
+def wipe_all_tables() -> None:
+    """Delete every row, children before parents (fast on both databases, unlike recreating)."""
+    db.session.remove()
+    with db.engine.begin() as connection:
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    """argon2's real cost (~0.2 s a hash) would dominate the suite; tests don't need it."""
+    patch = pytest.MonkeyPatch()
+    patch.setattr(user_module, "password_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    yield
+    patch.undo()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_catalogues() -> None:
+    """Compile .po to .mo when stale, so a bare ``pytest`` sees the Arabic texts too."""
+    for po_path in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file)
+        with mo_path.open("wb") as mo_file:
+            write_mo(mo_file, catalog)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The test database, migrated to head once for the whole run."""
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    url = normalize_database_url(url)
+    app = create_app(base_config(url, tmp_path_factory.mktemp("instance")))
+    with app.app_context():
+        flask_migrate.upgrade()
+        wipe_all_tables()  # a reused database may hold rows from an interrupted run
+        db.engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def dialect(database_url: str) -> str:
+    """``sqlite`` or ``postgresql``: tests branch on it where the databases differ."""
+    return make_url(database_url).get_backend_name()
+
+
+@pytest.fixture
+def make_app(database_url: str, tmp_path: Path):
+    """``make_app(**overrides)``: another app with the test config (e.g. a different database)."""
+
+    def make(**overrides):
+        return create_app({**base_config(database_url, tmp_path / "instance"), **overrides})
+
+    return make
+
+
+@pytest.fixture
+def app(request: pytest.FixtureRequest, make_app):
+    """A fresh app on the shared test database; emptied afterwards."""
+    marker = request.node.get_closest_marker("app_config")
+    app = make_app(**(marker.kwargs if marker is not None else {}))
+    yield app
+    with app.app_context():
+        wipe_all_tables()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    """A test client for ``app``."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A CLI runner for ``app``'s commands (``runner.invoke(args=["users", ...])``)."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app):
+    """Create and commit a user; returns it detached, with its profile and rules loaded.
+
+    ``make_user("volunteer", rules=[(1, "18:00", "20:00")], session_minutes=30)``;
+    volunteers are approved unless ``approved=False``. Password: ``TEST_PASSWORD``.
+    """
+    counter = itertools.count(1)
+
+    def make(
+        role: str = "learner",
+        *,
+        email: str | None = None,
+        name: str | None = None,
+        timezone: str = "Europe/London",
+        language: str = "en",
+        password: str = TEST_PASSWORD,
+        kinds: list[str] | None = None,
+        approved: bool | None = None,
+        rules: list[tuple[int, str, str]] = (),
+        **profile_fields,
+    ) -> User:
+        number = next(counter)
+        volunteer = role == "volunteer"
+        with app.app_context():
+            user = create_user(
+                email or f"{role}{number}@example.org",
+                role=role,
+                display_name=name or f"{role.title()} {number}",
+                timezone=timezone,
+                password=password,
+                language=language,
+                kinds=kinds,
+                approved=(True if approved is None else approved) if volunteer else False,
+            )
+            if volunteer:
+                for key, value in profile_fields.items():
+                    setattr(user.volunteer_profile, key, value)
+                for weekday, start, end in rules:
+                    user.volunteer_profile.rules.append(AvailabilityRule(weekday=weekday, start=start, end=end))
+            elif profile_fields or rules:
+                raise TypeError("profile fields and rules are for volunteers")
+            db.session.commit()
+            # Load what tests usually read, before the session closes.
+            if user.volunteer_profile is not None:
+                _ = user.volunteer_profile.rules, user.volunteer_profile.user
+            return user
+
+    return make
+
+
+@pytest.fixture
+def sign_in(client):
+    """``sign_in(user)``: the ``client`` is now signed in as ``user`` (no form, no password)."""
+
+    def sign_in(user: User) -> None:
+        with client.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+
+    return sign_in
+
+
+@pytest.fixture
+def bearer(app):
+    """``bearer(user)`` -> ``{"Authorization": "Bearer <new token>"}`` for API requests."""
+
+    def bearer(user: User) -> dict[str, str]:
+        with app.app_context():
+            raw = issue_api_token(db.session.get(User, user.id))
+            db.session.commit()
+        return {"Authorization": f"Bearer {raw}"}
+
+    return bearer
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    """``app`` served over real HTTP in a thread; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless chromium for the run (PLAYWRIGHT_CHROMIUM_EXECUTABLE, default /usr/bin/chromium)."""
+    from playwright.sync_api import sync_playwright
+
+    executable = os.environ.get("PLAYWRIGHT_CHROMIUM_EXECUTABLE", "/usr/bin/chromium")
+    if not Path(executable).exists():
+        raise RuntimeError(f"chromium not found at {executable}; `make test` installs it (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        # Chromium refuses its sandbox as root (containers, CI).
+        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser page (own cookies); console errors are collected in ``page.console_errors``."""
+    context = browser.new_context(locale="en-GB", timezone_id="Europe/London")
+    page = context.new_page()
+    page.console_errors = []
+    page.on("console", lambda message: message.type == "error" and page.console_errors.append(message.text))
+    page.on("pageerror", lambda error: page.console_errors.append(str(error)))
+    yield page
+    context.close()
