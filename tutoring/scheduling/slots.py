@@ -16,7 +16,6 @@ from operator import attrgetter
 
 from tutoring.scheduling.model import Availability, Busy, Slot
 from tutoring.scheduling.zones import DAY, day_number, utc_from_seconds, zone_clock
-from tutoring.scheduling.zones import known_instant as _known_instant
 
 # Bookings are looked for this far before the asked range, so a busy period
 # may last up to this long; longer ones (none in this app) must be split.
@@ -49,60 +48,117 @@ class _Plan:
     def __init__(self, availability: Availability) -> None:
         self.clock = zone_clock(availability.timezone)
         # (weekday, start second of day, end second of day, first day, last day)
-        self.rules = [
-            (
-                rule.weekday,
-                _seconds_of_day(rule.start),
-                _seconds_of_day(rule.end),
-                day_number(rule.valid_from) if rule.valid_from else None,
-                day_number(rule.valid_until) if rule.valid_until else None,
+        self.rules = []
+        self.has_validity = False
+        for rule in availability.rules:
+            start, end = rule.start, rule.end
+            first_day = last_day = None
+            if rule.valid_from is not None or rule.valid_until is not None:
+                self.has_validity = True
+                first_day = day_number(rule.valid_from) if rule.valid_from else None
+                last_day = day_number(rule.valid_until) if rule.valid_until else None
+            self.rules.append(
+                (
+                    rule.weekday,
+                    start.hour * 3600 + start.minute * 60 + start.second,
+                    end.hour * 3600 + end.minute * 60 + end.second,
+                    first_day,
+                    last_day,
+                )
             )
-            for rule in availability.rules
-        ]
-        self.extra = sorted(
+        self.extra = [
             (day_number(w.on), _seconds_of_day(w.start), _seconds_of_day(w.end)) for w in availability.extra
-        )
+        ]
         self.away = [
             (self.clock.to_utc(day_number(a.first_day) * DAY), self.clock.to_utc((day_number(a.last_day) + 1) * DAY))
             for a in availability.away
         ]
+        # Weeks with one UTC offset throughout, no extra window and no rule
+        # starting or ending its validity all look alike: the same windows,
+        # merged once in local time, shifted by that offset.
+        self._template_grid: list[int] | None = None
 
-    def _window(self, day: int, start: int, end: int, steady: int | None) -> tuple[int, int]:
-        """A window on local day ``day`` as UTC seconds; ends the next day when end <= start."""
-        local_start = day * DAY + start
-        local_end = (day + 1) * DAY + end if end <= start else day * DAY + end
-        if steady is not None:
-            return local_start - steady, local_end - steady
-        return self.clock.to_utc(local_start), self.clock.to_utc(local_end)
+    def _week_template(self) -> list[tuple[int, int]]:
+        """Merged windows of a plain week, in seconds from local Monday 00:00."""
+        raw = []
+        for weekday, start, end, _, _ in self.rules:
+            offset = weekday * DAY
+            raw.append((offset + start, offset + DAY + end if end <= start else offset + end))
+            if weekday == 6 and end <= start:
+                raw.append((start - DAY, end))  # last week's Sunday running into Monday
+        return _merge(raw, 0, 7 * DAY)
 
-    def week_windows(self, monday: int) -> list[list[int]]:
-        """Merged windows of the week starting on local day ``monday``, cut at its bounds."""
-        week_start, week_end, steady = self.clock.week(monday)
+    def week_grid(self, monday: int, week: tuple[int, int, int | None], length: int, step: int) -> tuple[int, list[int]]:
+        """Candidate slot starts of the week starting on local day ``monday``, as
+        ``(base, starts)``: each start is ``base + s`` in UTC seconds, sorted.
+
+        ``week`` is ``ZoneClock.week(monday)``.
+        """
+        steady = week[2]
+        if steady is not None and not self.has_validity and not self._extra_near(monday):
+            if self._template_grid is None:
+                self._template_grid = _grid(self._week_template(), length, step)
+            return monday * DAY - steady, self._template_grid
+        return 0, _grid(self.week_windows(monday, week), length, step)
+
+    def week_windows(self, monday: int, week: tuple[int, int, int | None]) -> list[tuple[int, int]]:
+        """Merged windows of a week with a clock change or one-off changes, cut at its bounds."""
+        week_start, week_end, steady = week
+        # A week with a clock change: convert each window, then merge, because
+        # merging local times across a gap would differ (SPEC §2 rule 2).
+        to_utc = self.clock.to_utc
         raw = []
         for weekday, start, end, first_day, last_day in self.rules:
             days = (monday + weekday, monday - 1) if weekday == 6 and end <= start else (monday + weekday,)
             for day in days:
                 if (first_day is not None and day < first_day) or (last_day is not None and day > last_day):
                     continue
-                raw.append(self._window(day, start, end, steady))
+                raw.append(_local_window(day, start, end, steady, to_utc))
         for day, start, end in self.extra:
             if monday - 1 <= day < monday + 7:
-                raw.append(self._window(day, start, end, steady))
-        raw.sort()
-        merged: list[list[int]] = []
-        for start, end in raw:
-            if start < week_start:
-                start = week_start
-            if end > week_end:
-                end = week_end
-            if end <= start:
-                continue
-            if merged and start <= merged[-1][1]:
-                if end > merged[-1][1]:
-                    merged[-1][1] = end
-            else:
-                merged.append([start, end])
-        return merged
+                raw.append(_local_window(day, start, end, steady, to_utc))
+        return _merge(raw, week_start, week_end)
+
+    def _extra_near(self, monday: int) -> bool:
+        for day, _, _ in self.extra:
+            if monday - 1 <= day < monday + 7:
+                return True
+        return False
+
+
+def _grid(windows: list[tuple[int, int]], length: int, step: int) -> list[int]:
+    """Slot starts laid back to back from each window's start (SPEC §2 rule 2)."""
+    starts: list[int] = []
+    for window_start, window_end in windows:
+        starts.extend(range(window_start, window_end - length + 1, step))
+    return starts
+
+
+def _local_window(day: int, start: int, end: int, steady: int | None, to_utc) -> tuple[int, int]:
+    """A window on local day ``day`` as UTC seconds; it ends the next day when end <= start."""
+    local_start = day * DAY + start
+    local_end = (day + 1) * DAY + end if end <= start else day * DAY + end
+    if steady is not None:
+        return local_start - steady, local_end - steady
+    return to_utc(local_start), to_utc(local_end)
+
+
+def _merge(windows: list[tuple[int, int]], low: int, high: int) -> list[tuple[int, int]]:
+    """Windows cut to [low, high), with overlapping or touching ones merged, sorted."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(windows):
+        if start < low:
+            start = low
+        if end > high:
+            end = high
+        if end <= start:
+            continue
+        if merged and start <= merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def slots_between(
@@ -136,10 +192,11 @@ def slots_between(
     # Time no slot may overlap: bookings widened by the buffer, and away periods.
     low = bisect_left(bookings, utc_from_seconds(first_start - buffer - LONGEST_BUSY_SECONDS), key=_busy_start)
     high = bisect_left(bookings, utc_from_seconds(last_start + length + buffer), key=_busy_start)
-    blocked = _union(
+    blocked = _merge(
         [(math.floor(b.start_at.timestamp()) - buffer, math.ceil(b.end_at.timestamp()) + buffer) for b in bookings[low:high]]
         + plan.away,
         first_start,
+        _FOREVER,
     )
     blocked.append((_FOREVER, _FOREVER))  # a sentinel, so the walk below needs no bounds check
 
@@ -147,46 +204,42 @@ def slots_between(
     monday = local_first_day - (local_first_day + 3) % 7
     slots: list[Slot] = []
     append = slots.append
-    known_instant, instant = _known_instant, utc_from_seconds
-    new_tuple = tuple.__new__  # Slot's own __new__ is Python code; this is its fast path
+    known_slot = _known_slots.get
+    week_of = clock.week
     # Candidate starts only grow, so one pass over the sorted blocked time suffices.
     next_blocked = 0
     blocked_start, blocked_end = blocked[0]
     while True:
-        week_start, week_end, _ = clock.week(monday)
+        week = week_of(monday)
+        week_start, week_end, _ = week
         if week_start > last_start:
             break
         if week_end > first_start and not _week_is_full(bookings, week_start, week_end, cap):
-            for window_start, window_end in plan.week_windows(monday):
-                start = window_start
+            base, starts = plan.week_grid(monday, week, length, step)
+            for start in starts:
+                start += base
                 if start < first_start:
-                    # The first grid position at or after first_start.
-                    start += -((window_start - first_start) // step) * step
-                last = min(last_start, window_end - length)
-                while start <= last:
-                    end = start + length
-                    while blocked_end <= start:
-                        next_blocked += 1
-                        blocked_start, blocked_end = blocked[next_blocked]
-                    if end <= blocked_start:
-                        append(new_tuple(Slot, (known_instant(start) or instant(start), known_instant(end) or instant(end))))
-                    start += step
+                    continue
+                if start > last_start:
+                    break
+                while blocked_end <= start:
+                    next_blocked += 1
+                    blocked_start, blocked_end = blocked[next_blocked]
+                if start + length <= blocked_start:
+                    append(known_slot(start << 16 | length) or _new_slot(start, length))
         monday += 7
     return slots
 
 
-def _union(intervals: list[tuple[int, int]], after: int) -> list[tuple[int, int]]:
-    """Sorted, disjoint union of the intervals that end after ``after``."""
-    union: list[tuple[int, int]] = []
-    for start, end in sorted(intervals):
-        if end <= after:
-            continue
-        if union and start <= union[-1][1]:
-            if end > union[-1][1]:
-                union[-1] = (union[-1][0], end)
-        else:
-            union.append((start, end))
-    return union
+_known_slots: dict[int, Slot] = {}
+
+
+def _new_slot(start: int, length: int) -> Slot:
+    """The slot [start, start + length), shared: volunteers' slots fall on few distinct instants."""
+    if len(_known_slots) >= 200_000:
+        _known_slots.clear()
+    slot = _known_slots[start << 16 | length] = Slot(utc_from_seconds(start), utc_from_seconds(start + length))
+    return slot
 
 
 def _week_is_full(bookings: Sequence[Busy], week_start: int, week_end: int, cap: int | None) -> bool:
