@@ -7,8 +7,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
-HTMX := tutoring/static/vendor/htmx.min.js
-CATALOGUES := tutoring/translations
+HTMX := static/vendor/htmx.min.js
+CATALOGUES := translations
 CHROMIUM ?= /usr/bin/chromium
 PYTEST_ARGS ?=
 # Browser tests drive Debian's chromium instead of a Playwright download.
@@ -45,7 +45,7 @@ compile-translations: install
 	$(BIN)/pybabel compile --statistics -d $(CATALOGUES)
 
 # After adding or changing _("...") strings: translate the new entries in
-# tutoring/translations/ar/LC_MESSAGES/messages.po, then run this again.
+# translations/ar/LC_MESSAGES/messages.po, then run this again.
 translations: install
 	mkdir -p build
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o build/messages.pot --project tutoring .

@@ -41,7 +41,7 @@ from tutoring.models import AvailabilityRule, User
 from tutoring.services.accounts import create_user, issue_api_token
 
 TEST_PASSWORD = "correct horse battery staple"
-TRANSLATIONS = Path(__file__).resolve().parent.parent / "tutoring" / "translations"
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
 
 def base_config(database_url: str, instance_path: Path) -> dict:

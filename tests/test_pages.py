@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-STATIC = Path(__file__).resolve().parent.parent / "tutoring" / "static"
+STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
 def html_tag(response) -> str:

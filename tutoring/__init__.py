@@ -1,88 +1,24 @@
-"""tutoring: volunteers publish weekly availability, learners book sessions across time zones."""
+"""tutoring: volunteers publish weekly availability, learners book sessions across time zones.
+
+Importing the package loads no Flask: the scheduling and calendar cores are
+plain Python and can be used (and benchmarked) on their own.
+"""
 from __future__ import annotations
 
-import os
+import zoneinfo
 from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+# One source of zone rules everywhere (pages, mail, iCalendar, the slot core):
+# the pinned ``tzdata`` package, never whatever copy the host system has.
+zoneinfo.reset_tzpath(to=[])
 
-from tutoring.config import development_secret_key, normalize_database_url, settings_from_env
-from tutoring.extensions import babel, configure_sqlite, csrf, db, htmx, limiter, login_manager, migrate
-
-# Flask-Migrate looks for "migrations" relative to the working directory by
-# default; anchor it to the checkout so `flask` and pytest work from anywhere.
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app: environment defaults (SPEC §3), then ``TUTORING_*`` variables, then ``config``.
+    """Build the app: environment defaults (SPEC §3), then ``TUTORING_*`` variables, then ``config``."""
+    from tutoring.app import create_app as build_app
 
-    ``config`` may also carry ``INSTANCE_PATH`` to put the instance folder
-    (default database, development secret, mail outbox) somewhere else.
-    """
-    overrides = dict(config or {})
-    instance_path = overrides.pop("INSTANCE_PATH", None) or os.environ.get("TUTORING_INSTANCE_PATH")
-    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-
-    app.config.update(settings_from_env(os.environ, app.instance_path))
-    app.config.from_prefixed_env("TUTORING")
-    app.config.update(overrides)
-    app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = development_secret_key(app.instance_path)
-
-    _init_extensions(app)
-    _register_blueprints(app)
-
-    from tutoring.cli import register_cli
-
-    register_cli(app)
-    return app
-
-
-def _init_extensions(app: Flask) -> None:
-    from tutoring import models  # noqa: F401  (registers every table on db.metadata)
-    from tutoring.i18n import LANGUAGES, current_language, current_timezone, select_locale, select_timezone, text_direction
-
-    db.init_app(app)
-    with app.app_context():
-        if db.engine.dialect.name == "sqlite":
-            configure_sqlite(db.engine)
-    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True)
-    login_manager.init_app(app)
-    csrf.init_app(app)
-    limiter.init_app(app)
-    htmx.init_app(app)
-    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
-
-    @app.context_processor
-    def _language_context() -> dict[str, Any]:
-        return {
-            "text_direction": text_direction,
-            "current_language": current_language,
-            "current_timezone": current_timezone,
-            "languages": LANGUAGES,
-        }
-
-
-def _register_blueprints(app: Flask) -> None:
-    from tutoring.main import bp as main_bp
-
-    app.register_blueprint(main_bp)
-
-
-@login_manager.user_loader
-def _load_user(user_id: str):
-    from tutoring.models import User
-
-    if not user_id.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.is_active else None
-
-
-# The sign-in page belongs to the auth blueprint (SPEC §3: /auth/login).
-login_manager.login_view = "auth.login"
+    return build_app(config)

@@ -1,0 +1,75 @@
+"""Offered slots of volunteers, read from the database and computed by the core.
+
+The scheduling core needs a volunteer's live sessions near the asked range:
+those that can overlap a slot (a few days around it) and those that count
+toward the weekly cap of the weeks the range touches. Loading just that
+keeps the cost independent of the booking history.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from tutoring.extensions import db
+from tutoring.models import Session, VolunteerProfile
+from tutoring.scheduling import Busy, Slot, day_range_bounds, slots_between
+from tutoring.scheduling.slots import LONGEST_BUSY_SECONDS
+from tutoring.timeutil import utcnow
+
+# Far enough on both sides for overlaps (buffers, long sessions) and for the
+# ISO weeks the range touches, in any zone.
+_MARGIN = timedelta(days=8) + timedelta(seconds=LONGEST_BUSY_SECONDS)
+
+
+def busy_by_volunteer(volunteer_ids: Sequence[int], start_at: datetime, end_at: datetime) -> dict[int, list[Busy]]:
+    """Live sessions of each volunteer near [start_at, end_at), sorted by start, in one query."""
+    if not volunteer_ids:
+        return {}
+    query = (
+        select(Session.volunteer_id, Session.start_at, Session.end_at)
+        .where(
+            Session.volunteer_id.in_(volunteer_ids),
+            Session.status != "cancelled",
+            Session.start_at >= start_at - _MARGIN,
+            Session.start_at < end_at + _MARGIN,
+        )
+        .order_by(Session.volunteer_id, Session.start_at)
+    )
+    busy: dict[int, list[Busy]] = defaultdict(list)
+    for volunteer_id, session_start, session_end in db.session.execute(query):
+        busy[volunteer_id].append(Busy(session_start, session_end))
+    return busy
+
+
+def slots_in_range(
+    volunteer: VolunteerProfile, start_at: datetime, end_at: datetime, now: datetime | None = None
+) -> list[Slot]:
+    """A volunteer's offered slots starting in [start_at, end_at); none unless bookable."""
+    if not volunteer.is_bookable:
+        return []
+    busy = busy_by_volunteer([volunteer.id], start_at, end_at).get(volunteer.id, [])
+    return slots_between(volunteer.availability(), busy, start_at, end_at, now or utcnow())
+
+
+def slots_on_days(
+    volunteer: VolunteerProfile, first_day: date, last_day: date, viewer_zone: str, now: datetime | None = None
+) -> list[Slot]:
+    """A volunteer's offered slots on the viewer's local dates first_day..last_day (SPEC §2 rule 4)."""
+    start_at, end_at = day_range_bounds(viewer_zone, first_day, last_day)
+    return slots_in_range(volunteer, start_at, end_at, now)
+
+
+def next_slots(
+    volunteers: Sequence[VolunteerProfile], start_at: datetime, end_at: datetime, limit: int, now: datetime | None = None
+) -> dict[int, list[Slot]]:
+    """Up to ``limit`` first offered slots of each volunteer in [start_at, end_at), with one query for all."""
+    now = now or utcnow()
+    bookable = [volunteer for volunteer in volunteers if volunteer.is_bookable]
+    busy = busy_by_volunteer([volunteer.id for volunteer in bookable], start_at, end_at)
+    return {
+        volunteer.id: slots_between(volunteer.availability(), busy.get(volunteer.id, []), start_at, end_at, now)[:limit]
+        for volunteer in bookable
+    }
