@@ -18,8 +18,9 @@ from tutoring.scheduling.model import Availability, Busy, Slot
 from tutoring.scheduling.zones import DAY, day_number, utc_from_seconds, zone_clock
 
 # Bookings are looked for this far before the asked range, so a busy period
-# may last up to this long; longer ones (none in this app) must be split.
-LONGEST_BUSY_SECONDS = 7 * DAY
+# may last up to this long (sessions last at most four hours); longer busy
+# time must be passed in pieces.
+LONGEST_BUSY_SECONDS = DAY
 _busy_start = attrgetter("start_at")
 _FOREVER = 1 << 62
 
@@ -42,41 +43,64 @@ def day_range_bounds(timezone: str, first_day: date, last_day: date) -> tuple[da
     return utc_from_seconds(start), utc_from_seconds(end)
 
 
+_plain_weeks: dict[tuple, tuple[int, int, list[int]]] = {}
+_PLAIN_WEEKS_KEPT = 100_000
+
+
 class _Plan:
     """One volunteer's availability compiled to seconds, for one call."""
 
     def __init__(self, availability: Availability) -> None:
-        self.clock = zone_clock(availability.timezone)
+        self.clock = clock = zone_clock(availability.timezone)
+        rules = availability.rules
         # (weekday, start second of day, end second of day, first day, last day)
-        self.rules = []
+        self.rules = [
+            (
+                r.weekday,
+                r.start.hour * 3600 + r.start.minute * 60 + r.start.second,
+                r.end.hour * 3600 + r.end.minute * 60 + r.end.second,
+                None,
+                None,
+            )
+            for r in rules
+        ]
         self.has_validity = False
-        for rule in availability.rules:
-            start, end = rule.start, rule.end
-            first_day = last_day = None
+        for index, rule in enumerate(rules):
             if rule.valid_from is not None or rule.valid_until is not None:
                 self.has_validity = True
-                first_day = day_number(rule.valid_from) if rule.valid_from else None
-                last_day = day_number(rule.valid_until) if rule.valid_until else None
-            self.rules.append(
-                (
-                    rule.weekday,
-                    start.hour * 3600 + start.minute * 60 + start.second,
-                    end.hour * 3600 + end.minute * 60 + end.second,
-                    first_day,
-                    last_day,
+                self.rules[index] = self.rules[index][:3] + (
+                    day_number(rule.valid_from) if rule.valid_from else None,
+                    day_number(rule.valid_until) if rule.valid_until else None,
                 )
-            )
         self.extra = [
             (day_number(w.on), _seconds_of_day(w.start), _seconds_of_day(w.end)) for w in availability.extra
         ]
         self.away = [
-            (self.clock.to_utc(day_number(a.first_day) * DAY), self.clock.to_utc((day_number(a.last_day) + 1) * DAY))
+            (clock.to_utc(day_number(a.first_day) * DAY), clock.to_utc((day_number(a.last_day) + 1) * DAY))
             for a in availability.away
         ]
         # Weeks with one UTC offset throughout, no extra window and no rule
         # starting or ending its validity all look alike: the same windows,
         # merged once in local time, shifted by that offset.
-        self._template_grid: list[int] | None = None
+        self._template: tuple[int, int, list[int]] | None = None
+
+    def _plain_week(self, length: int, step: int) -> tuple[int, int, list[int]]:
+        """The first and last local second a plain week's windows touch, and its
+        slot grid, all in seconds from local Monday 00:00.
+
+        A pure function of the rules' times and the slot length and step, kept
+        across calls: volunteers' rules change rarely and many share them.
+        """
+        key = (tuple(rule[:3] for rule in self.rules), length, step)
+        plain = _plain_weeks.get(key)
+        if plain is None:
+            windows = self._week_template()
+            grid = _grid(windows, length, step)
+            plain = (windows[0][0], windows[-1][1], grid) if windows else (0, 0, grid)
+            if len(_plain_weeks) >= _PLAIN_WEEKS_KEPT:
+                _plain_weeks.clear()
+            _plain_weeks[key] = plain
+        return plain
 
     def _week_template(self) -> list[tuple[int, int]]:
         """Merged windows of a plain week, in seconds from local Monday 00:00."""
@@ -94,11 +118,15 @@ class _Plan:
 
         ``week`` is ``ZoneClock.week(monday)``.
         """
-        steady = week[2]
-        if steady is not None and not self.has_validity and not self._extra_near(monday):
-            if self._template_grid is None:
-                self._template_grid = _grid(self._week_template(), length, step)
-            return monday * DAY - steady, self._template_grid
+        if not self.has_validity and not self._extra_near(monday):
+            if self._template is None:
+                self._template = self._plain_week(length, step)
+            first, last, grid = self._template
+            # One offset for every local time the windows touch: a plain shift.
+            local_monday = monday * DAY
+            steady = self.clock.steady_offset(local_monday + first, local_monday + last)
+            if steady is not None:
+                return local_monday - steady, grid
         return 0, _grid(self.week_windows(monday, week), length, step)
 
     def week_windows(self, monday: int, week: tuple[int, int, int | None]) -> list[tuple[int, int]]:
@@ -214,7 +242,7 @@ def slots_between(
         week_start, week_end, _ = week
         if week_start > last_start:
             break
-        if week_end > first_start and not _week_is_full(bookings, week_start, week_end, cap):
+        if week_end > first_start and (cap is None or not _week_is_full(bookings, week_start, week_end, cap)):
             base, starts = plan.week_grid(monday, week, length, step)
             for start in starts:
                 start += base
@@ -242,10 +270,8 @@ def _new_slot(start: int, length: int) -> Slot:
     return slot
 
 
-def _week_is_full(bookings: Sequence[Busy], week_start: int, week_end: int, cap: int | None) -> bool:
+def _week_is_full(bookings: Sequence[Busy], week_start: int, week_end: int, cap: int) -> bool:
     """Whether the week already holds ``cap`` bookings (by their start)."""
-    if cap is None:
-        return False
     first = bisect_left(bookings, utc_from_seconds(week_start), key=_busy_start)
     return bisect_left(bookings, utc_from_seconds(week_end), lo=first, key=_busy_start) - first >= cap
 

@@ -122,6 +122,16 @@ class ZoneClock:
         """Local seconds of a UTC instant."""
         return utc_seconds + self.offset_at(utc_seconds)
 
+    def steady_offset(self, first_local: int, last_local: int) -> int | None:
+        """The offset every local time in [first_local, last_local] is read with, if
+        it is one offset (no clock change in between), else None."""
+        table = self._table_for(first_local)
+        if not table.safe_from <= last_local < table.safe_to:
+            table = self._table_for(last_local)
+        changes = table.local_changes
+        low = bisect_right(changes, first_local)
+        return table.offsets[low] if low == bisect_right(changes, last_local) else None
+
     def week(self, monday: int) -> tuple[int, int, int | None]:
         """For the local week starting on day number ``monday``: its start and end
         instants (local Monday 00:00, fold=0) and, when one offset holds for every
