@@ -247,6 +247,26 @@ def time_run(fn: SlotsFn, volunteers: list[Volunteer], start_at, end_at, now, re
     return best / (loops * len(calls)), produced
 
 
+def time_cold(fn: SlotsFn, volunteers: list[Volunteer], start_at, end_at, now, repeat: int) -> float:
+    """Like ``time_run``, but the core's cross-call caches (shared instants,
+    slots and plain-week grids; not the per-zone offset tables) are emptied
+    before every run, as for a server's first request."""
+    from tutoring.scheduling import slots as slots_module
+    from tutoring.scheduling import zones as zones_module
+
+    calls = [(v.availability, v.bookings) for v in volunteers]
+    best = math.inf
+    for _ in range(repeat):
+        slots_module._known_slots.clear()
+        slots_module._plain_weeks.clear()
+        zones_module._instants.clear()
+        t0 = clock.perf_counter()
+        for av, bookings in calls:
+            fn(av, bookings, start_at, end_at, now)
+        best = min(best, clock.perf_counter() - t0)
+    return best / len(calls)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.slots", description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1,100,10000", help="comma-separated volunteer counts (default 1,100,10000)")
@@ -325,6 +345,11 @@ def main(argv: list[str] | None = None) -> int:
 
     largest = max(results)
     core_s, base_s = results[largest]
+    cold_s = time_cold(core, volunteers[:largest], start_at, end_at, now, args.repeat)
+    print(
+        f"{largest:>10,}  {'(cold)':>9}  {cold_s * 1e6:>12.1f}  {'':>16}  {base_s / cold_s:>6.1f}x"
+        "   <- cross-call caches emptied before each run"
+    )
     print()
     print(
         f"target at {largest:,} volunteers: <= {TARGET_US_PER_VOLUNTEER:.0f} µs/volunteer: "

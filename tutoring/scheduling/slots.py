@@ -118,13 +118,16 @@ class _Plan:
 
         ``week`` is ``ZoneClock.week(monday)``.
         """
-        if not self.has_validity and not self._extra_near(monday):
+        if not self.has_validity and not (self.extra and self._extra_near(monday)):
             if self._template is None:
                 self._template = self._plain_week(length, step)
             first, last, grid = self._template
             # One offset for every local time the windows touch: a plain shift.
+            # Most weeks have no clock change near them at all (week[2]).
             local_monday = monday * DAY
-            steady = self.clock.steady_offset(local_monday + first, local_monday + last)
+            steady = week[2]
+            if steady is None:
+                steady = self.clock.steady_offset(local_monday + first, local_monday + last)
             if steady is not None:
                 return local_monday - steady, grid
         return 0, _grid(self.week_windows(monday, week), length, step)
