@@ -244,10 +244,24 @@ def test_bad_input_is_refused_naming_the_field(app, make_user, learner, kwargs, 
     assert row_counts(app) == (0, 0)
 
 
-def test_an_unknown_volunteer_is_refused(app, learner):
-    with pytest.raises(InvalidBooking) as refused:
-        call(app, book_session, learner.id, 999_999, TUE_10, "tutoring", "", now=NOW)
-    assert refused.value.field == "volunteer_id"
+@pytest.mark.parametrize("volunteer_id", [999_999, 2**31, 2**70, 0, -1])
+def test_an_unknown_volunteer_answers_like_one_who_takes_no_bookings(app, learner, volunteer_id):
+    with pytest.raises(SlotUnavailable, match="not taking new bookings"):
+        call(app, book_session, learner.id, volunteer_id, TUE_10, "tutoring", "", now=NOW)
+
+
+def test_a_learner_id_is_not_a_volunteer(app, learner, make_user):
+    with pytest.raises(SlotUnavailable, match="not taking new bookings"):
+        book(app, make_user("learner"), learner)
+
+
+@pytest.mark.parametrize("start", [datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, 23, 59, tzinfo=UTC)])
+def test_absurd_dates_are_simply_not_offered(app, volunteer, learner, start):
+    with pytest.raises(SlotUnavailable):
+        book(app, learner, volunteer, start)
+    booked = book(app, learner, volunteer)
+    with pytest.raises(SlotUnavailable):
+        call(app, reschedule_booking, learner.id, booked["id"], start, now=NOW)
 
 
 def test_nobody_books_themselves_and_only_learners_book(app, volunteer, make_user):
@@ -459,6 +473,9 @@ def test_strangers_can_neither_see_nor_change_a_booking(app, volunteer, learner,
         after = snapshot(db.session.get(Booking, booked["id"]))
     assert after == booked
     assert call(app, booking_for, learner.id, 999_999) is None
+    assert call(app, booking_for, learner.id, 2**70) is None
+    with pytest.raises(BookingNotFound):
+        call(app, cancel_booking, learner.id, 2**70, now=NOW)
 
 
 def test_both_parties_see_the_booking(app, volunteer, learner, make_user):

@@ -56,6 +56,13 @@ UID_FALLBACK_DOMAIN = "tutoring.local"
 # How long a writer waits for another writer of the same volunteer before
 # giving up with BookingBusy; the same patience SQLite's busy timeout has.
 LOCK_TIMEOUT_MS = SQLITE_BUSY_TIMEOUT_MS
+# Ids are 32-bit integers in the database; a bigger number can't name a row
+# (and drivers refuse to even compare with some).
+MAX_ID = 2**31 - 1
+# No volunteer's horizon exceeds 365 days (a database CHECK), so a start
+# outside this span around now is never offered; refusing it early also keeps
+# absurd dates (year 1, year 9999) away from date arithmetic.
+_FARTHEST_OFFER = timedelta(days=366)
 # Sessions that can matter to one slot: overlaps (buffers, long sessions) and
 # every session of the ISO week(s) the slot can fall in, in any zone.
 _NEAR = timedelta(days=8) + timedelta(seconds=LONGEST_BUSY_SECONDS)
@@ -126,7 +133,7 @@ class BookingBusy(BookingError):
 class InvalidBooking(BookingError):
     """The request itself is malformed or impossible (422, naming the field)."""
 
-    code = "invalid"
+    code = "validation_error"
     status = 422
 
 
@@ -175,6 +182,8 @@ def bookings_for(user: User | int, *, include_cancelled: bool = True) -> list[Bo
 def booking_for(user: User | int, booking_id: int) -> Booking | None:
     """The booking if ``user`` is its learner or its volunteer; None for anyone else (a 404)."""
     user_id = _id_of(user)
+    if not 1 <= booking_id <= MAX_ID:
+        return None
     booking = db.session.scalar(
         select(Booking)
         .join(Booking.session)
@@ -215,9 +224,7 @@ def book_session(
         booker = _lock_user(learner_id)
         if booker is None or not booker.is_active or not booker.is_learner:
             raise BookingForbidden(N_("Only learners can book sessions."))
-        volunteer = _lock_volunteer(volunteer_id)
-        if volunteer is None:
-            raise InvalidBooking(N_("There is no such volunteer."), field="volunteer_id")
+        volunteer = _lock_volunteer(volunteer_id) if 1 <= volunteer_id <= MAX_ID else None
         _check_bookable(volunteer, kind)
         slot = _offered_slot(volunteer, start_at, now)
         _check_learner_free(learner_id, slot.start_at, slot.end_at)
@@ -448,9 +455,13 @@ def _locked_booking(user_id: int, booking_id: int) -> Booking:
     return booking
 
 
-def _check_bookable(volunteer: VolunteerProfile, kind: str) -> None:
-    """Refuse volunteers who take no new bookings and kinds they don't offer."""
-    if not volunteer.is_bookable or not volunteer.user.is_active:
+def _check_bookable(volunteer: VolunteerProfile | None, kind: str) -> None:
+    """Refuse volunteers who take no new bookings and kinds they don't offer.
+
+    Unknown ids get the same answer as pending, paused and deactivated
+    volunteers, so nobody learns who has applied.
+    """
+    if volunteer is None or not volunteer.is_bookable or not volunteer.user.is_active:
         raise SlotUnavailable(N_("This volunteer is not taking new bookings at the moment."))
     if kind not in volunteer.kinds:
         raise InvalidBooking(N_("This volunteer doesn't offer this kind of session."), field="kind")
@@ -460,6 +471,8 @@ def _offered_slot(
     volunteer: VolunteerProfile, start_at: datetime, now: datetime, exclude_session_id: int | None = None
 ) -> Slot:
     """The slot starting at ``start_at`` if it is offered right now (under the lock), else SlotUnavailable."""
+    if not now - _FARTHEST_OFFER <= start_at <= now + _FARTHEST_OFFER:
+        raise SlotUnavailable()
     busy = _busy_near(volunteer.id, start_at, exclude_session_id)
     slot = is_offered(volunteer.availability(), busy, start_at, now)
     if slot is None:
