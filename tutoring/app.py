@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tutoring.config import development_secret_key, normalize_database_url, settings_from_env
 from tutoring.extensions import babel, configure_sqlite, csrf, db, htmx, limiter, login_manager, migrate
@@ -41,6 +42,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "translations"))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = development_secret_key(app.instance_path)
+    if app.config.get("TRUSTED_PROXIES"):
+        # Behind N reverse proxies, take the client's address (rate limits are
+        # per IP) and scheme from X-Forwarded-For/-Proto, trusting N hops only.
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     _init_extensions(app)
     _register_blueprints(app)
@@ -77,9 +83,11 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from tutoring.auth import bp as auth_bp
     from tutoring.main import bp as main_bp
 
     app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
 
 
 @login_manager.user_loader

@@ -6,14 +6,17 @@ from urllib.parse import urlsplit
 
 def is_local_url(target: str | None) -> bool:
     """True for a path on this site such as ``/bookings?x=1``; False for anything a browser could take elsewhere."""
-    if not target or not target.startswith("/"):
+    if not target or not isinstance(target, str) or not target.startswith("/"):
         return False
-    # Browsers treat "//host", "/\host" and "\\host" as other sites, and
-    # strip tabs and newlines before parsing.
-    cleaned = target.replace("\\", "/")
-    if any(ch in cleaned for ch in "\t\r\n") or cleaned.startswith("//"):
+    # Browsers treat "//host", "/\host" and "\\host" as other sites, and strip
+    # tabs, newlines and other control characters before parsing ("/\t/host"
+    # becomes "//host"). A real local link needs none of them, so refuse them
+    # anywhere rather than guess how a browser would clean them.
+    if "\\" in target or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
         return False
-    parts = urlsplit(cleaned)
+    if target.startswith("//"):
+        return False
+    parts = urlsplit(target)
     return not parts.scheme and not parts.netloc
 
 

@@ -1,0 +1,370 @@
+"""Signing up, signing in and out, and where sign-in sends people (SPEC §3)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import func, select
+
+import tutoring.models.user as user_module
+from tutoring.extensions import db
+from tutoring.models import User, VolunteerProfile
+
+PASSWORD = "a long enough password"
+
+
+def form_token(client, path: str) -> str:
+    """The CSRF token of the form on ``path``."""
+    body = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', body).group(1)
+
+
+def signup_data(client, **overrides) -> dict:
+    """A valid volunteer sign-up, changed by ``overrides`` (None drops a field)."""
+    data = {
+        "csrf_token": form_token(client, "/auth/signup"),
+        "role": "volunteer",
+        "display_name": "Amal",
+        "email": "amal@example.org",
+        "password": PASSWORD,
+        "confirm": PASSWORD,
+        "timezone": "Asia/Amman",
+        "language": "ar",
+        "kinds": ["tutoring", "support"],
+    }
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def login(client, email: str, password: str, **extra):
+    """POST the sign-in form."""
+    data = {"csrf_token": form_token(client, "/auth/login"), "email": email, "password": password, **extra}
+    return client.post("/auth/login", data=data)
+
+
+def signed_in_user_id(client) -> str | None:
+    with client.session_transaction() as session:
+        return session.get("_user_id")
+
+
+def count_users(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(User))
+
+
+# --- sign up -------------------------------------------------------------
+
+
+def test_signup_page_has_the_fields_and_a_zone_picker(client):
+    body = client.get("/auth/signup", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    for name in ("role", "display_name", "email", "password", "confirm", "timezone", "language", "kinds", "csrf_token"):
+        assert f'name="{name}"' in body, name
+    assert 'list="timezones"' in body and '<datalist id="timezones">' in body
+    assert '<option value="Asia/Kathmandu" data-aliases="Asia/Katmandu">' in body
+    assert 'value="coordinator"' not in body
+    # The language is preset to the one the page is shown in.
+    assert re.search(r'<input checked id="language-\d" name="language" type="radio" value="ar">', body)
+    # The zone is preset by a static script, never inline code.
+    assert '<script src="/static/js/timezone-field.js" defer></script>' in body
+    assert "data-browser-timezone" in body
+
+
+def test_signup_presets_the_zone_the_browser_reported(client):
+    client.set_cookie("tz", "Asia/Calcutta")
+    body = client.get("/auth/signup").get_data(as_text=True)
+    assert re.search(r'id="timezone"[^>]*value="Asia/Kolkata"', body)
+
+
+def test_volunteer_signup_creates_a_pending_volunteer_and_signs_them_in(app, client):
+    response = client.post("/auth/signup", data=signup_data(client))
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    with app.app_context():
+        user = User.by_email("amal@example.org")
+        assert (user.role, user.display_name, user.timezone, user.language) == ("volunteer", "Amal", "Asia/Amman", "ar")
+        assert user.check_password(PASSWORD)
+        assert user.volunteer_profile.state == "pending"
+        assert user.volunteer_profile.kinds == ["tutoring", "support"]
+        assert signed_in_user_id(client) == str(user.id)
+    # The welcome is in the new account's language.
+    body = client.get("/auth/reset").get_data(as_text=True)
+    assert "أمل" not in body and "Amal" in body
+    assert 'dir="rtl"' in body and "منسّق" in body
+
+
+def test_learner_signup_creates_a_learner_without_a_profile(app, client):
+    data = signup_data(client, role="learner", email="Sami@Example.org", language="en", kinds=None)
+    response = client.post("/auth/signup", data=data)
+    assert response.status_code == 302
+    with app.app_context():
+        user = User.by_email("sami@example.org")
+        assert user.role == "learner" and user.volunteer_profile is None
+        assert db.session.scalar(select(func.count()).select_from(VolunteerProfile)) == 0
+
+
+def test_signup_goes_to_a_local_next_page(client):
+    response = client.post("/auth/signup", data=signup_data(client, next="/volunteers?kind=support"))
+    assert response.headers["Location"] == "/volunteers?kind=support"
+
+
+def test_signup_turns_an_old_zone_name_into_the_current_one(app, client):
+    client.post("/auth/signup", data=signup_data(client, timezone="Asia/Katmandu"))
+    with app.app_context():
+        assert User.by_email("amal@example.org").timezone == "Asia/Kathmandu"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"timezone": "Mars/Olympus_Mons"}, "Choose a time zone from the list"),
+        ({"timezone": ""}, "Choose your time zone."),
+        ({"password": "short", "confirm": "short"}, "Use at least 8 characters."),
+        ({"confirm": "a different password"}, "The two passwords are not the same."),
+        ({"role": "admin"}, "Choose whether you want to book sessions or to volunteer."),
+        ({"role": "coordinator"}, "Choose whether you want to book sessions or to volunteer."),
+        ({"email": "not-an-address"}, "Enter a valid email address"),
+        ({"email": ""}, "Enter your email address."),
+        ({"display_name": "   "}, "Enter a name to show to others."),
+        ({"display_name": "x" * 101}, "Use at most 100 characters."),
+        ({"language": "fr"}, "Choose Arabic or English."),
+        ({"kinds": None}, "Choose at least one kind of session you offer."),
+        ({"kinds": ["tutoring", "astrology"]}, "Choose at least one kind of session you offer."),
+    ],
+    ids=["unknown-zone", "no-zone", "short-password", "mismatched-confirmation", "unknown-role",
+         "coordinator", "bad-email", "no-email", "blank-name", "long-name", "bad-language", "no-kinds", "bad-kind"],
+)
+def test_bad_signup_shows_a_message_and_creates_nothing(app, client, overrides, message):
+    response = client.post("/auth/signup", data=signup_data(client, **overrides))
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert message in body
+    assert 'class="field-errors"' in body
+    assert count_users(app) == 0
+    assert signed_in_user_id(client) is None
+
+
+def test_signup_with_a_taken_email_creates_nothing(app, client, make_user):
+    make_user("learner", email="amal@example.org", password=PASSWORD)
+    response = client.post("/auth/signup", data=signup_data(client, email="AMAL@example.org"))
+    assert response.status_code == 200
+    assert "An account with this email already exists." in response.get_data(as_text=True)
+    assert count_users(app) == 1
+    assert signed_in_user_id(client) is None
+
+
+def test_signup_errors_are_in_the_page_language(client):
+    client.set_cookie("lang", "ar")
+    response = client.post("/auth/signup", data=signup_data(client, password="short", confirm="short"))
+    body = response.get_data(as_text=True)
+    assert "Use at least" not in body
+    assert "8" in body and "أحرف" in body
+
+
+def test_a_learner_may_leave_the_kinds_empty(app, client):
+    response = client.post("/auth/signup", data=signup_data(client, role="learner", kinds=None))
+    assert response.status_code == 302
+
+
+def test_signed_in_people_are_sent_on_from_the_signup_and_login_pages(client, make_user, sign_in):
+    sign_in(make_user("learner"))
+    assert client.get("/auth/signup").headers["Location"] == "/"
+    assert client.get("/auth/login?next=/volunteers").headers["Location"] == "/volunteers"
+
+
+# --- sign in -------------------------------------------------------------
+
+
+def test_login_page_has_the_spec_fields(client):
+    body = client.get("/auth/login").get_data(as_text=True)
+    for name in ("email", "password", "csrf_token", "remember"):
+        assert f'name="{name}"' in body, name
+    assert 'action="/auth/login"' in body and 'method="post"' in body
+
+
+def test_login_signs_in_and_goes_home(client, make_user):
+    user = make_user("volunteer", email="v@example.org", password=PASSWORD)
+    response = login(client, "V@Example.org ", PASSWORD)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    assert signed_in_user_id(client) == str(user.id)
+
+
+@pytest.mark.parametrize("email", ["nobody@example.org", "learner@example.org"], ids=["unknown-email", "wrong-password"])
+def test_failed_login_says_the_same_thing_either_way(client, make_user, email):
+    make_user("learner", email="learner@example.org", password=PASSWORD)
+    response = login(client, email, "wrong password")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "The email or password is not right." in body
+    assert f'value="{email}"' in body  # the address is kept, the password is not
+    assert "wrong password" not in body
+    assert signed_in_user_id(client) is None
+
+
+def test_a_deactivated_account_cannot_sign_in(app, client, make_user):
+    user = make_user("learner", email="gone@example.org", password=PASSWORD)
+    with app.app_context():
+        db.session.get(User, user.id).is_active = False
+        db.session.commit()
+    response = login(client, "gone@example.org", PASSWORD)
+    assert "The email or password is not right." in response.get_data(as_text=True)
+    assert signed_in_user_id(client) is None
+
+
+def test_an_unknown_email_still_costs_a_password_check(client, make_user, monkeypatch):
+    """Timing: an unknown address runs argon2 once, like a known one."""
+    make_user("learner", email="known@example.org", password=PASSWORD)
+    checks = []
+
+    class CountingHasher(PasswordHasher):
+        def verify(self, hash_, password):
+            checks.append(hash_)
+            return super().verify(hash_, password)
+
+    monkeypatch.setattr(user_module, "password_hasher", CountingHasher(time_cost=1, memory_cost=8, parallelism=1))
+    login(client, "known@example.org", "wrong password")
+    login(client, "unknown@example.org", "wrong password")
+    assert len(checks) == 2
+    assert all(hash_.startswith("$argon2") for hash_ in checks)
+
+
+def test_login_starts_a_fresh_session(client, make_user):
+    """No session fixation: whatever the session held before sign-in is gone, CSRF token included."""
+    make_user("learner", email="l@example.org", password=PASSWORD)
+    token_before = form_token(client, "/auth/login")
+    with client.session_transaction() as session:
+        session["planted"] = "by someone else"
+        cookie_before = dict(session)
+    response = client.post("/auth/login", data={"csrf_token": token_before, "email": "l@example.org",
+                                                "password": PASSWORD})
+    assert response.status_code == 302
+    with client.session_transaction() as session:
+        assert "planted" not in session
+        assert session.get("csrf_token") != cookie_before.get("csrf_token")
+        assert session.get("_user_id")
+    # The old form token no longer works for the new session.
+    response = client.post("/auth/logout", data={"csrf_token": token_before})
+    assert response.status_code == 400
+
+
+def test_remember_me_cookie_only_when_asked(client, make_user):
+    make_user("learner", email="l@example.org", password=PASSWORD)
+    response = login(client, "l@example.org", PASSWORD)
+    assert "remember_token=" not in " ".join(response.headers.getlist("Set-Cookie"))
+
+    client.post("/auth/logout", data={"csrf_token": form_token(client, "/auth/reset")})
+    response = login(client, "l@example.org", PASSWORD, remember="y")
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("remember_token="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_remember_me_cookie_signs_in_a_new_session_and_logout_removes_it(app, make_user):
+    make_user("learner", email="l@example.org", password=PASSWORD)
+    client = app.test_client()
+    login(client, "l@example.org", PASSWORD, remember="y")
+    client.delete_cookie("session")  # the browser was closed
+    assert 'class="account-name"' in client.get("/auth/reset").get_data(as_text=True)
+
+    response = client.post("/auth/logout", data={"csrf_token": form_token(client, "/auth/reset")})
+    assert any(c.startswith("remember_token=;") for c in response.headers.getlist("Set-Cookie"))
+    client.delete_cookie("session")
+    assert 'class="account-name"' not in client.get("/auth/reset").get_data(as_text=True)
+
+
+# --- where sign-in goes ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("/volunteers?kind=support", "/volunteers?kind=support"),
+        ("/bookings/3", "/bookings/3"),
+        ("//evil.example", "/"),
+        ("////evil.example", "/"),
+        ("https://evil.example/", "/"),
+        ("http:/evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+        ("/\\evil.example", "/"),
+        ("\\\\evil.example", "/"),
+        ("/\\/evil.example", "/"),
+        ("/path\\with\\backslashes", "/"),
+        ("/\t/evil.example", "/"),
+        ("/\r\n/evil.example", "/"),
+        ("/\x00/evil.example", "/"),
+        ("/\x7f/evil.example", "/"),
+        (" //evil.example", "/"),
+        ("evil.example", "/"),
+        ("", "/"),
+    ],
+)
+def test_login_redirects_only_to_a_local_next(client, make_user, target, expected):
+    make_user("learner", email="l@example.org", password=PASSWORD)
+    response = login(client, "l@example.org", PASSWORD, next=target)
+    assert response.status_code == 302
+    assert response.headers["Location"] == expected
+
+
+def test_login_next_from_the_query_string_is_kept_in_the_form(client, make_user):
+    make_user("learner", email="l@example.org", password=PASSWORD)
+    body = client.get("/auth/login?next=/bookings").get_data(as_text=True)
+    assert re.search(r'name="next" type="hidden" value="/bookings"', body)
+    token = form_token(client, "/auth/login")
+    response = client.post("/auth/login?next=/bookings",
+                           data={"csrf_token": token, "email": "l@example.org", "password": PASSWORD})
+    assert response.headers["Location"] == "/bookings"
+
+
+# --- sign out -------------------------------------------------------------
+
+
+def test_logout_is_post_only(client, make_user, sign_in):
+    sign_in(make_user("learner"))
+    assert client.get("/auth/logout").status_code == 405
+    assert signed_in_user_id(client) is not None
+
+
+def test_logout_needs_the_csrf_token(client, make_user, sign_in):
+    sign_in(make_user("learner"))
+    response = client.post("/auth/logout")
+    assert response.status_code == 400
+    assert signed_in_user_id(client) is not None
+
+
+def test_logout_signs_out_and_keeps_the_account_language(client, make_user, sign_in):
+    sign_in(make_user("learner", language="ar"))
+    response = client.post("/auth/logout", data={"csrf_token": form_token(client, "/auth/reset")})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert signed_in_user_id(client) is None
+    body = client.get("/auth/login").get_data(as_text=True)
+    assert 'lang="ar"' in body  # from the cookie set on the way out
+    assert "تم تسجيل خروجك" in body
+
+
+# --- the header -------------------------------------------------------------
+
+
+def test_header_offers_sign_in_and_sign_up_when_signed_out(client):
+    body = client.get("/auth/reset?x=1").get_data(as_text=True)
+    account = re.search(r'<div class="account-nav">.*?</div>', body, re.S).group(0)
+    assert 'href="/auth/login"' in account and 'href="/auth/signup"' in account
+    assert 'action="/auth/logout"' not in body
+
+
+def test_header_sign_in_link_comes_back_to_the_page_it_was_on(app):
+    from flask import render_template
+
+    with app.test_request_context("/volunteers?kind=support"):
+        html = render_template("auth/_account_nav.html")
+    assert 'href="/auth/login?next=/volunteers?kind%3Dsupport"' in html
+    assert 'href="/auth/signup?next=/volunteers?kind%3Dsupport"' in html
+
+
+def test_header_shows_the_name_and_a_sign_out_form_when_signed_in(client, make_user, sign_in):
+    sign_in(make_user("learner", name="Maya <b>"))
+    body = client.get("/auth/reset").get_data(as_text=True)
+    assert '<span class="account-name">Maya &lt;b&gt;</span>' in body
+    form = re.search(r'<form method="post" action="/auth/logout" class="sign-out">.*?</form>', body, re.S).group(0)
+    assert 'name="csrf_token"' in form and "<button" in form
+    account = re.search(r'<div class="account-nav">.*?</div>', body, re.S).group(0)
+    assert "/auth/login" not in account and "/auth/signup" not in account

@@ -1,0 +1,140 @@
+"""Checking passwords and password-reset links; the views stay thin."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, render_template, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
+
+import tutoring.models.user as user_module
+from tutoring.extensions import db
+from tutoring.mail import send_mail
+from tutoring.models import User
+from tutoring.timeutil import utcnow
+
+RESET_SALT = "tutoring.auth.password-reset"
+RESET_MAX_AGE_SECONDS = 3600
+
+
+@cache
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    # Made with the hasher in use, so checking it costs what checking a real one does.
+    return hasher.hash("no account has this password")
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this email and password, else None.
+
+    An unknown address still costs one argon2 verification, so response times
+    don't tell which addresses have accounts.
+    """
+    user = User.by_email(email or "")
+    if user is None:
+        hasher = user_module.password_hasher
+        try:
+            hasher.verify(_dummy_hash(hasher), password or "")
+        except (VerificationError, InvalidHashError):
+            pass
+        return None
+    if not user.check_password(password or "") or not user.is_active:
+        return None
+    return user
+
+
+# --- password reset links ---------------------------------------------------
+
+
+class _ClockSigner(TimestampSigner):
+    """Reads the time through ``utcnow`` so tests can move the clock."""
+
+    def get_timestamp(self) -> int:
+        return int(utcnow().timestamp())
+
+
+class _ResetSerializer(URLSafeTimedSerializer):
+    default_signer = _ClockSigner
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return _ResetSerializer(current_app.secret_key, salt=RESET_SALT)
+
+
+def password_fingerprint(user: User) -> str:
+    """A short digest of the stored password hash: it changes whenever the password does."""
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:32]
+
+
+def make_reset_token(user: User) -> str:
+    """A signed token for ``user`` that stops working after an hour or once the password changes."""
+    return _serializer().dumps({"user": user.id, "fp": password_fingerprint(user)})
+
+
+def user_for_reset_token(token: str) -> User | None:
+    """The active user a reset token belongs to, or None if it is forged, expired or already used."""
+    try:
+        data = _serializer().loads(token, max_age=RESET_MAX_AGE_SECONDS)
+    except BadSignature:  # also covers expired tokens (SignatureExpired)
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("user"), int) or not isinstance(data.get("fp"), str):
+        return None
+    user = db.session.get(User, data["user"])
+    if user is None or not user.is_active:
+        return None
+    if not hmac.compare_digest(data["fp"], password_fingerprint(user)):
+        return None
+    return user
+
+
+def reset_link(user: User) -> str:
+    """The absolute address of a fresh reset link for ``user`` (on ``BASE_URL``)."""
+    path = url_for("auth.reset_password", token=make_reset_token(user))
+    return current_app.config["BASE_URL"] + path
+
+
+def send_reset_email(user: User) -> None:
+    """Email ``user`` a reset link, written in their language."""
+    link = reset_link(user)
+    with force_locale(user.language):
+        subject = _("Reset your password")
+        paragraphs = [
+            _("Hello %(name)s,", name=user.display_name),
+            _("Someone asked to reset the password of your account. To choose a new password, open this link:"),
+        ]
+        closing = [
+            _("The link works once, for one hour."),
+            _("If you did not ask for this, ignore this email: your password stays the same."),
+        ]
+        text = "\n\n".join([*paragraphs, link, *closing]) + "\n"
+        html = render_template(
+            "auth/email/reset_password.html",
+            subject=subject,
+            paragraphs=paragraphs,
+            link=link,
+            closing=closing,
+            language=user.language,
+        )
+    send_mail(user.email, subject, text, html)
+
+
+def request_password_reset(email: str) -> None:
+    """Send a reset link if an active account has this address; do nothing visible otherwise."""
+    user = User.by_email(email or "")
+    if user is None or not user.is_active:
+        return
+    try:
+        send_reset_email(user)
+    except OSError:
+        # SMTP down: the person sees the usual answer and can ask again; the
+        # log names the account, never the link.
+        current_app.logger.exception("could not send a password reset email to user %s", user.id)
+
+
+def set_new_password(user: User, password: str) -> None:
+    """Replace ``user``'s password (every earlier reset link stops working); the caller commits."""
+    user.set_password(password)

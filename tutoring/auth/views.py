@@ -1,0 +1,183 @@
+"""Views of the auth blueprint: sign up, sign in, sign out, password reset."""
+from __future__ import annotations
+
+from flask import current_app, flash, make_response, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import refresh as refresh_locale
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy.exc import IntegrityError
+
+from tutoring.auth import bp
+from tutoring.auth.forms import LoginForm, NewPasswordForm, ResetRequestForm, SignupForm
+from tutoring.auth.service import authenticate, request_password_reset, set_new_password, user_for_reset_token
+from tutoring.auth.zones import canonical_zone, zone_choices
+from tutoring.extensions import db, limiter
+from tutoring.i18n import LANGUAGE_COOKIE, TIMEZONE_COOKIE, current_language
+from tutoring.models import KINDS
+from tutoring.models.user import normalize_email
+from tutoring.services.accounts import AccountError, create_user
+from tutoring.timeutil import is_valid_zone
+from tutoring.urls import safe_next
+
+ONE_YEAR = 365 * 24 * 3600
+
+
+def _limit(name: str, default: str):
+    """A rate limit read from config at request time (``TUTORING_<name>`` overrides ``default``)."""
+    return lambda: current_app.config.get(name, default)
+
+
+def _not_redirected(response) -> bool:
+    # A failed sign-in shows the form again; a successful one redirects.
+    return not 300 <= response.status_code < 400
+
+
+def _redirected(response) -> bool:
+    return 300 <= response.status_code < 400
+
+
+def _reset_email_key() -> str:
+    # Per address as well as per IP, so nobody can flood one inbox from many addresses.
+    return "reset:" + normalize_email(request.form.get("email", ""))
+
+
+def _home() -> str:
+    return url_for("main.home")
+
+
+def _start_session(user, *, remember: bool = False) -> None:
+    """Sign ``user`` in on a fresh session, so nothing from before sign-in carries over (no fixation)."""
+    session.clear()
+    login_user(user, remember=remember)
+    # From here on this request speaks the account's language (messages flashed next, for one).
+    refresh_locale()
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(_limit("AUTH_SIGNUP_LIMIT", "30 per hour"), methods=["POST"], deduct_when=_redirected)
+def signup():
+    """Create a volunteer or learner account, then sign in."""
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next"), _home()))
+    form = SignupForm()
+    if request.method == "GET":
+        form.language.data = current_language()
+        form.timezone.data = _reported_zone()
+        form.next.data = request.args.get("next", "")
+        if request.args.get("role") == "volunteer":
+            form.role.data = "volunteer"
+        form.kinds.data = list(KINDS)  # a new volunteer offers everything unless they untick it
+    elif form.validate_on_submit():
+        volunteer = form.role.data == "volunteer"
+        try:
+            user = create_user(
+                form.email.data,
+                role=form.role.data,
+                display_name=form.display_name.data,
+                timezone=form.timezone.data,
+                password=form.password.data,
+                language=form.language.data,
+                kinds=form.kinds.data if volunteer else None,
+            )
+            db.session.commit()
+        except IntegrityError:
+            # The form checked the address was free: this is the same address
+            # signing up twice at once, and the unique constraint caught it.
+            db.session.rollback()
+            form.email.errors.append(_("An account with this email already exists. Sign in, or reset your password."))
+        except AccountError:
+            # The form checks everything create_user does; if they ever
+            # disagree, say so in general terms rather than fail.
+            db.session.rollback()
+            current_app.logger.exception("sign-up refused by create_user after the form accepted it")
+            flash(_("We could not create the account. Please check the form and try again."), "error")
+        else:
+            _start_session(user)
+            if volunteer:
+                flash(_("Welcome, %(name)s! A coordinator will look at your profile; learners can book you once it is approved.",
+                        name=user.display_name), "success")
+            else:
+                flash(_("Welcome, %(name)s! Your account is ready.", name=user.display_name), "success")
+            return redirect(safe_next(form.next.data, _home()))
+    return render_template("auth/signup.html", form=form, zones=zone_choices())
+
+
+def _reported_zone() -> str:
+    """The zone a visitor's browser reported earlier (cookie), if any; the page script fills it otherwise."""
+    reported = request.cookies.get(TIMEZONE_COOKIE, "")
+    return canonical_zone(reported) if is_valid_zone(reported) else ""
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_limit("AUTH_LOGIN_LIMIT", "10 per minute"), methods=["POST"], deduct_when=_not_redirected)
+def login():
+    """Sign in with email and password (SPEC §3), then go to a local ``next`` page."""
+    form = LoginForm()
+    if request.method == "GET":
+        if current_user.is_authenticated:
+            return redirect(safe_next(request.args.get("next"), _home()))
+        form.next.data = request.args.get("next", "")
+    error = None
+    if form.validate_on_submit():
+        user = authenticate(form.email.data, form.password.data)
+        if user is not None:
+            db.session.commit()  # check_password may have upgraded the hash
+            _start_session(user, remember=form.remember.data)
+            return redirect(safe_next(form.next.data or request.args.get("next"), _home()))
+        # One message for an unknown address and a wrong password.
+        error = _("The email or password is not right.")
+    return render_template("auth/login.html", form=form, error=error)
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out (POST only, CSRF-checked like every form) and go home."""
+    language = current_language()
+    message = _("You are signed out.")
+    # Clear first: logout_user then records that the remember-me cookie must go.
+    session.clear()
+    logout_user()
+    flash(message, "info")
+    response = redirect(_home())
+    # Keep the pages in the language the account used.
+    response.set_cookie(
+        LANGUAGE_COOKIE, language, max_age=ONE_YEAR, samesite="Lax", httponly=True,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    return response
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit(_limit("AUTH_RESET_LIMIT", "5 per minute"), methods=["POST"])
+@limiter.limit(_limit("AUTH_RESET_EMAIL_LIMIT", "5 per hour"), methods=["POST"], key_func=_reset_email_key)
+def reset_request():
+    """Ask for a password reset link; the answer is the same whether or not the address has an account."""
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        request_password_reset(form.email.data)
+        flash(_("If an account uses %(email)s, we have sent it a link to choose a new password. "
+                "Check your inbox; the link works for one hour.", email=form.email.data), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_request.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Choose a new password through a reset link (signed, one hour, works once)."""
+    user = user_for_reset_token(token)
+    if user is None:
+        response = make_response(render_template("auth/reset_invalid.html"), 400)
+    else:
+        form = NewPasswordForm()
+        if form.validate_on_submit():
+            set_new_password(user, form.password.data)
+            db.session.commit()
+            _start_session(user)
+            flash(_("Your password has been changed and you are signed in."), "success")
+            response = redirect(_home())
+        else:
+            response = make_response(render_template("auth/reset_password.html", form=form))
+    # The token is in this page's address: keep it out of Referer headers and caches.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
