@@ -1,0 +1,87 @@
+"""One session as a VEVENT, shared by invites and feeds.
+
+Times are written in UTC (``DTSTART:20261201T130000Z``), not as local time
+with a TZID, because:
+
+* a booking *is* a UTC instant in our database; UTC in the file is that
+  instant exactly, with no second copy of the zone rules in between. A client
+  that resolves a TZID with its own (possibly older or newer) zone data could
+  move the event away from the booking (FIELD-NOTES, Cal.com #30104);
+* slots are laid in real elapsed time (SPEC §2), so on a fall-back night a
+  session can start at the *second* 01:30. A local time with a TZID always
+  means the first one (RFC 5545 §3.3.5), so it cannot say that;
+* each booking is its own event (no RRULE), so there is no recurrence that
+  would need to follow the volunteer's wall clock across a DST change.
+
+Every client shows UTC events in its user's own zone, and the email body
+names the time in the recipient's zone and language.
+"""
+from __future__ import annotations
+
+from icalendar import Event, vCalAddress
+
+from tutoring.calendar.model import CalendarSession, Person
+from tutoring.calendar.text import N_, Translate, identity, session_title
+
+PRODID = "-//tutoring//tutoring calendar 1.0//EN"
+
+_DESCRIPTION = N_("Booking details: %(link)s")
+
+
+def session_event(
+    session: CalendarSession,
+    viewer: Person,
+    translate: Translate = identity,
+    *,
+    organizer: vCalAddress | None = None,
+    attendees: list[vCalAddress] | None = None,
+) -> Event:
+    """The VEVENT for ``session`` as ``viewer`` sees it, in ``viewer``'s language via ``translate``.
+
+    The title is neutral for support sessions and the description holds only
+    the link to the booking in the app: nothing private is ever written.
+    """
+    event = Event.new(
+        uid=session.uid,
+        sequence=session.sequence,
+        # In a feed DTSTAMP means "last changed", and in an invite the change
+        # is what the message is about: either way it is ``changed_at``, which
+        # keeps the bytes identical while nothing changes.
+        stamp=session.changed_at,
+        last_modified=session.changed_at,
+        start=session.start_at,
+        end=session.end_at,
+        summary=session_title(session, viewer, translate),
+        description=translate(_DESCRIPTION) % {"link": session.url},
+        status="CANCELLED" if session.is_cancelled else "CONFIRMED",
+        # Where the session happens, else the booking page: a client's
+        # "open link" should lead somewhere useful either way.
+        url=session.meeting_url or session.url,
+        location=session.meeting_url,
+        transparency="TRANSPARENT" if session.is_cancelled else "OPAQUE",
+        organizer=organizer,
+        attendees=attendees,
+    )
+    return event
+
+
+def attendee(person: Person, *, partstat: str = "ACCEPTED") -> vCalAddress:
+    """``person`` as an ATTENDEE: a required participant who has accepted; no RSVP is asked for.
+
+    There is no reply flow (nothing reads replies to the service's mailbox);
+    changes happen in the app, linked from the description and the email.
+    """
+    return vCalAddress.new(
+        person.email,
+        cn=person.name,
+        cutype="INDIVIDUAL",
+        role="REQ-PARTICIPANT",
+        partstat=partstat,
+        rsvp=False,
+        language=person.language,
+    )
+
+
+def organizer_address(email: str, name: str | None) -> vCalAddress:
+    """The ORGANIZER: a bare ``mailto:`` of the service's sender (Gmail shows "Unknown organizer" without it)."""
+    return vCalAddress.new(email, cn=name or None)

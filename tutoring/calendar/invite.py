@@ -1,0 +1,273 @@
+"""iMIP invites (RFC 5546 / RFC 6047): the .ics and the email that carries it (SPEC §5).
+
+One UID per booking for its whole life, SEQUENCE from the booking (it grows
+with every change), METHOD:REQUEST for new and moved sessions, METHOD:CANCEL
+with STATUS:CANCELLED for cancelled ones. The ORGANIZER is the service's
+sender address and both people are ATTENDEEs who have already accepted;
+nobody is asked to RSVP, because changes are made in the app (the email links
+to it), not by calendar replies.
+
+Each recipient gets their own message, written in their language with times
+in their zone; the invite names only the volunteer and that one learner.
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from typing import Literal
+
+from icalendar import Calendar
+
+from tutoring.calendar.event import PRODID, attendee, organizer_address, session_event
+from tutoring.calendar.model import CalendarSession, Person
+from tutoring.calendar.text import (
+    N_,
+    Translate,
+    format_short,
+    format_when,
+    session_title,
+    translations_for,
+    zone_label,
+    zone_short,
+)
+from tutoring.calendar.vtimezone import add_timezones
+
+Method = Literal["REQUEST", "CANCEL"]
+Change = Literal["booked", "rescheduled", "cancelled"]
+
+ATTACHMENT_NAME = "invite.ics"
+
+_SUBJECTS = {
+    "booked": N_("Booked: %(title)s, %(when)s"),
+    "rescheduled": N_("Moved: %(title)s, %(when)s"),
+    "cancelled": N_("Cancelled: %(title)s, %(when)s"),
+}
+_HEADLINES = {
+    "booked": N_("This session is booked."),
+    "rescheduled": N_("This session has moved to a new time."),
+    "cancelled": N_("This session is cancelled."),
+}
+_GREETING = N_("Hello %(name)s,")
+_WHEN = N_("When: %(when)s")
+_ZONE = N_("Time zone: %(zone)s")
+_JOIN = N_("Join: %(link)s")
+_OPEN = N_("See, change or cancel the booking: %(link)s")
+_OPEN_CANCELLED = N_("See the booking: %(link)s")
+_CALENDAR_ADD = N_("The attached invite.ics puts this session in your calendar.")
+_CALENDAR_REMOVE = N_("The attached invite.ics takes this session out of your calendar.")
+_AUTOMATIC = N_("This email was sent automatically; replies are not read.")
+_SUBJECT_WHEN = N_("%(when)s (%(zone)s)")
+_TITLE_LINE = "%(title)s"
+
+
+def method_for(session: CalendarSession) -> Method:
+    """``CANCEL`` for a cancelled session, else ``REQUEST`` (new or moved)."""
+    return "CANCEL" if session.is_cancelled else "REQUEST"
+
+
+def change_method(change: Change) -> Method:
+    """The iTIP method that announces ``change``."""
+    return "CANCEL" if change == "cancelled" else "REQUEST"
+
+
+def invite_ics(
+    session: CalendarSession,
+    method: Method,
+    organizer_email: str,
+    organizer_name: str | None = None,
+    *,
+    recipient: Person,
+    translate: Translate | None = None,
+) -> bytes:
+    """The iCalendar object (bytes, CRLF lines) announcing ``session`` to ``recipient``.
+
+    ``translate`` defaults to the recipient's catalogue
+    (``translations_for(recipient.language)``). Raises ``ValueError`` when
+    ``method`` doesn't match the session's status, or when ``recipient`` is not
+    one of its two people or is the organizer (Outlook won't treat such a
+    message as an invitation).
+    """
+    _check(session, method, organizer_email, recipient)
+    translate = translate or translations_for(recipient.language)
+    people = [session.volunteer] + ([session.learner] if session.learner is not None else [])
+    event = session_event(
+        session,
+        recipient,
+        translate,
+        organizer=organizer_address(organizer_email, organizer_name),
+        attendees=[attendee(person) for person in people],
+    )
+    calendar = Calendar()
+    calendar.add("PRODID", PRODID)
+    calendar.add("VERSION", "2.0")
+    calendar.add("CALSCALE", "GREGORIAN")
+    calendar.add("METHOD", method)
+    calendar.add_component(event)
+    return add_timezones(calendar).to_ical()
+
+
+def invite_email(
+    session: CalendarSession,
+    recipient: Person,
+    change: Change,
+    *,
+    organizer_email: str,
+    organizer_name: str | None = None,
+    translate: Translate | None = None,
+    sent_at: datetime | None = None,
+) -> EmailMessage:
+    """The email telling ``recipient`` about ``change``, with the invite inline and attached.
+
+    Shape (CalConnect's iMIP practice): ``multipart/mixed`` holding a
+    ``multipart/alternative`` of text/plain, text/html and ``text/calendar;
+    method=...; charset=UTF-8``, then the same .ics as ``invite.ics``. From is
+    the organizer's address; subject, body and times are in the recipient's
+    language and zone. ``sent_at`` is the Date header (default: now).
+    """
+    if change not in _SUBJECTS:
+        raise ValueError(f"change must be one of {sorted(_SUBJECTS)}, not {change!r}")
+    method = change_method(change)
+    translate = translate or translations_for(recipient.language)
+    ics = invite_ics(session, method, organizer_email, organizer_name, recipient=recipient, translate=translate)
+    words = _Words.build(session, recipient, change, translate)
+
+    message = EmailMessage()
+    message["From"] = Address(organizer_name or "", addr_spec=organizer_email)
+    message["To"] = Address(recipient.name, addr_spec=recipient.email)
+    message["Subject"] = words.subject
+    message["Date"] = format_datetime((sent_at or datetime.now(UTC)).astimezone(UTC))
+    message["Message-ID"] = make_msgid(domain=organizer_email.rpartition("@")[2] or "localhost")
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to the service
+    # Quoted-printable: 7-bit safe through any relay, unlike 8bit, and still
+    # readable as source.
+    message.set_content(words.text(), cte="quoted-printable")
+    message.add_alternative(words.html(), subtype="html", cte="quoted-printable")
+    # The inline part is what clients act on: its method= must equal the
+    # METHOD inside (RFC 5545 §3.7.2; Gmail ignored a cancel without it).
+    # base64 keeps the CRLF line ends and folded lines byte for byte.
+    message.add_alternative(
+        ics, maintype="text", subtype="calendar", params={"method": method, "charset": "UTF-8"}
+    )
+    # Some clients offer only attachments for import; add_attachment turns
+    # the message into multipart/mixed around the alternative.
+    message.add_attachment(ics, maintype="application", subtype="ics", filename=ATTACHMENT_NAME)
+    # Set last: building the parts moves the top's Content-* headers into them.
+    message["Content-Language"] = recipient.language
+    return message
+
+
+def _check(session: CalendarSession, method: str, organizer_email: str, recipient: Person) -> None:
+    """Refuse a message that some client would misread, rather than send it."""
+    if method not in ("REQUEST", "CANCEL"):
+        raise ValueError(f"method must be REQUEST or CANCEL, not {method!r}")
+    if method != method_for(session):
+        raise ValueError(f"a {session.status} session is announced with {method_for(session)}, not {method}")
+    people = [session.volunteer, session.learner]
+    if not any(person is not None and _same_address(person.email, recipient.email) for person in people):
+        raise ValueError("the recipient must be the session's volunteer or learner")
+    if _same_address(organizer_email, recipient.email):
+        raise ValueError("the recipient must not be the organizer")
+
+
+def _same_address(a: str, b: str) -> bool:
+    return a.strip().lower() == b.strip().lower()
+
+
+RTL_LANGUAGES = frozenset({"ar"})
+
+
+@dataclass(frozen=True)
+class _Words:
+    """The texts of one email, already in the recipient's language and zone."""
+
+    translate: Translate
+    language: str
+    change: Change
+    session: CalendarSession
+    values: dict[str, str]
+
+    @classmethod
+    def build(cls, session: CalendarSession, recipient: Person, change: Change, translate: Translate) -> _Words:
+        """Work out every value once: title, times and zone as the recipient reads them."""
+        zone, language = recipient.timezone, recipient.language
+        values = {
+            "name": recipient.name,
+            "title": session_title(session, recipient, translate),
+            "when": format_when(session.start_at, session.end_at, zone, language),
+            # The offset in force at the session, not today's: on the other
+            # side of a DST change they differ.
+            "zone": zone_label(zone, session.start_at, language, translate, until=session.end_at),
+            "subject_when": translate(_SUBJECT_WHEN) % {
+                "when": format_short(session.start_at, zone, language),
+                "zone": zone_short(zone, session.start_at, language, translate),
+            },
+        }
+        return cls(translate, language, change, session, values)
+
+    @property
+    def subject(self) -> str:
+        """The subject line: what happened, to which session, when."""
+        return self.translate(_SUBJECTS[self.change]) % {
+            "title": self.values["title"], "when": self.values["subject_when"]
+        }
+
+    @property
+    def direction(self) -> str:
+        """``rtl`` for Arabic, else ``ltr``."""
+        return "rtl" if self.language.split("-")[0].split("_")[0] in RTL_LANGUAGES else "ltr"
+
+    def _paragraphs(self) -> list[list[tuple[str, dict[str, str]]]]:
+        """The body as paragraphs of lines, each line a (message id, placeholders) pair."""
+        cancelled = self.change == "cancelled"
+        values, session = self.values, self.session
+        details = [(_TITLE_LINE, {"title": values["title"]}), (_WHEN, {"when": values["when"]}),
+                   (_ZONE, {"zone": values["zone"]})]
+        if session.meeting_url and not cancelled:
+            details.append((_JOIN, {"link": session.meeting_url}))
+        return [
+            [(_GREETING, {"name": values["name"]})],
+            [(_HEADLINES[self.change], {})],
+            details,
+            [(_OPEN_CANCELLED if cancelled else _OPEN, {"link": session.url})],
+            [(_CALENDAR_REMOVE if cancelled else _CALENDAR_ADD, {}), (_AUTOMATIC, {})],
+        ]
+
+    def _message(self, msgid: str) -> str:
+        # The title line is layout, not a sentence to translate.
+        return msgid if msgid == _TITLE_LINE else self.translate(msgid)
+
+    def text(self) -> str:
+        """The text/plain body."""
+        return "\n\n".join(
+            "\n".join(self._message(msgid) % values for msgid, values in paragraph)
+            for paragraph in self._paragraphs()
+        ) + "\n"
+
+    def html(self) -> str:
+        """The text/html body: the same words, values isolated with <bdi>, links clickable."""
+        body = "\n".join(
+            "<p>"
+            + "<br>\n".join(
+                html.escape(self._message(msgid), quote=False) % {k: _html_value(k, v) for k, v in values.items()}
+                for msgid, values in paragraph
+            )
+            + "</p>"
+            for paragraph in self._paragraphs()
+        )
+        return (
+            f'<!DOCTYPE html>\n<html lang="{html.escape(self.language)}" dir="{self.direction}">\n'
+            f'<head><meta charset="utf-8"><title>{html.escape(self.subject)}</title></head>\n'
+            f"<body>\n{body}\n</body>\n</html>\n"
+        )
+
+
+def _html_value(key: str, value: str) -> str:
+    """A placeholder's value for HTML: links as anchors, everything else isolated (a Latin name inside Arabic)."""
+    escaped = html.escape(value)
+    if key == "link":
+        return f'<a href="{escaped}">{escaped}</a>'
+    return f"<bdi>{escaped}</bdi>"

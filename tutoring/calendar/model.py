@@ -1,0 +1,89 @@
+"""Plain data that goes into the calendar core: people and one booked session.
+
+The service layer copies what it needs from the database into these frozen
+dataclasses, so the core can be tested (and reasoned about) without an app.
+Deliberately, nothing here can hold a learner's note or a support topic: the
+core cannot leak what it is never given (SPEC §5).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+Status = Literal["confirmed", "cancelled"]
+Kind = Literal["tutoring", "mentoring", "support"]
+
+STATUSES: frozenset[str] = frozenset({"confirmed", "cancelled"})
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone who appears in a calendar: display name, email, UI language (``ar``/``en``) and IANA zone."""
+
+    name: str
+    email: str
+    language: str
+    timezone: str
+
+
+@dataclass(frozen=True)
+class CalendarSession:
+    """One booking as calendars see it: an event with a UID that never changes.
+
+    ``uid`` and ``sequence`` come from the booking (SPEC §1). ``status`` is
+    ``confirmed`` or ``cancelled`` (a completed or no-show booking is still a
+    session that took place: pass ``confirmed``). ``url`` links to the
+    booking in the app; ``meeting_url`` is where the session happens, if
+    known. ``changed_at`` is the instant of the booking's last change: it is
+    written as DTSTAMP and LAST-MODIFIED, so a feed's bytes stay the same
+    while nothing changes. ``learner`` is None when there is no one person to
+    name (a group session seen by its volunteer).
+    """
+
+    uid: str
+    sequence: int
+    start_at: datetime
+    end_at: datetime
+    status: Status
+    kind: str
+    url: str
+    changed_at: datetime
+    volunteer: Person
+    learner: Person | None = None
+    meeting_url: str | None = None
+    series_id: int | str | None = None
+
+    def __post_init__(self) -> None:
+        # Refuse bad input here rather than write a calendar that some client
+        # would silently misplace or drop.
+        for name in ("start_at", "end_at", "changed_at"):
+            value = getattr(self, name)
+            if value.tzinfo is None or value.utcoffset() is None:
+                raise ValueError(f"{name} must be timezone-aware")
+            # Normalized to UTC once, so every writer sees the same instant.
+            object.__setattr__(self, name, value.astimezone(UTC))
+        if self.end_at <= self.start_at:
+            raise ValueError("end_at must be after start_at")
+        if self.status not in STATUSES:
+            raise ValueError(f"status must be one of {sorted(STATUSES)}, not {self.status!r}")
+        if self.sequence < 0:
+            raise ValueError("sequence must not be negative")
+        if not self.uid or any(c in self.uid for c in "\r\n"):
+            raise ValueError("uid must be a non-empty single line")
+
+    @property
+    def is_cancelled(self) -> bool:
+        """True once the booking is cancelled."""
+        return self.status == "cancelled"
+
+    def other_party(self, viewer: Person) -> Person | None:
+        """The person ``viewer`` meets: the learner for the volunteer, the volunteer for anyone else."""
+        if _same_person(viewer, self.volunteer):
+            return self.learner
+        return self.volunteer
+
+
+def _same_person(a: Person, b: Person) -> bool:
+    # Emails identify accounts (unique, stored lower-case); names may repeat.
+    return a.email.strip().lower() == b.email.strip().lower()
