@@ -1,0 +1,218 @@
+"""Dates, times and zone names for people: Babel, wrapped once (SPEC §2 rule 5, §6).
+
+Every function takes the zone and locale explicitly and falls back to the
+current request's (Flask-Babel's selectors) only when they are left out, so
+mail and feeds can format for a recipient outside any request.
+
+Zones are always turned into ``zoneinfo.ZoneInfo`` here: Babel would otherwise
+reach for pytz, a second copy of the zone rules that can disagree with the
+``tzdata`` the slot core uses (FIELD-NOTES, Cal.com #30104).
+"""
+from __future__ import annotations
+
+from contextlib import nullcontext
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, available_timezones
+
+from babel import Locale
+from babel.core import get_global
+from babel.dates import format_date as babel_format_date
+from babel.dates import format_datetime as babel_format_datetime
+from babel.dates import format_interval as babel_format_interval
+from babel.dates import format_skeleton as babel_format_skeleton
+from babel.dates import format_time as babel_format_time
+from flask import request
+from flask_babel import force_locale, get_locale, gettext
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup
+
+from tutoring.i18n import TIMEZONE_COOKIE, current_timezone
+from tutoring.timeutil import is_valid_zone
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+STANDARD_FORMATS = frozenset({"short", "medium", "long", "full"})
+
+# Zones that *are* UTC under another name: named as UTC itself, not as a city.
+UTC_ZONES = frozenset(
+    {"UTC", "Etc/UTC", "Etc/UCT", "Etc/Universal", "Etc/Zulu", "Etc/GMT", "Etc/GMT0", "Etc/GMT+0", "Etc/GMT-0",
+     "Etc/Greenwich", "GMT", "GMT0", "GMT+0", "GMT-0", "Greenwich", "UCT", "Universal", "Zulu"}
+)
+# Regions offered in the zone picker; the other names tzdata knows (US/Pacific,
+# EST5EDT, ...) are legacy aliases that are still accepted when typed.
+PICKER_REGIONS = ("Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific")
+
+# Session kinds (SPEC §1) as people read them.
+KIND_LABELS = {"tutoring": _l("Tutoring"), "mentoring": _l("Mentoring"), "support": _l("Listening and support")}
+
+
+def _locale(locale: Locale | str | None) -> Locale:
+    if locale is None:
+        locale = get_locale() or "en"
+    return locale if isinstance(locale, Locale) else Locale.parse(locale)
+
+
+def _zone(zone: ZoneInfo | str | None) -> ZoneInfo:
+    if zone is None:
+        zone = current_timezone()
+    return zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)
+
+
+def _format(value: date | datetime, locale: Locale, format: str, standard, zone: ZoneInfo | None) -> str:
+    """A CLDR skeleton (``MMMEd``) picks the locale's own pattern; anything else is a standard name or a pattern."""
+    extra = {} if zone is None else {"tzinfo": zone}
+    if format not in STANDARD_FORMATS and format in locale.datetime_skeletons:
+        return babel_format_skeleton(format, value, locale=locale, **extra)
+    return standard(value, format, locale=locale, **extra)
+
+
+def local_datetime(instant: datetime, zone: ZoneInfo | str | None = None) -> datetime:
+    """``instant`` (aware) as wall-clock time in ``zone``."""
+    if instant.tzinfo is None:
+        raise ValueError("instants must be timezone-aware")
+    return instant.astimezone(_zone(zone))
+
+
+def format_instant(
+    instant: datetime, zone: ZoneInfo | str | None = None, locale: Locale | str | None = None, format: str = "MMMEd"
+) -> str:
+    """Date and time of an aware instant in ``zone``: ``Tue, Dec 1, 7:00 PM`` / ``الثلاثاء، 1 ديسمبر، 7:00 م``.
+
+    ``format`` is a CLDR date skeleton (``MMMEd``, ``yMMMEd``...), joined to
+    the locale's short time the locale's way; or ``short``/``medium``/
+    ``long``/``full``; or a Babel pattern.
+    """
+    if instant.tzinfo is None:
+        raise ValueError("instants must be timezone-aware")
+    loc, tzinfo = _locale(locale), _zone(zone)
+    if format not in STANDARD_FORMATS and format in loc.datetime_skeletons and not any(c in format for c in "hHkKjm"):
+        day = babel_format_skeleton(format, instant, tzinfo=tzinfo, locale=loc)
+        clock = babel_format_time(instant, "short", tzinfo=tzinfo, locale=loc)
+        return str(loc.datetime_formats["short"]).replace("{1}", day).replace("{0}", clock).replace("'", "")
+    return _format(instant, loc, format, babel_format_datetime, tzinfo)
+
+
+def format_day(
+    day: date | datetime, zone: ZoneInfo | str | None = None, locale: Locale | str | None = None, format: str = "MMMEd"
+) -> str:
+    """A day, e.g. ``Tue, Dec 1`` / ``الثلاثاء، 1 ديسمبر``; an instant is first placed in ``zone``."""
+    if isinstance(day, datetime):
+        day = local_datetime(day, zone).date()
+    return _format(day, _locale(locale), format, babel_format_date, None)
+
+
+def format_time(
+    instant: datetime, zone: ZoneInfo | str | None = None, locale: Locale | str | None = None, format: str = "short"
+) -> str:
+    """Time of day of an aware instant in ``zone``, in the locale's clock (``7:00 PM``, ``19:00``, ``7:00 م``)."""
+    if instant.tzinfo is None:
+        raise ValueError("instants must be timezone-aware")
+    return _format(instant, _locale(locale), format, babel_format_time, _zone(zone))
+
+
+def format_day_range(first: date, last: date, locale: Locale | str | None = None) -> str:
+    """Two days as one range in the locale's way, e.g. ``Nov 30 – Dec 6, 2026``."""
+    return babel_format_interval(first, last, "yMMMd", locale=_locale(locale))
+
+
+def utc_iso(instant: datetime) -> str:
+    """``2026-12-01T13:15:00Z``: how instants leave the server (SPEC §2 rule 5)."""
+    if instant.tzinfo is None:
+        raise ValueError("instants must be timezone-aware")
+    return instant.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+
+
+def format_offset(offset: timedelta | None) -> str:
+    """``UTC+05:45``, ``UTC-03:30``, ``UTC+00:00``: the same in every language."""
+    minutes = int((offset or timedelta()).total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    hours, minutes = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours:02d}:{minutes:02d}"
+
+
+@cache
+def _cldr_keys() -> dict[str, tuple[str, ...]]:
+    """IANA name -> the names CLDR may file it under (Babel looks up only one: Asia/Kathmandu vs Asia/Katmandu)."""
+    keys: dict[str, list[str]] = {}
+    for old, new in get_global("zone_aliases").items():
+        keys.setdefault(new, []).append(old)
+        keys.setdefault(old, []).append(new)
+    return {name: tuple(others) for name, others in keys.items()}
+
+
+def zone_city(zone: str, locale: Locale | str | None = None) -> str:
+    """The zone's exemplar city in the locale's language (``Kathmandu``, ``القاهرة``), else its own name's last part."""
+    loc = _locale(locale)
+    for key in (zone, *_cldr_keys().get(zone, ())):
+        city = loc.time_zones.get(key, {}).get("city")
+        if city:
+            return city
+    return zone.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def zone_label(zone: str | None = None, locale: Locale | str | None = None, at: datetime | None = None) -> str:
+    """A readable name for ``zone`` with its UTC offset at ``at`` (default now), e.g. ``Kathmandu time (UTC+05:45)``.
+
+    Needs an app context (the words come from the catalogue); ``locale``
+    defaults to the request's.
+    """
+    zone = zone or str(_zone(None))
+    offset = format_offset(local_datetime(at or datetime.now(UTC), zone).utcoffset())
+    with force_locale(str(_locale(locale))) if locale is not None else nullcontext():
+        if zone in UTC_ZONES:
+            return gettext("Coordinated Universal Time (UTC)")
+        if zone.startswith("Etc/"):
+            return offset  # Etc/GMT+5 and friends have no place, only an offset
+        return gettext("%(city)s time (%(offset)s)", city=zone_city(zone, locale), offset=offset)
+
+
+def language_name(code: str, locale: Locale | str | None = None) -> str:
+    """A language code in the viewer's language (``en`` -> ``الإنجليزية``); unknown codes are shown as given."""
+    loc = _locale(locale)
+    try:
+        return loc.languages.get(code) or Locale.parse(code).get_display_name(loc) or code
+    except (ValueError, TypeError, LookupError):
+        return code
+
+
+def kind_label(kind: str) -> str:
+    """A session kind in the viewer's language (``support`` -> ``Listening and support``)."""
+    label = KIND_LABELS.get(kind)
+    return str(label) if label is not None else kind
+
+
+@cache
+def picker_zones() -> tuple[str, ...]:
+    """IANA zones offered in zone pickers: UTC and the region/city names, sorted."""
+    return ("UTC", *sorted(name for name in available_timezones() if name.split("/", 1)[0] in PICKER_REGIONS))
+
+
+def zone_is_fallback() -> bool:
+    """True when this GET page guessed UTC for a visitor whose browser hasn't reported its zone yet.
+
+    Mirrors ``tutoring.i18n.select_timezone``; base.html says so in a meta tag
+    and static/js/timezone.js then reloads once with the ``tz`` cookie set.
+    Only GET pages, so that reloading never repeats a form submission.
+    """
+    if request.method != "GET" or current_user.is_authenticated:
+        return False
+    return not is_valid_zone(request.cookies.get(TIMEZONE_COOKIE, ""))
+
+
+def bdi(text: str) -> Markup:
+    """``text`` (escaped) in a ``<bdi>``: a name in the other script then can't reorder the sentence around it."""
+    return Markup("<bdi>{}</bdi>").format(text)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Make the formatters Jinja filters (``start_at|format_time(zone)``) and the rest globals."""
+    for function in (format_instant, format_day, format_time, utc_iso, bdi):
+        app.add_template_filter(function)
+    for function in (
+        zone_label, zone_city, language_name, kind_label, format_day_range, format_offset, picker_zones, zone_is_fallback
+    ):
+        app.add_template_global(function)
