@@ -59,6 +59,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from tutoring import models  # noqa: F401  (registers every table on db.metadata)
+    from tutoring.formatting import register_template_helpers
     from tutoring.i18n import LANGUAGES, current_language, current_timezone, select_locale, select_timezone, text_direction
 
     db.init_app(app)
@@ -71,6 +72,7 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     htmx.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    register_template_helpers(app)
 
     @app.context_processor
     def _language_context() -> dict[str, Any]:
@@ -85,9 +87,11 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from tutoring.auth import bp as auth_bp
     from tutoring.main import bp as main_bp
+    from tutoring.volunteers import bp as volunteers_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(volunteers_bp)
 
 
 @login_manager.user_loader

@@ -1,4 +1,4 @@
-"""Home page, health check and the language switcher."""
+"""Home page (the volunteer list, rendered by the volunteers blueprint), health check and the language switcher."""
 from flask import Blueprint
 
 bp = Blueprint("main", __name__)

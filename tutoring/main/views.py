@@ -1,7 +1,7 @@
 """Views of the main blueprint."""
 from __future__ import annotations
 
-from flask import current_app, jsonify, redirect, render_template, request, url_for
+from flask import current_app, jsonify, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -9,14 +9,15 @@ from tutoring.extensions import db, limiter
 from tutoring.i18n import LANGUAGE_COOKIE, LANGUAGES
 from tutoring.main import bp
 from tutoring.urls import safe_next
+from tutoring.volunteers.views import home_page
 
 ONE_YEAR = 365 * 24 * 3600
 
 
 @bp.get("/")
 def home():
-    """Placeholder home page."""
-    return render_template("main/home.html")
+    """Home page: a welcome and the approved volunteers with their next free times (the volunteers blueprint renders it)."""
+    return home_page()
 
 
 @bp.get("/healthz")
