@@ -1,0 +1,149 @@
+"""Take the README's screenshots: demo data in a throwaway SQLite database, the app on a free port, chromium.
+
+    .venv/bin/python scripts/screenshots.py            # every shot, into docs/screenshots/
+    .venv/bin/python scripts/screenshots.py home-ar    # only the shots named
+
+To add a shot, append a ``Shot`` to ``SHOTS``: a page path (``{volunteer:EMAIL}``
+is replaced by that demo volunteer's id), the UI language, the viewer's zone
+and the window size. Needs Debian's chromium (PLAYWRIGHT_CHROMIUM_EXECUTABLE,
+default /usr/bin/chromium).
+"""
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "screenshots"
+FLASK = [sys.executable, "-m", "flask", "--app", "wsgi"]
+
+DESKTOP = (1280, 800)
+PHONE = (375, 812)
+
+
+@dataclass(frozen=True)
+class Shot:
+    """One screenshot: which page, seen by whom, in what window."""
+
+    name: str
+    path: str
+    language: str = "en"
+    zone: str = "Asia/Kathmandu"
+    size: tuple[int, int] = DESKTOP
+    full_page: bool = True
+
+
+SHOTS = (
+    Shot("home-en", "/", full_page=False),
+    Shot("home-ar", "/", language="ar", zone="Asia/Riyadh", full_page=False),
+    Shot("volunteer-en", "/volunteers/{volunteer:amira.hassan@example.org}"),
+    Shot("volunteer-ar", "/volunteers/{volunteer:amira.hassan@example.org}", language="ar", zone="Asia/Riyadh"),
+    Shot("volunteer-phone-ar", "/volunteers/{volunteer:amira.hassan@example.org}", language="ar", zone="Asia/Riyadh",
+         size=PHONE),
+)
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_up(url: str, server: subprocess.Popen, seconds: float = 30) -> None:
+    """Poll ``url`` until it answers 200 (or fail if the server died or took too long)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the app exited with {server.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer in {seconds} s")
+
+
+def resolve(path: str, database: Path) -> str:
+    """Fill ``{volunteer:EMAIL}`` placeholders with ids from the demo database."""
+    while "{volunteer:" in path:
+        start = path.index("{volunteer:")
+        end = path.index("}", start)
+        email = path[start + len("{volunteer:"):end]
+        with sqlite3.connect(database) as connection:
+            row = connection.execute("SELECT id FROM users WHERE email = ?", (email,)).fetchone()
+        if row is None:
+            raise LookupError(f"no demo user {email}")
+        path = path[:start] + str(row[0]) + path[end + 1:]
+    return path
+
+
+def take(shots: tuple[Shot, ...], base_url: str, database: Path) -> None:
+    """Open each page in chromium with the shot's language and zone, and save a PNG."""
+    from playwright.sync_api import sync_playwright
+
+    executable = os.environ.get("PLAYWRIGHT_CHROMIUM_EXECUTABLE", "/usr/bin/chromium")
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        try:
+            for shot in shots:
+                width, height = shot.size
+                context = browser.new_context(
+                    viewport={"width": width, "height": height},
+                    locale="ar-EG" if shot.language == "ar" else "en-GB",
+                    timezone_id=shot.zone,
+                )
+                context.add_cookies([
+                    {"name": "lang", "value": shot.language, "url": base_url},
+                    {"name": "tz", "value": shot.zone, "url": base_url},
+                ])
+                page = context.new_page()
+                page.goto(base_url + resolve(shot.path, database))
+                page.wait_for_load_state("networkidle")
+                target = OUT / f"{shot.name}.png"
+                page.screenshot(path=str(target), full_page=shot.full_page)
+                context.close()
+                print(f"{target.relative_to(ROOT)}  {width}x{height}  {shot.language}  {shot.zone}")
+        finally:
+            browser.close()
+
+
+def main(names: list[str]) -> None:
+    """Demo data, a running app, the shots asked for (all by default), then clean up."""
+    shots = tuple(shot for shot in SHOTS if not names or shot.name in names)
+    if not shots:
+        raise SystemExit(f"no such shot; choose from {', '.join(shot.name for shot in SHOTS)}")
+    with tempfile.TemporaryDirectory(prefix="tutoring-shots-") as folder:
+        database = Path(folder) / "demo.sqlite3"
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{database}",
+            "TUTORING_INSTANCE_PATH": str(Path(folder) / "instance"),
+            "RATELIMIT_ENABLED": "false",
+        }
+        for command in (["db", "upgrade"], ["demo"]):
+            subprocess.run(FLASK + command, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+        port = free_port()
+        server = subprocess.Popen(FLASK + ["run", "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT, env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            base_url = f"http://127.0.0.1:{port}"
+            wait_until_up(base_url + "/healthz", server)
+            take(shots, base_url, database)
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
