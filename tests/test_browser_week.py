@@ -18,7 +18,7 @@ def volunteer(make_user):
 def test_next_week_swaps_the_week_in_place_and_updates_the_address(live_server, page, volunteer):
     page.context.add_cookies([{"name": "tz", "value": "Europe/London", "url": live_server}])
     page.goto(f"{live_server}/volunteers/{volunteer.id}")
-    this_week = page.locator(".week-range").inner_text()
+    first_week = page.locator(".week-range").inner_text()
     assert page.locator("#week-heading").inner_text().startswith("Times in London time (UTC+0")
     page.evaluate("window.__marker = 1")  # survives only if the page is not reloaded
 
@@ -27,16 +27,25 @@ def test_next_week_swaps_the_week_in_place_and_updates_the_address(live_server, 
     assert caught.value.request.headers.get("hx-request") == "true"
     assert "<html" not in caught.value.text()
 
-    expect(page.locator(".week-range")).not_to_have_text(this_week)
+    expect(page.locator(".week-range")).not_to_have_text(first_week)
     assert re.search(rf"/volunteers/{volunteer.id}\?week=\d{{4}}-\d{{2}}-\d{{2}}$", page.url)
     assert page.evaluate("window.__marker") == 1
     assert page.locator("#week").count() == 1  # replaced, not nested
     assert page.locator("#week time[datetime$='Z']").count() > 0
     expect(page.get_by_role("link", name="Previous week")).to_be_visible()
 
+    # Keyboard users keep their place: Enter on "Next week" leaves focus on the new "Next week".
+    second_week = page.locator(".week-range").inner_text()
+    page.focus("#week-next")
+    page.keyboard.press("Enter")
+    expect(page.locator(".week-range")).not_to_have_text(second_week)
+    assert page.evaluate("document.activeElement.id") == "week-next"
+    page.go_back()
+    expect(page.locator(".week-range")).to_have_text(second_week)
+
     # The address is the truth: back restores the first week, still without a reload.
     page.go_back()
-    expect(page.locator(".week-range")).to_have_text(this_week)
+    expect(page.locator(".week-range")).to_have_text(first_week)
     assert page.evaluate("window.__marker") == 1
     assert page.console_errors == []
 
