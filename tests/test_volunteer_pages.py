@@ -181,6 +181,12 @@ def test_an_empty_week_points_to_the_next_free_time(client, cairo_volunteer):
     assert f'href="/volunteers/{cairo_volunteer.id}?week=2027-01-18"' in body
 
 
+@pytest.mark.parametrize(("now", "offset"), [(NOW, "UTC+02:00"), (datetime(2027, 7, 10, 12, 0, tzinfo=UTC), "UTC+03:00")])
+def test_the_volunteers_own_zone_is_named_with_its_offset_now(client, monkeypatch, cairo_volunteer, now, offset):
+    monkeypatch.setattr(volunteer_views, "utcnow", lambda: now)  # Egypt keeps summer time again since 2023
+    assert f"Cairo time ({offset})" in body_of(client.get(f"/volunteers/{cairo_volunteer.id}"))
+
+
 def test_a_clock_change_week_says_so(client, make_user):
     volunteer = make_user("volunteer", timezone="Europe/London", rules=[(TUESDAY, "18:00", "20:00")])
     client.set_cookie("tz", "Europe/London")
