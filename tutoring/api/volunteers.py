@@ -1,0 +1,66 @@
+"""Finding bookable volunteers for the API: the listing filters and the 404-ing loader."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import contains_eager, selectinload
+
+from tutoring.api.errors import not_found
+from tutoring.extensions import db
+from tutoring.models import User, VolunteerProfile
+
+# Ids are 32-bit integers in the database; a bigger one can't exist, and
+# SQLite refuses to even compare with a number past 64 bits.
+MAX_ID = 2**31 - 1
+
+# Listing pages (limit/offset) and the widest slots request (SPEC §4: at most 62 days apart).
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+MAX_OFFSET = MAX_ID
+MAX_SLOT_SPAN_DAYS = 62
+
+
+def _bookable():
+    return (
+        select(VolunteerProfile)
+        .join(VolunteerProfile.user)
+        .options(contains_eager(VolunteerProfile.user))
+        .where(VolunteerProfile.state == "approved", User.is_active.is_(True), User.role == "volunteer")
+    )
+
+
+def _has(values: list[str], wanted: str | None) -> bool:
+    return wanted is None or wanted.casefold() in {value.casefold() for value in values}
+
+
+def find_volunteers(*, subject: str | None, language: str | None, kind: str | None) -> list[VolunteerProfile]:
+    """Approved, active volunteers by name, keeping those whose lists contain each given value.
+
+    Matching is exact but case-insensitive (``Math`` finds ``math``). It runs
+    in Python: case-folding inside JSON lists differs between SQLite and
+    PostgreSQL, and a programme has hundreds of volunteers, not millions.
+    """
+    query = _bookable().order_by(User.display_name, User.id)
+    return [
+        volunteer
+        for volunteer in db.session.scalars(query)
+        if _has(volunteer.subjects, subject) and _has(volunteer.languages, language) and _has(volunteer.kinds, kind)
+    ]
+
+
+def load_bookable_volunteer(volunteer_id: int) -> VolunteerProfile:
+    """The approved, active volunteer with this id, with their availability loaded; 404 otherwise.
+
+    Pending, paused and deactivated volunteers answer exactly like unknown
+    ids, so the API never reveals who has applied.
+    """
+    if not 1 <= volunteer_id <= MAX_ID:
+        raise not_found()
+    query = _bookable().where(VolunteerProfile.user_id == volunteer_id).options(
+        selectinload(VolunteerProfile.rules),
+        selectinload(VolunteerProfile.away_periods),
+        selectinload(VolunteerProfile.extra_windows),
+    )
+    volunteer = db.session.scalar(query)
+    if volunteer is None:
+        raise not_found()
+    return volunteer
