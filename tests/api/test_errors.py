@@ -28,6 +28,12 @@ def test_wrong_method_is_405_json_with_allow(client, make_user, bearer, method, 
         assert method in error["message"]
 
 
+def test_options_lists_the_methods_without_needing_a_token(client):
+    response = client.options("/api/v1/me")
+    assert response.status_code == 200
+    assert {method.strip() for method in response.headers["Allow"].split(",")} == {"GET", "HEAD", "OPTIONS"}
+
+
 def test_a_state_changing_call_with_a_session_cookie_and_no_csrf_token_is_still_json(app, client, make_user, sign_in):
     app.config["WTF_CSRF_ENABLED"] = True
     sign_in(make_user())

@@ -99,6 +99,10 @@ def current_caller() -> User:
 
 def authenticate_request() -> None:
     """Blueprint hook: every API view needs a valid token unless marked :func:`public`."""
+    if request.method == "OPTIONS":
+        # Flask answers OPTIONS itself (the Allow header) without running the view: nothing to protect.
+        identify_caller(required=False)
+        return
     view = current_app.view_functions.get(request.endpoint or "")
     identify_caller(required=not getattr(view, "api_public", False))
 
