@@ -85,16 +85,12 @@ def _date_range(*, today: date) -> tuple[date, date]:
     first = date_arg("from") or today
     last = date_arg("to")
     if last is None:
-        # A week from `from`, but never past the last representable date.
-        last = date.max if first > date.max - timedelta(days=DEFAULT_SLOT_DAYS - 1) else first + timedelta(
-            days=DEFAULT_SLOT_DAYS - 1
-        )
+        # A week from `from`, stopping at the last representable date (year 9999).
+        last = first + timedelta(days=min(DEFAULT_SLOT_DAYS - 1, (date.max - first).days))
     if last < first:
         raise validation_error("to", _("to must be on or after from."))
     if (last - first).days > MAX_SLOT_SPAN_DAYS:
-        raise validation_error(
-            "to", _("to must be at most %(days)d days after from.", days=MAX_SLOT_SPAN_DAYS)
-        )
+        raise validation_error("to", _("to must be at most %(days)d days after from.", days=MAX_SLOT_SPAN_DAYS))
     return first, last
 
 
