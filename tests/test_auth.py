@@ -368,3 +368,54 @@ def test_header_shows_the_name_and_a_sign_out_form_when_signed_in(client, make_u
     assert 'name="csrf_token"' in form and "<button" in form
     account = re.search(r'<div class="account-nav">.*?</div>', body, re.S).group(0)
     assert "/auth/login" not in account and "/auth/signup" not in account
+
+
+# --- pages that need an account ----------------------------------------------------
+
+
+@pytest.fixture
+def protected(app):
+    """A page that needs an account, added to the test app: ``/members-only``."""
+    from flask_login import login_required
+
+    app.add_url_rule("/members-only", "members_only", login_required(lambda: "members only"))
+    return "/members-only"
+
+
+def test_a_signed_out_visitor_is_sent_to_sign_in_and_back(client, make_user, protected):
+    response = client.get(protected + "?week=2")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/auth/login?next=/members-only?week%3D2"
+    body = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Please sign in to see this page." in body
+    assert re.search(r'name="next" type="hidden" value="/members-only\?week=2"', body)
+
+    make_user("learner", email="l@example.org", password=PASSWORD)
+    response = login(client, "l@example.org", PASSWORD, next="/members-only?week=2")
+    assert response.headers["Location"] == "/members-only?week=2"
+    assert client.get("/members-only?week=2").get_data(as_text=True) == "members only"
+
+
+def test_the_sign_in_prompt_speaks_the_visitors_language(client, protected):
+    client.set_cookie("lang", "ar")
+    client.get(protected)
+    assert "يُرجى تسجيل الدخول لعرض هذه الصفحة." in client.get("/auth/login").get_data(as_text=True)
+
+
+def test_an_htmx_swap_gets_a_full_page_redirect_to_sign_in(client, protected):
+    response = client.get(protected, headers={"HX-Request": "true",
+                                              "HX-Current-URL": "http://localhost/volunteers/4?week=2026-12-07"})
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"] == "/auth/login?next=/volunteers/4?week%3D2026-12-07"
+    assert response.get_data() == b""
+
+
+def test_an_htmx_swap_from_another_site_is_not_sent_back_there(client, protected):
+    response = client.get(protected, headers={"HX-Request": "true", "HX-Current-URL": "https://evil.example/x"})
+    assert response.headers["HX-Redirect"] == "/auth/login"
+
+
+def test_json_clients_get_401_in_the_api_shape(client, protected):
+    response = client.get(protected, headers={"Accept": "application/json"})
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "unauthorized"

@@ -1,23 +1,27 @@
 """Views of the auth blueprint: sign up, sign in, sign out, password reset."""
 from __future__ import annotations
 
-from flask import current_app, flash, make_response, redirect, render_template, request, session, url_for
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, jsonify, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh as refresh_locale
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
 from tutoring.auth import bp
+from tutoring.auth.errors import wants_json
 from tutoring.auth.forms import LoginForm, NewPasswordForm, ResetRequestForm, SignupForm
 from tutoring.auth.service import authenticate, request_password_reset, set_new_password, user_for_reset_token
 from tutoring.auth.zones import canonical_zone, zone_choices
-from tutoring.extensions import db, limiter
+from tutoring.extensions import db, limiter, login_manager
+from tutoring.htmx import is_fragment_request
 from tutoring.i18n import LANGUAGE_COOKIE, TIMEZONE_COOKIE, current_language
 from tutoring.models import KINDS
 from tutoring.models.user import normalize_email
 from tutoring.services.accounts import AccountError, create_user
 from tutoring.timeutil import is_valid_zone
-from tutoring.urls import safe_next
+from tutoring.urls import is_local_url, safe_next
 
 ONE_YEAR = 365 * 24 * 3600
 
@@ -51,6 +55,38 @@ def _start_session(user, *, remember: bool = False) -> None:
     login_user(user, remember=remember)
     # From here on this request speaks the account's language (messages flashed next, for one).
     refresh_locale()
+
+
+def _here() -> str:
+    return request.full_path if request.query_string else request.path
+
+
+def _page_behind_htmx_request() -> str | None:
+    """The local page an HTMX request was made from (``HX-Current-URL``), if it is on this site."""
+    parts = urlsplit(request.headers.get("HX-Current-URL", ""))
+    if parts.netloc != request.host:
+        return None
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    return target if is_local_url(target) else None
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    """Send a signed-out visitor to the sign-in page, and back afterwards.
+
+    An HTMX swap would put the sign-in page inside a fragment, so it gets 401
+    with ``HX-Redirect`` instead (htmx then loads the whole sign-in page);
+    JSON clients get the API's error shape.
+    """
+    message = str(login_manager.login_message)
+    if wants_json():
+        return jsonify(error={"code": "unauthorized", "message": message}), 401
+    flash(message, login_manager.login_message_category)
+    if is_fragment_request():
+        response = make_response("", 401)
+        response.headers["HX-Redirect"] = url_for("auth.login", next=_page_behind_htmx_request())
+        return response
+    return redirect(url_for("auth.login", next=_here()))
 
 
 @bp.route("/signup", methods=["GET", "POST"])
