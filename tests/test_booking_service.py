@@ -232,8 +232,9 @@ def test_a_deactivated_volunteer_takes_no_bookings(app, volunteer, learner):
         ({"kind": "support"}, "kind"),  # known kind, not offered by this volunteer
         ({"start": datetime(2030, 1, 8, 10, 0)}, "start"),  # naive: no zone, no meaning
         ({"note": "x" * (service.NOTE_MAX_LENGTH + 1)}, "note"),
+        ({"note": "nul \x00 byte"}, "note"),  # PostgreSQL text can't store it
     ],
-    ids=["unknown kind", "kind not offered", "naive start", "note too long"],
+    ids=["unknown kind", "kind not offered", "naive start", "note too long", "NUL in note"],
 )
 def test_bad_input_is_refused_naming_the_field(app, make_user, learner, kwargs, field):
     volunteer = make_user("volunteer", timezone="Europe/London", rules=TUESDAY_10_TO_12,

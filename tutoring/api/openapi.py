@@ -16,7 +16,8 @@ import copy
 from typing import Any
 
 from tutoring.api.volunteers import DEFAULT_PAGE_SIZE, MAX_OFFSET, MAX_PAGE_SIZE, MAX_SLOT_SPAN_DAYS
-from tutoring.models import KINDS, LANGUAGES, ROLES
+from tutoring.models import BOOKING_STATUSES, KINDS, LANGUAGES, ROLES
+from tutoring.services.booking import MAX_ID, NOTE_MAX_LENGTH, REASON_MAX_LENGTH
 
 API_VERSION = "1.0.0"
 PREFIX = "/api/v1"
@@ -235,6 +236,131 @@ PATHS: dict[str, Any] = {
 }
 
 
+# --- bookings (tutoring/api/bookings.py) ---
+_PERSON = {
+    "type": "object",
+    "required": ["id", "name"],
+    "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+}
+SCHEMAS.update({
+    "Booking": {
+        "type": "object",
+        "required": ["id", "uid", "sequence", "status", "kind", "start", "end", "start_utc", "end_utc",
+                     "volunteer", "learner", "note", "cancel_reason", "series_id"],
+        "properties": {
+            "id": {"type": "integer"},
+            "uid": {"type": "string", "description": "The iCalendar UID; never changes."},
+            "sequence": {"type": "integer", "minimum": 0, "description": "iCalendar SEQUENCE; grows with each change."},
+            "status": {"type": "string", "enum": list(BOOKING_STATUSES)},
+            "kind": {"type": "string", "enum": list(KINDS)},
+            "start": {"type": "string", "format": "date-time", "description": "Start in the caller's zone, with offset."},
+            "end": {"type": "string", "format": "date-time", "description": "End, written like `start`."},
+            "start_utc": {"type": "string", "format": "date-time", "pattern": "Z$"},
+            "end_utc": {"type": "string", "format": "date-time", "pattern": "Z$"},
+            "volunteer": _PERSON,
+            "learner": _PERSON,
+            "note": {"type": "string", "description": "The learner's private note (only the two parties see it)."},
+            "cancel_reason": {"type": ["string", "null"]},
+            "series_id": {"type": ["integer", "null"], "description": "The weekly series it belongs to, if any."},
+        },
+    },
+    "NewBooking": {
+        "type": "object",
+        "required": ["volunteer_id", "start", "kind"],
+        "properties": {
+            "volunteer_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+            "start": {"type": "string", "format": "date-time",
+                      "description": "Start of an offered slot, with offset, e.g. `2026-05-04T18:00:00+02:00`."},
+            "kind": {"type": "string", "enum": list(KINDS)},
+            "note": {"type": ["string", "null"], "maxLength": NOTE_MAX_LENGTH,
+                     "description": "Private to the learner and the volunteer; never in mail or feeds."},
+        },
+    },
+    "CancelRequest": {
+        "type": "object",
+        "properties": {"reason": {"type": ["string", "null"], "maxLength": REASON_MAX_LENGTH}},
+    },
+    "RescheduleRequest": {
+        "type": "object",
+        "required": ["start"],
+        "properties": {"start": {"type": "string", "format": "date-time",
+                                 "description": "Start of another offered slot, with offset."}},
+    },
+})
+
+_BOOKING_ID = {"name": "booking_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+PATHS.update({
+    f"{PREFIX}/bookings": {
+        "get": {
+            "operationId": "listBookings",
+            "summary": "The caller's bookings",
+            "description": "Bookings the caller is part of, as learner or as volunteer, by start; cancelled ones too.",
+            "responses": {
+                "200": {"description": "The bookings.", "content": _json({"type": "array", "items": _ref("Booking")})},
+                **_errors(401, 429),
+            },
+        },
+        "post": {
+            "operationId": "createBooking",
+            "summary": "Book an offered slot",
+            "description": "Books the slot of `volunteer_id` starting at `start` for the caller (a learner). "
+            "409 `slot_unavailable` when that slot is not (or no longer) offered, or the caller already has a "
+            "session then; 409 `busy` (with `Retry-After`) when the volunteer is being booked by many at once.",
+            "requestBody": {"required": True, "content": _json(_ref("NewBooking"))},
+            "responses": {
+                "201": {
+                    "description": "Booked.",
+                    "headers": {"Location": {"description": "The booking's address.", "schema": {"type": "string"}}},
+                    "content": _json(_ref("Booking")),
+                },
+                **_errors(400, 401, 403, 409, 415, 422, 429),
+            },
+        },
+    },
+    f"{PREFIX}/bookings/{{booking_id}}": {
+        "get": {
+            "operationId": "getBooking",
+            "summary": "One of the caller's bookings",
+            "description": "404 for anyone who is not its learner or its volunteer.",
+            "parameters": [_BOOKING_ID],
+            "responses": {
+                "200": {"description": "The booking.", "content": _json(_ref("Booking"))},
+                **_errors(401, 404, 429),
+            },
+        }
+    },
+    f"{PREFIX}/bookings/{{booking_id}}/cancel": {
+        "post": {
+            "operationId": "cancelBooking",
+            "summary": "Cancel a booking",
+            "description": "Either party may cancel a confirmed booking that has not ended; the body is optional. "
+            "SEQUENCE grows; the time is offered again. 409 `invalid_state` if it is already cancelled or over.",
+            "parameters": [_BOOKING_ID],
+            "requestBody": {"required": False, "content": _json(_ref("CancelRequest"))},
+            "responses": {
+                "200": {"description": "The cancelled booking.", "content": _json(_ref("Booking"))},
+                **_errors(400, 401, 404, 409, 415, 422, 429),
+            },
+        }
+    },
+    f"{PREFIX}/bookings/{{booking_id}}/reschedule": {
+        "post": {
+            "operationId": "rescheduleBooking",
+            "summary": "Move a booking to another offered slot",
+            "description": "Either party may move a confirmed booking that has not started. Same `id` and `uid`, "
+            "higher `sequence`. 409 `slot_unavailable` if the new time is not offered (the booking's own time "
+            "does not count against it); 409 `invalid_state` if the booking can't be moved.",
+            "parameters": [_BOOKING_ID],
+            "requestBody": {"required": True, "content": _json(_ref("RescheduleRequest"))},
+            "responses": {
+                "200": {"description": "The moved booking.", "content": _json(_ref("Booking"))},
+                **_errors(400, 401, 404, 409, 415, 422, 429),
+            },
+        }
+    },
+})
+
+
 def openapi_document() -> dict[str, Any]:
     """The whole OpenAPI document (a fresh copy, safe to modify)."""
     return copy.deepcopy(
@@ -243,7 +369,7 @@ def openapi_document() -> dict[str, Any]:
             "info": {
                 "title": "tutoring API",
                 "version": API_VERSION,
-                "description": "Volunteers, their offered slots and the caller's account. Authenticate with "
+                "description": "Volunteers, their offered slots, bookings and the caller's account. Authenticate with "
                 "`Authorization: Bearer <token>` (create one with `flask --app wsgi tokens create EMAIL`). "
                 "Errors are `{\"error\": {\"code\", \"message\"}}` in the caller's language. Instants carry "
                 "an offset or `Z`.",

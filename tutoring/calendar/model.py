@@ -7,6 +7,8 @@ core cannot leak what it is never given (SPEC §5).
 """
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
@@ -15,6 +17,25 @@ Status = Literal["confirmed", "cancelled"]
 Kind = Literal["tutoring", "mentoring", "support"]
 
 STATUSES: frozenset[str] = frozenset({"confirmed", "cancelled"})
+
+_WHITESPACE_RUN = re.compile(r"\s+")
+
+
+def clean_name(text: str) -> str:
+    """``text`` on one line without control characters.
+
+    RFC 5545 allows no control characters in text or parameter values (strict
+    parsers reject the whole calendar, and Google drops a feed that doesn't
+    parse), and email headers allow no line breaks: a display name has no use
+    for either.
+    """
+    visible = "".join(" " if unicodedata.category(c) in ("Cc", "Cs") or c in "\u2028\u2029" else c for c in text)
+    return _WHITESPACE_RUN.sub(" ", visible).strip()
+
+
+def _check_url(name: str, value: str | None) -> None:
+    if value is not None and (not value or any(c.isspace() or unicodedata.category(c) == "Cc" for c in value)):
+        raise ValueError(f"{name} must be a URL without spaces or control characters")
 
 
 @dataclass(frozen=True)
@@ -25,6 +46,9 @@ class Person:
     email: str
     language: str
     timezone: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", clean_name(self.name))
 
 
 @dataclass(frozen=True)
@@ -63,14 +87,22 @@ class CalendarSession:
                 raise ValueError(f"{name} must be timezone-aware")
             # Normalized to UTC once, so every writer sees the same instant.
             object.__setattr__(self, name, value.astimezone(UTC))
+        # iCalendar times have whole seconds. A session's start and end must
+        # then be exact (slots are whole seconds), while the change instant
+        # is only a stamp and may drop its fraction.
+        if self.start_at.microsecond or self.end_at.microsecond:
+            raise ValueError("start_at and end_at must be whole seconds")
+        object.__setattr__(self, "changed_at", self.changed_at.replace(microsecond=0))
         if self.end_at <= self.start_at:
             raise ValueError("end_at must be after start_at")
         if self.status not in STATUSES:
             raise ValueError(f"status must be one of {sorted(STATUSES)}, not {self.status!r}")
         if self.sequence < 0:
             raise ValueError("sequence must not be negative")
-        if not self.uid or any(c in self.uid for c in "\r\n"):
-            raise ValueError("uid must be a non-empty single line")
+        if not self.uid or any(c.isspace() or unicodedata.category(c) == "Cc" for c in self.uid):
+            raise ValueError("uid must be non-empty, without spaces or control characters")
+        _check_url("url", self.url)
+        _check_url("meeting_url", self.meeting_url)
 
     @property
     def is_cancelled(self) -> bool:

@@ -549,6 +549,8 @@ def _text(value: str | None, field: str, max_length: int) -> str | None:
     if not isinstance(value, str):
         raise InvalidBooking(N_("This must be text."), field=field)
     value = value.strip()
+    if "\x00" in value:  # PostgreSQL text can't hold NUL; refuse it rather than fail at the insert
+        raise InvalidBooking(N_("This text contains a character that is not allowed."), field=field)
     if len(value) > max_length:
         raise InvalidBooking(N_("This text is too long (at most %(max)d characters)."), field=field, max=max_length)
     return value or None
