@@ -11,7 +11,8 @@ from icalendar import Calendar, Event
 
 from tutoring.calendar import Person, add_timezones, etag_for, feed_ics, invite_email, invite_ics
 
-ALL_ZONES = sorted(available_timezones())
+# "Factory" is tzdata's placeholder for "zone not set" (named "-00"); vobject cannot read it.
+ALL_ZONES = sorted(available_timezones() - {"Factory"})
 TRICKY_ZONES = [
     "America/New_York", "Europe/London", "Asia/Kathmandu", "Australia/Lord_Howe", "Pacific/Chatham",
     "Africa/Casablanca", "America/Havana", "Asia/Beirut", "Europe/Dublin", "America/Santiago", "UTC",
@@ -99,15 +100,21 @@ def test_a_local_time_with_our_vtimezone_reads_as_zoneinfo_reads_it(zone, instan
     # The guard for any future TZID use: vobject applies the VTIMEZONE we
     # embed (icalendar and ical use their own zone data), so all three agree
     # only if our VTIMEZONE matches zoneinfo to the second.
-    local = instant.astimezone(ZoneInfo(zone))
+    # Both ends are real instants, so their wall times exist (parsers differ
+    # on times inside a gap: dateutil reads them after it, RFC 5545 before).
+    start = instant.astimezone(ZoneInfo(zone))
+    end = (instant + timedelta(minutes=45)).astimezone(ZoneInfo(zone))
     calendar = Calendar()
     calendar.add("PRODID", "-//tutoring//tests//EN")
     calendar.add("VERSION", "2.0")
-    calendar.add_component(Event.new(uid="x", stamp=instant, start=local, end=local + timedelta(minutes=45)))
+    event = Event()  # not Event.new: it compares same-zone wall times, and across a fall-back end < start
+    event.add("UID", "x")
+    event.add("DTSTAMP", instant)
+    event.add("DTSTART", start)
+    event.add("DTEND", end)
+    calendar.add_component(event)
     data = add_timezones(calendar).to_ical()
     assert calendar.get_missing_tzids() == set()
     # A wall time that occurs twice means its first occurrence (RFC 5545
     # §3.3.5), which is zoneinfo's fold=0.
-    first = local.replace(fold=0).astimezone(UTC)
-    end = (local + timedelta(minutes=45)).replace(fold=0).astimezone(UTC)
-    same_everywhere(data, [(first, end)])
+    same_everywhere(data, [(start.replace(fold=0).astimezone(UTC), end.replace(fold=0).astimezone(UTC))])

@@ -41,7 +41,7 @@ def session_event(
     The title is neutral for support sessions and the description holds only
     the link to the booking in the app: nothing private is ever written.
     """
-    event = Event.new(
+    return Event.new(
         uid=session.uid,
         sequence=session.sequence,
         # In a feed DTSTAMP means "last changed", and in an invite the change
@@ -62,7 +62,6 @@ def session_event(
         organizer=organizer,
         attendees=attendees,
     )
-    return event
 
 
 def attendee(person: Person, *, partstat: str = "ACCEPTED") -> vCalAddress:
