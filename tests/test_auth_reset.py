@@ -45,8 +45,10 @@ def link_path(message) -> str:
 
 
 def signed_in_user_id(client) -> str | None:
+    """The user id the session signs in (Flask-Login's id is "<id>:<password fingerprint>")."""
     with client.session_transaction() as session:
-        return session.get("_user_id")
+        value = session.get("_user_id")
+    return value.partition(":")[0] if value else None
 
 
 def sign_in_works(app, address: str, password: str) -> bool:

@@ -1,6 +1,7 @@
 """The Flask application factory: configuration, extensions and blueprints."""
 from __future__ import annotations
 
+import hmac
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -100,10 +101,15 @@ def _register_blueprints(app: Flask) -> None:
 def _load_user(user_id: str):
     from tutoring.models import User
 
-    if not user_id.isdigit():
+    # "<id>:<password fingerprint>" (User.get_id): a session or remember cookie
+    # made before the last password change no longer signs anyone in.
+    number, _, fingerprint = user_id.partition(":")
+    if not number.isdigit() or not fingerprint:
         return None
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.is_active else None
+    user = db.session.get(User, int(number))
+    if user is None or not user.is_active or not hmac.compare_digest(fingerprint, user.password_fingerprint()):
+        return None
+    return user
 
 
 # The sign-in page belongs to the auth blueprint (SPEC §3: /auth/login).

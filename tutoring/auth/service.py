@@ -67,7 +67,7 @@ def _serializer() -> URLSafeTimedSerializer:
 
 def password_fingerprint(user: User) -> str:
     """A short digest of the stored password hash: it changes whenever the password does."""
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:32]
+    return user.password_fingerprint()
 
 
 def make_reset_token(user: User) -> str:

@@ -1,6 +1,7 @@
 """People: volunteers, learners and coordinators share one table."""
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -97,6 +98,15 @@ class User(UserMixin, db.Model):
         if password_hasher.check_needs_rehash(self.password_hash):
             self.set_password(password)
         return True
+
+    def password_fingerprint(self) -> str:
+        """A short digest of the stored password hash: it changes whenever the password does."""
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:32]
+
+    def get_id(self) -> str:
+        """Flask-Login's id for the session and remember cookie: the user id and the
+        password fingerprint, so changing the password signs out every other device."""
+        return f"{self.id}:{self.password_fingerprint()}"
 
     def rotate_calendar_token(self) -> str:
         """Replace the secret feed token (old feed addresses stop working); returns the new one."""
