@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per concept; importing this registers them all."""
 from tutoring.models.availability import AvailabilityRule, AwayPeriod, ExtraWindow
 from tutoring.models.booking import BOOKING_STATUSES, Booking
+from tutoring.models.outbox import OUTBOX_KINDS, OutboxMessage
 from tutoring.models.series import Series
 from tutoring.models.session import SESSION_STATUSES, Session
 from tutoring.models.token import ApiToken
@@ -12,6 +13,7 @@ __all__ = [
     "BOOKING_STATUSES",
     "KINDS",
     "LANGUAGES",
+    "OUTBOX_KINDS",
     "ROLES",
     "SESSION_STATUSES",
     "STATES",
@@ -20,6 +22,7 @@ __all__ = [
     "AwayPeriod",
     "Booking",
     "ExtraWindow",
+    "OutboxMessage",
     "Series",
     "Session",
     "User",
