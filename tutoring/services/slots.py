@@ -24,14 +24,23 @@ from tutoring.timeutil import utcnow
 _MARGIN = timedelta(days=8) + timedelta(seconds=LONGEST_BUSY_SECONDS)
 
 
-def busy_by_volunteer(volunteer_ids: Sequence[int], start_at: datetime, end_at: datetime) -> dict[int, list[Busy]]:
-    """Live sessions of each volunteer near [start_at, end_at), sorted by start, in one query."""
-    if not volunteer_ids:
+def busy_by_volunteer(
+    volunteers: Sequence[VolunteerProfile], start_at: datetime, end_at: datetime
+) -> dict[int, list[Busy]]:
+    """Live sessions of each volunteer near [start_at, end_at), sorted by start, in one query.
+
+    A session keeps the time it blocked when it was booked (``blocked_until_at``,
+    its end plus the buffer then). If the volunteer has shortened their buffer
+    since, the session is passed to the core as ending later, so that a page
+    never offers a slot that booking would refuse.
+    """
+    if not volunteers:
         return {}
+    buffers = {volunteer.id: timedelta(minutes=volunteer.buffer_minutes) for volunteer in volunteers}
     query = (
-        select(Session.volunteer_id, Session.start_at, Session.end_at)
+        select(Session.volunteer_id, Session.start_at, Session.end_at, Session.blocked_until_at)
         .where(
-            Session.volunteer_id.in_(volunteer_ids),
+            Session.volunteer_id.in_(list(buffers)),
             Session.status != "cancelled",
             Session.start_at >= start_at - _MARGIN,
             Session.start_at < end_at + _MARGIN,
@@ -39,8 +48,8 @@ def busy_by_volunteer(volunteer_ids: Sequence[int], start_at: datetime, end_at: 
         .order_by(Session.volunteer_id, Session.start_at)
     )
     busy: dict[int, list[Busy]] = defaultdict(list)
-    for volunteer_id, session_start, session_end in db.session.execute(query):
-        busy[volunteer_id].append(Busy(session_start, session_end))
+    for volunteer_id, session_start, session_end, blocked_until in db.session.execute(query):
+        busy[volunteer_id].append(Busy(session_start, max(session_end, blocked_until - buffers[volunteer_id])))
     return busy
 
 
@@ -50,7 +59,7 @@ def slots_in_range(
     """A volunteer's offered slots starting in [start_at, end_at); none unless bookable."""
     if not volunteer.is_bookable:
         return []
-    busy = busy_by_volunteer([volunteer.id], start_at, end_at).get(volunteer.id, [])
+    busy = busy_by_volunteer([volunteer], start_at, end_at).get(volunteer.id, [])
     return slots_between(volunteer.availability(), busy, start_at, end_at, now or utcnow())
 
 
@@ -68,7 +77,7 @@ def next_slots(
     """Up to ``limit`` first offered slots of each volunteer in [start_at, end_at), with one query for all."""
     now = now or utcnow()
     bookable = [volunteer for volunteer in volunteers if volunteer.is_bookable]
-    busy = busy_by_volunteer([volunteer.id for volunteer in bookable], start_at, end_at)
+    busy = busy_by_volunteer(bookable, start_at, end_at)
     return {
         volunteer.id: slots_between(volunteer.availability(), busy.get(volunteer.id, []), start_at, end_at, now)[:limit]
         for volunteer in bookable
