@@ -109,6 +109,9 @@ def test_default_page_is_fifty(client, make_user, bearer):
     [
         ("kind", "teaching"),
         ("kind", "tutoring,support"),
+        ("kind", " tutoring"),  # choices are exact (only letter case is free)
+        ("kind", "\x1f"),
+        ("kind", "ſupport"),  # long s: casefold() would make it "support"
         ("limit", "0"),
         ("limit", "201"),
         ("limit", "-1"),

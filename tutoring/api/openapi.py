@@ -13,6 +13,7 @@ say ``"security": []``.
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 from tutoring.api.volunteers import DEFAULT_PAGE_SIZE, MAX_OFFSET, MAX_PAGE_SIZE, MAX_SLOT_SPAN_DAYS
@@ -57,6 +58,12 @@ def _errors(*statuses: int) -> dict[str, Any]:
             }
         responses[str(status)] = response
     return responses
+
+
+def _any_case_choice(choices) -> str:
+    """A regex for one of ``choices`` in any ASCII letter case, or blank (JSON Schema has no case-insensitive enum)."""
+    spelled = ("".join(f"[{ch.lower()}{ch.upper()}]" if ch.isalpha() else re.escape(ch) for ch in c) for c in choices)
+    return "^(" + "|".join(spelled) + ")?$"
 
 
 def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -170,15 +177,16 @@ PATHS: dict[str, Any] = {
             "operationId": "listVolunteers",
             "summary": "Approved volunteers",
             "description": "Approved volunteers by name. Each filter keeps volunteers whose list contains the "
-            "value (exact match, case-insensitive, surrounding spaces ignored); a blank filter is ignored. Paginated with `limit` and "
-            "`offset`; `X-Total-Count` gives the number of matches and `Link` the next/previous pages.",
+            "value (whole entries, case-insensitive; spaces around `subject` and `language` are ignored); a "
+            "blank filter is ignored. Paginated with `limit` and `offset`; `X-Total-Count` gives the number of "
+            "matches and `Link` the next/previous pages.",
             "parameters": [
                 _query("subject", "A subject the volunteer offers, e.g. `math`.", {"type": "string"}),
                 _query("language", "A language spoken in sessions, e.g. `ar`.", {"type": "string"}),
                 _query(
                     "kind",
-                    "A kind of session offered (case-insensitive).",
-                    {"type": "string", "enum": [*KINDS, ""]},
+                    f"A kind of session offered: {', '.join(KINDS)} (any letter case).",
+                    {"type": "string", "pattern": _any_case_choice(KINDS)},
                 ),
                 _query(
                     "limit",

@@ -2,7 +2,7 @@
 
 Listing filters (``text_arg``, ``choice_arg``) treat a blank value as absent,
 so a client can send ``?subject=&language=&kind=`` and fill in only some.
-Typed values (dates, zones, numbers) must be exactly right when present.
+Typed values (choices, dates, zones, numbers) must be exactly right when present.
 """
 from __future__ import annotations
 
@@ -78,11 +78,12 @@ def int_arg(name: str, *, default: int, minimum: int, maximum: int) -> int:
 
 
 def choice_arg(name: str, choices: Sequence[str]) -> str | None:
-    """Query parameter ``name`` as one of ``choices`` (case-insensitive)."""
-    value = text_arg(name)
-    if value is None:
+    """Query parameter ``name`` as one of ``choices``, ignoring ASCII case; blank means absent."""
+    value = request.args.get(name, "")
+    if value == "":
         return None
-    lowered = value.casefold()
+    # ASCII only: str.casefold() would turn "ſupport" (long s) into "support".
+    lowered = value.lower() if value.isascii() else None
     if lowered not in choices:
         raise validation_error(
             name, _("%(field)s must be one of: %(choices)s.", field=name, choices=", ".join(choices))
