@@ -1,4 +1,4 @@
-"""tutoring.mail.send_mail: .eml files without MAIL_SERVER (SPEC §3), SMTP with it; plus the zone picker data."""
+"""tutoring.mail.send_mail through the outbox worker: .eml files without MAIL_SERVER (SPEC §3), SMTP with it; plus the zone picker data."""
 from __future__ import annotations
 
 import email
@@ -10,12 +10,14 @@ import pytest
 
 from tutoring.auth.zones import canonical_zone, zone_choices
 from tutoring.mail import send_mail
+from tutoring.services.outbox import Worker
 from tutoring.timeutil import is_valid_zone
 
 
 def test_without_a_mail_server_mail_is_written_to_the_outbox(app):
     with app.app_context():
         send_mail("أمل <amal@example.org>", "موضوع بالعربية", "نص الرسالة\n", "<p>نص الرسالة</p>")
+    Worker(app).run(once=True)  # send_mail queues; the worker delivers
     [eml] = list(Path(app.config["MAIL_OUTBOX_DIR"]).iterdir())
     assert eml.suffix == ".eml"
     message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
@@ -31,6 +33,7 @@ def test_without_a_mail_server_mail_is_written_to_the_outbox(app):
 def test_text_only_mail_has_no_html_part(app):
     with app.app_context():
         send_mail("a@example.org", "Hello", "Just text.\n")
+    Worker(app).run(once=True)
     [eml] = list(Path(app.config["MAIL_OUTBOX_DIR"]).glob("*.eml"))
     message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
     assert message.get_content_type() == "text/plain"
@@ -67,6 +70,7 @@ def test_with_a_mail_server_mail_goes_over_smtp(make_app, smtp_server):
     app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
     with app.app_context():
         send_mail("maya@example.org", "Hello", "Over SMTP.\n", "<p>Over SMTP.</p>")
+    Worker(app).run(once=True)
     [envelope] = received
     assert envelope.mail_from == "tutoring@example.org"
     assert envelope.rcpt_tos == ["maya@example.org"]

@@ -12,6 +12,7 @@ import pytest
 import tutoring.auth.service as auth_service
 from tutoring.extensions import db
 from tutoring.models import User
+from tutoring.services.outbox import Worker
 from tutoring.timeutil import utcnow
 
 OLD_PASSWORD = "the old password"
@@ -25,6 +26,8 @@ def form_token(client, path: str) -> str:
 
 
 def outbox(app) -> list[Path]:
+    # Mail is queued in the outbox table; the worker writes it out as .eml files.
+    Worker(app).run(once=True)
     folder = Path(app.config["MAIL_OUTBOX_DIR"])
     return sorted(folder.glob("*.eml")) if folder.exists() else []
 

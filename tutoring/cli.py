@@ -80,8 +80,19 @@ def demo_command():
         click.echo(f"  {user.role:<12} {user.email:<32} {user.timezone:<20} {user.language}{state}")
 
 
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Send what is due, then exit (instead of polling until SIGTERM).")
+@with_appcontext
+def worker_command(once):
+    """Send due mail from the outbox and queue reminders; polls until SIGTERM (or, --once, until nothing is due)."""
+    from tutoring.services.outbox import run_worker_command
+
+    run_worker_command(once=once)
+
+
 def register_cli(app: Flask) -> None:
     """Attach the commands to ``app``."""
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(worker_command)

@@ -336,9 +336,14 @@ def _queue_messages(booking: Booking, change: str, *, by_user_id: int) -> None:
     """Write the invite/cancel messages for ``change`` (booked|rescheduled|cancelled) in this transaction.
 
     Called after the change is flushed and before the commit, so a message is
-    queued exactly when the change is committed. Does nothing yet: the outbox
-    (SPEC §5) will write one row per recipient here. Never put the note in it.
+    queued exactly when the change is committed: one outbox row per party
+    (``tutoring.services.notifications``), which never reads the note.
     """
+    # Imported here: notifications pulls in the calendar core, which the
+    # booking rules themselves don't need.
+    from tutoring.services.notifications import queue_booking_messages
+
+    queue_booking_messages(booking, change)
 
 
 # --- internals --------------------------------------------------------------

@@ -1,0 +1,267 @@
+"""The emails a booking causes: iMIP invites on every change, and reminders before the session.
+
+This module turns database rows into the calendar core's plain data
+(``Person``, ``CalendarSession``) and the core's output into outbox rows. It
+reads only what a message may show: names, addresses, languages, zones,
+times, UID/SEQUENCE, kind (for the title; support sessions are titled
+neutrally by the core) and the meeting address. A booking's ``note`` and
+``cancel_reason`` are never read here, so they can't reach an email.
+
+Every message is written in its recipient's language and zone, and queued
+in the caller's transaction (``tutoring.services.outbox``).
+"""
+from __future__ import annotations
+
+import html
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+
+from flask import current_app
+
+from tutoring.calendar import CalendarSession, Person, invite_email, session_title, translations_for
+from tutoring.calendar.text import format_short, format_when, zone_label, zone_short
+from tutoring.models import Booking, Session, User
+from tutoring.services import outbox
+from tutoring.services.meeting import meeting_url_for_uid
+
+log = logging.getLogger(__name__)
+
+DEFAULT_ORGANIZER_NAME = "Tutoring"
+CHANGES = ("booked", "rescheduled", "cancelled")
+
+
+def N_(message: str) -> str:  # noqa: N802  (gettext_noop: pybabel extracts it; translated per recipient)
+    """Mark ``message`` for the catalogue; it is translated into each recipient's language when written."""
+    return message
+
+
+# --- people and sessions as the calendar core sees them ---------------------
+
+
+def person_for(user: User) -> Person:
+    """``user`` as the calendar core's ``Person``: display name, address, language, zone."""
+    return Person(user.display_name, user.email, user.language, user.timezone)
+
+
+def organizer() -> tuple[str, str]:
+    """The service's sender as (address, display name), from ``MAIL_DEFAULT_SENDER`` (``Name <addr>`` or ``addr``)."""
+    name, address = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
+    return address, name or DEFAULT_ORGANIZER_NAME
+
+
+def booking_url(booking_id: int) -> str:
+    """The booking's page in the app (absolute, on ``BASE_URL``): where it is seen, moved or cancelled."""
+    return f"{current_app.config['BASE_URL'].rstrip('/')}/bookings/{booking_id}"
+
+
+def changed_at(booking: Booking) -> datetime:
+    """When the booking last changed as calendars see it: the later of the booking's and its session's updates."""
+    return max(booking.updated_at, booking.session.updated_at)
+
+
+def calendar_session(booking: Booking) -> CalendarSession:
+    """``booking`` as the calendar core's ``CalendarSession`` (no note, no cancel reason: there is no field for them)."""
+    session: Session = booking.session
+    return CalendarSession(
+        uid=booking.uid,
+        sequence=booking.sequence,
+        start_at=session.start_at,
+        end_at=session.end_at,
+        status="cancelled" if booking.status == "cancelled" else "confirmed",
+        kind=session.kind,
+        url=booking_url(booking.id),
+        changed_at=changed_at(booking),
+        volunteer=person_for(session.volunteer.user),
+        learner=person_for(booking.learner),
+        meeting_url=meeting_url_for_uid(booking.uid),
+        series_id=booking.series_id,
+    )
+
+
+def parties(booking: Booking) -> list[User]:
+    """Who hears about ``booking``: its volunteer and its learner (closed accounts get no mail)."""
+    return [user for user in (booking.session.volunteer.user, booking.learner) if user.is_active]
+
+
+# --- invites -----------------------------------------------------------------
+
+
+def queue_booking_messages(booking: Booking, change: str, *, now: datetime | None = None) -> int:
+    """Queue one iMIP message per party for ``change`` in the current transaction; returns how many.
+
+    ``REQUEST`` for booked and rescheduled, ``CANCEL`` for cancelled, with the
+    booking's UID and (already bumped) SEQUENCE. A move or a cancellation also
+    drops reminders queued for the old time that haven't gone out yet.
+    """
+    if change not in CHANGES:
+        raise ValueError(f"change must be one of {CHANGES}, not {change!r}")
+    session = calendar_session(booking)
+    organizer_email, organizer_name = organizer()
+    if change != "booked":
+        outbox.drop_unsent_reminders(booking.id)
+    queued = 0
+    for user in parties(booking):
+        if _same_address(user.email, organizer_email):
+            # Outlook won't treat a message to the organizer as an invitation, and
+            # the core refuses to write one; the service's own mailbox needs none.
+            log.warning("booking %s: user %s has the sender's address; no invite queued", booking.id, user.id)
+            continue
+        message = invite_email(
+            session,
+            person_for(user),
+            change,  # type: ignore[arg-type]
+            organizer_email=organizer_email,
+            organizer_name=organizer_name,
+            sent_at=now or session.changed_at,
+        )
+        outbox.queue(
+            message,
+            kind=change,
+            recipient=user.email,
+            dedupe_key=f"{change}:{booking.uid}:{booking.sequence}:{user.id}",
+            booking_id=booking.id,
+            now=now,
+        )
+        queued += 1
+    return queued
+
+
+# --- reminders ---------------------------------------------------------------
+
+_REMINDER_SUBJECT = N_("Reminder: %(title)s, %(when)s")
+_REMINDER_HEADLINE = N_("A reminder: this session starts soon.")
+_GREETING = N_("Hello %(name)s,")
+_WHEN = N_("When: %(when)s")
+_ZONE = N_("Time zone: %(zone)s")
+_JOIN = N_("Join: %(link)s")
+_OPEN = N_("See, change or cancel the booking: %(link)s")
+_AUTOMATIC = N_("This email was sent automatically; replies are not read.")
+_SUBJECT_WHEN = N_("%(when)s (%(zone)s)")
+_TITLE_LINE = "%(title)s"
+RTL_LANGUAGES = frozenset({"ar"})
+
+
+@dataclass(frozen=True)
+class _Lines:
+    """An email body as paragraphs of (message id, placeholders) lines, in one language."""
+
+    language: str
+    subject: str
+    paragraphs: list[list[tuple[str, dict[str, str]]]]
+
+    def _say(self, msgid: str, values: dict[str, str]) -> str:
+        translate = translations_for(self.language)
+        return (msgid if msgid == _TITLE_LINE else translate(msgid)) % values
+
+    def text(self) -> str:
+        """The text/plain body."""
+        return "\n\n".join("\n".join(self._say(m, v) for m, v in p) for p in self.paragraphs) + "\n"
+
+    def html(self) -> str:
+        """The text/html body: the same words, values isolated with <bdi>, links clickable."""
+        translate = translations_for(self.language)
+
+        def line(msgid: str, values: dict[str, str]) -> str:
+            template = msgid if msgid == _TITLE_LINE else translate(msgid)
+            return html.escape(template, quote=False) % {k: _html_value(k, v) for k, v in values.items()}
+
+        body = "\n".join("<p>" + "<br>\n".join(line(m, v) for m, v in p) + "</p>" for p in self.paragraphs)
+        direction = "rtl" if self.language.split("-")[0] in RTL_LANGUAGES else "ltr"
+        return (
+            f'<!DOCTYPE html>\n<html lang="{html.escape(self.language)}" dir="{direction}">\n'
+            f'<head><meta charset="utf-8"><title>{html.escape(self.subject)}</title></head>\n'
+            f"<body>\n{body}\n</body>\n</html>\n"
+        )
+
+
+def _html_value(key: str, value: str) -> str:
+    escaped = html.escape(value)
+    if key == "link":
+        return f'<a href="{escaped}">{escaped}</a>'
+    return f"<bdi>{escaped}</bdi>"
+
+
+def reminder_email(session: CalendarSession, recipient: Person, *, sent_at: datetime) -> EmailMessage:
+    """The reminder ``recipient`` gets before ``session``: title, time in their zone, join and booking links.
+
+    No calendar part: the invite already put the event in their calendar,
+    and a second REQUEST would only make clients ask again.
+    """
+    translate = translations_for(recipient.language)
+    zone, language = recipient.timezone, recipient.language
+    title = session_title(session, recipient, translate)
+    subject = translate(_REMINDER_SUBJECT) % {
+        "title": title,
+        "when": translate(_SUBJECT_WHEN) % {
+            "when": format_short(session.start_at, zone, language),
+            "zone": zone_short(zone, session.start_at, language, translate),
+        },
+    }
+    details = [
+        (_TITLE_LINE, {"title": title}),
+        (_WHEN, {"when": format_when(session.start_at, session.end_at, zone, language)}),
+        (_ZONE, {"zone": zone_label(zone, session.start_at, language, translate, until=session.end_at)}),
+    ]
+    if session.meeting_url:
+        details.append((_JOIN, {"link": session.meeting_url}))
+    lines = _Lines(
+        language,
+        subject,
+        [
+            [(_GREETING, {"name": recipient.name})],
+            [(_REMINDER_HEADLINE, {})],
+            details,
+            [(_OPEN, {"link": session.url})],
+            [(_AUTOMATIC, {})],
+        ],
+    )
+    organizer_email, organizer_name = organizer()
+    message = EmailMessage()
+    message["From"] = Address(organizer_name, addr_spec=organizer_email)
+    message["To"] = Address(recipient.name, addr_spec=recipient.email)
+    message["Subject"] = subject
+    message["Date"] = format_datetime(sent_at.astimezone(UTC))
+    message["Message-ID"] = make_msgid(domain=organizer_email.rpartition("@")[2] or "localhost")
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(lines.text(), cte="quoted-printable")
+    message.add_alternative(lines.html(), subtype="html", cte="quoted-printable")
+    message["Content-Language"] = language
+    return message
+
+
+def hours_key(hours: float) -> str:
+    """``24h``, ``1h``, ``0.5h``: how an offset appears in a reminder's dedupe key."""
+    return f"{hours:g}h"
+
+
+def queue_reminder(booking: Booking, user: User, hours: float, *, now: datetime) -> bool:
+    """Queue the ``hours``-before reminder of ``booking`` for ``user`` unless it is already queued; True if new.
+
+    The dedupe key holds the booking's UID, SEQUENCE and the offset, so a
+    moved booking (new SEQUENCE) gets reminders for its new time, and two
+    workers writing the same reminder at once leave one row.
+    """
+    session = calendar_session(booking)
+    message = reminder_email(session, person_for(user), sent_at=now)
+    return outbox.queue_unique(
+        message,
+        kind="reminder",
+        recipient=user.email,
+        dedupe_key=reminder_key(booking.uid, booking.sequence, hours, user.id),
+        booking_id=booking.id,
+        now=now,
+    )
+
+
+def reminder_key(uid: str, sequence: int, hours: float, user_id: int) -> str:
+    """The dedupe key of one reminder."""
+    return f"reminder:{uid}:{sequence}:{hours_key(hours)}:{user_id}"
+
+
+def _same_address(a: str, b: str) -> bool:
+    return a.strip().lower() == b.strip().lower()
+
