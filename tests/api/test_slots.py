@@ -5,7 +5,6 @@ worked out.
 """
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -169,12 +168,11 @@ def test_a_range_of_exactly_62_days_is_allowed(client, make_user, bearer, freeze
         ({"from": "2025-12-31", "to": "2026-03-01"}, 1),  # only 1 March 09:00Z is still ahead
     ],
 )
-def test_far_away_dates_are_valid_and_empty_and_cheap(client, make_user, bearer, freeze_api_now, dates, expected):
+def test_far_away_dates_are_valid_and_empty(client, make_user, bearer, freeze_api_now, dates, expected):
+    # Speed is measured in bench/, not asserted here (timed assertions flake on a busy machine).
     freeze_api_now(NOW)
     volunteer = make_user("volunteer", timezone="Europe/London", rules=EVERY_DAY_9_TO_10, **PLAIN)
-    started = time.perf_counter()
     body = slots(client, bearer(make_user()), volunteer.id, tz="Pacific/Kiritimati", **dates)
-    assert time.perf_counter() - started < 2
     assert len(body["slots"]) == expected
 
 
