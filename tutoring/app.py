@@ -88,6 +88,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from tutoring.api import bp as api_bp
     from tutoring.auth import bp as auth_bp
+    from tutoring.feeds import bp as feeds_bp
     from tutoring.main import bp as main_bp
     from tutoring.volunteers import bp as volunteers_bp
 
@@ -95,6 +96,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(volunteers_bp)
+    app.register_blueprint(feeds_bp)
 
 
 @login_manager.user_loader

@@ -1,0 +1,86 @@
+"""Views of the feeds blueprint: the secret feed itself, and the page that shows and rotates its address."""
+from __future__ import annotations
+
+from flask import Response, abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from tutoring.extensions import db, limiter
+from tutoring.feeds import bp
+from tutoring.feeds.service import feed_for, feed_urls, is_not_modified, owner_for_token
+from tutoring.htmx import is_fragment_request, render_page_or_fragment
+from tutoring.timeutil import utcnow
+
+DEFAULT_MAX_AGE_SECONDS = 900
+FEED_FRAGMENT_TARGET = "calendar-feed"
+
+
+def _limit(name: str, default: str):
+    """A rate limit read from config at request time (``TUTORING_<name>`` overrides ``default``)."""
+    return lambda: current_app.config.get(name, default)
+
+
+def _feed_key() -> str:
+    # Per feed address: calendar services fetch thousands of feeds from a few
+    # addresses (Google), so a per-IP budget would cut off honest subscribers.
+    return "feed:" + str((request.view_args or {}).get("token", ""))
+
+
+def _is_miss(response) -> bool:
+    return response.status_code == 404
+
+
+@bp.get("/calendar/<token>.ics")
+@limiter.limit(_limit("FEED_LIMIT", "30 per minute"), key_func=_feed_key)
+@limiter.limit(_limit("FEED_MISS_LIMIT", "30 per minute"), deduct_when=_is_miss)
+def feed(token: str):
+    """The owner's sessions as an iCalendar feed; 304 when the client's copy is current, 404 for unknown tokens."""
+    owner = owner_for_token(token)
+    if owner is None:
+        abort(404)
+    now = utcnow()
+    current = feed_for(owner, now)
+    headers = {
+        "ETag": current.etag,
+        # Only the owner's calendar app should keep a copy, never a shared cache.
+        "Cache-Control": f"private, max-age={int(current_app.config.get('FEED_MAX_AGE', DEFAULT_MAX_AGE_SECONDS))}",
+        "X-Robots-Tag": "noindex, nofollow",
+        "Referrer-Policy": "no-referrer",
+    }
+    if is_not_modified(current, request.headers.get("If-None-Match"), request.if_modified_since, now):
+        response = Response(status=304, headers=headers)
+    else:
+        response = Response(current.body, content_type="text/calendar; charset=utf-8", headers=headers)
+        response.headers["Content-Disposition"] = 'inline; filename="sessions.ics"'
+    response.last_modified = current.last_modified
+    return response
+
+
+def _settings_context() -> dict:
+    https_url, webcal_url = feed_urls(current_user, current_app.config.get("BASE_URL") or request.host_url)
+    return {"feed_url": https_url, "webcal_url": webcal_url, "fragment_target": FEED_FRAGMENT_TARGET}
+
+
+@bp.get("/me/calendar")
+@login_required
+def calendar_settings():
+    """The calendar page: the secret feed address (https and webcal) and a button to replace it."""
+    return render_page_or_fragment(
+        "feeds/calendar.html", "feeds/_feed.html", hx_target=FEED_FRAGMENT_TARGET, **_settings_context()
+    )
+
+
+@bp.post("/me/calendar/rotate")
+@login_required
+def rotate_feed():
+    """Replace the feed address: the old one answers 404 from now on."""
+    current_user.rotate_calendar_token()
+    db.session.commit()
+    message = _("Your calendar has a new address. The old address no longer works.")
+    if is_fragment_request(FEED_FRAGMENT_TARGET):
+        return render_page_or_fragment(
+            "feeds/calendar.html", "feeds/_feed.html", hx_target=FEED_FRAGMENT_TARGET,
+            rotated_message=message, **_settings_context()
+        )
+    flash(message, "success")
+    return redirect(url_for("feeds.calendar_settings"), code=303)
