@@ -88,6 +88,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from tutoring.api import bp as api_bp
     from tutoring.auth import bp as auth_bp
+    from tutoring.booking import bp as booking_bp
     from tutoring.feeds import bp as feeds_bp
     from tutoring.main import bp as main_bp
     from tutoring.volunteers import bp as volunteers_bp
@@ -97,6 +98,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(volunteers_bp)
     app.register_blueprint(feeds_bp)
+    app.register_blueprint(booking_bp)
 
 
 @login_manager.user_loader

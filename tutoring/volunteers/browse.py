@@ -9,26 +9,19 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
-from urllib.parse import quote
 from zoneinfo import ZoneInfo, available_timezones
 
 from flask import abort, url_for
 from flask_babel import gettext as _
-from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import select
-from sqlalchemy.orm import contains_eager, selectinload
 
 from tutoring.extensions import db
 from tutoring.formatting import utc_iso
 from tutoring.i18n import current_timezone
-from tutoring.models import User, VolunteerProfile
-from tutoring.scheduling import Slot, day_range_bounds
-from tutoring.services.slots import next_slots, slots_in_range
+from tutoring.models import VolunteerProfile
+from tutoring.scheduling import Busy, Slot, day_range_bounds, slots_between
+from tutoring.services.slots import busy_by_volunteer, next_slots, slots_in_range
 from tutoring.timeutil import is_valid_zone
 
-PER_PAGE = 20
-NEXT_SLOTS_SHOWN = 3
-NEXT_SLOTS_DAYS = 14
 # Weeks further than this from today are refused: nothing is offered there,
 # and dates near year 1 or 9999 would overflow the date arithmetic.
 WEEK_REACH_DAYS = 400
@@ -80,28 +73,6 @@ def local_today(zone: str, now: datetime) -> date:
 # --- volunteers --------------------------------------------------------------------------------
 
 
-def approved_volunteers(page: int, per_page: int = PER_PAGE) -> Pagination:
-    """One page of bookable volunteers by name, with what their slots need loaded up front."""
-    query = (
-        select(VolunteerProfile)
-        .join(VolunteerProfile.user)
-        .where(VolunteerProfile.state == "approved", User.is_active.is_(True))
-        .order_by(User.display_name, User.id)
-        .options(
-            contains_eager(VolunteerProfile.user),
-            selectinload(VolunteerProfile.rules),
-            selectinload(VolunteerProfile.extra_windows),
-            selectinload(VolunteerProfile.away_periods),
-        )
-    )
-    return db.paginate(query, page=page, per_page=per_page, error_out=False, count=True)
-
-
-def upcoming_slots(volunteers: list[VolunteerProfile], now: datetime) -> dict[int, list[Slot]]:
-    """The first few free slots of each volunteer in the next two weeks (one query for all their sessions)."""
-    return next_slots(volunteers, now, now + timedelta(days=NEXT_SLOTS_DAYS), NEXT_SLOTS_SHOWN, now)
-
-
 def visible_volunteer_or_404(volunteer_id: int) -> VolunteerProfile:
     """The volunteer with a public page (approved or paused, active account), else 404."""
     volunteer = db.session.get(VolunteerProfile, volunteer_id)
@@ -112,10 +83,7 @@ def visible_volunteer_or_404(volunteer_id: int) -> VolunteerProfile:
 
 def booking_href(volunteer_id: int, start_at: datetime) -> str:
     """Where a slot leads: the booking page for that volunteer and UTC start."""
-    # The booking page belongs to another blueprint (not built yet), so its
-    # address is spelled out here rather than built with url_for.
-    base = url_for("volunteers.profile", volunteer_id=volunteer_id)
-    return f"{base}/book?start={quote(utc_iso(start_at), safe=':')}"
+    return url_for("booking.new", volunteer_id=volunteer_id, start=utc_iso(start_at))
 
 
 # --- one week of slots -------------------------------------------------------------------------
@@ -198,13 +166,35 @@ class Week:
         return max(now, self.starts_at)
 
 
-def week_of_slots(volunteer: VolunteerProfile, monday: date, zone: str, now: datetime) -> Week:
-    """The volunteer's free slots on the viewer's local days ``monday``..Sunday (SPEC §2 rule 4)."""
+def _offered(
+    volunteer: VolunteerProfile, start_at: datetime, end_at: datetime, now: datetime, ignoring: Busy | None
+) -> list[Slot]:
+    """Offered slots in [start_at, end_at), as if the session ``ignoring`` were not there (it is being moved)."""
+    if ignoring is None:
+        return slots_in_range(volunteer, start_at, end_at, now)
+    if not volunteer.is_bookable:
+        return []
+    # Sessions of one volunteer never share a start (they can't overlap), so the start identifies it.
+    busy = [
+        busy for busy in busy_by_volunteer([volunteer], start_at, end_at).get(volunteer.id, [])
+        if busy.start_at != ignoring.start_at
+    ]
+    return slots_between(volunteer.availability(), busy, start_at, end_at, now)
+
+
+def week_of_slots(
+    volunteer: VolunteerProfile, monday: date, zone: str, now: datetime, ignoring: Busy | None = None
+) -> Week:
+    """The volunteer's free slots on the viewer's local days ``monday``..Sunday (SPEC §2 rule 4).
+
+    ``ignoring`` is a session of theirs to treat as free: the one a
+    reschedule moves, whose neighbouring slots are then offered too.
+    """
     sunday = monday + timedelta(days=6)
     starts_at, ends_at = day_range_bounds(zone, monday, sunday)
     tzinfo = ZoneInfo(zone)
     by_day: dict[date, list[Slot]] = defaultdict(list)
-    for slot in slots_in_range(volunteer, starts_at, ends_at, now):
+    for slot in _offered(volunteer, starts_at, ends_at, now, ignoring):
         by_day[slot.start_at.astimezone(tzinfo).date()].append(slot)
 
     today = local_today(zone, now)

@@ -1,44 +1,70 @@
 """Views of the volunteers blueprint, and the home page that ``main.home`` serves at ``/``."""
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import request, url_for
 
-from tutoring.htmx import render_page_or_fragment
+from tutoring.htmx import is_fragment_request, render_page_or_fragment
+from tutoring.models import KINDS
 from tutoring.timeutil import utcnow
 from tutoring.volunteers import bp
 from tutoring.volunteers.browse import (
-    approved_volunteers,
     booking_href,
     local_today,
     parse_week,
-    upcoming_slots,
     viewer_zone,
     visible_volunteer_or_404,
     week_of_slots,
 )
+from tutoring.volunteers.search import FILTER_KEYS, language_choices, parse_filters, search_volunteers, vocabulary
 
 # The element the week fragment replaces (templates/volunteers/_week.html).
 WEEK_TARGET = "week"
+# The element the search results replace (templates/volunteers/_results.html).
+RESULTS_TARGET = "results"
+# Cursor of a free-time search; anything bigger can't be a position in the list.
+MAX_START = 2**31 - 1
 
 
 def home_page():
-    """The welcome text and one page of approved volunteers with their next free times (``/``)."""
+    """The welcome text and the volunteer search (``/``): filters in the URL, next free times in the viewer's zone.
+
+    Plain GET form without JavaScript; with htmx, typing swaps only the
+    results (``#results``) and the address follows the filters.
+    """
     zone = viewer_zone(request.args.get("tz"))
-    page = max(request.args.get("page", 1, type=int), 1)  # anything but a number means the first page
-    volunteers = approved_volunteers(page)
-    status = 404 if page > 1 and not volunteers.items else 200
     now = utcnow()
-    return (
-        render_template(
-            "volunteers/home.html",
-            zone=zone,
-            volunteers=volunteers,
-            upcoming=upcoming_slots(volunteers.items, now),
-            booking_href=booking_href,
-            now=now,
-        ),
-        status,
+    today = local_today(zone.name, now)
+    filters = parse_filters(request.args, today)
+    page = max(request.args.get("page", 1, type=int), 1)  # anything but a number means the first page
+    start = min(max(request.args.get("start", 0, type=int), 0), MAX_START)
+    fragment = is_fragment_request(RESULTS_TARGET)
+    # The form's choices need the vocabulary; a results fragment only when typed text must be resolved.
+    words = vocabulary() if not fragment or filters.subject or filters.language else None
+    found = search_volunteers(filters, zone.name, now, today, page=page, start=start, words=words)
+    response = render_page_or_fragment(
+        "volunteers/home.html",
+        "volunteers/_results.html",
+        hx_target=RESULTS_TARGET,
+        zone=zone,
+        filters=filters,
+        found=found,
+        words=words,
+        language_choices=language_choices(words, filters.language) if words is not None else [],
+        kinds=KINDS,
+        filter_keys=FILTER_KEYS,
+        today=today,
+        booking_href=booking_href,
+        now=now,
     )
+    if found.pagination is not None and page > 1 and not found.results:
+        response.status_code = 404
+    if fragment:
+        # The address bar shows the tidy URL (no empty parameters), the one a shared link needs.
+        response.headers["HX-Push-Url"] = url_for(
+            "main.home", **filters.query_args(), tz=zone.override, page=page if page > 1 else None,
+            start=start or None,
+        )
+    return response
 
 
 @bp.get("/<int:volunteer_id>")

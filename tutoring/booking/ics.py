@@ -1,0 +1,86 @@
+"""A booking for people's own calendars: the "Add to calendar" .ics download and the Google Calendar link.
+
+Built with the calendar core (``tutoring.calendar``), from the same booking
+fields as the emailed invites, so the UID and SEQUENCE match and a calendar
+that already holds the invite updates that event instead of adding another.
+A download is a published copy, not an invitation: ``METHOD:PUBLISH``, no
+ORGANIZER or ATTENDEEs. Like every calendar we write, it carries no note and
+no support topic: the description is only the link to the booking.
+"""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from urllib.parse import urlencode
+
+from flask import current_app, url_for
+from icalendar import Calendar
+
+from tutoring.calendar import CalendarSession, Person, add_timezones, session_title, translations_for
+from tutoring.calendar.event import PRODID, session_event
+from tutoring.models import Booking, User
+
+GOOGLE_TEMPLATE_URL = "https://calendar.google.com/calendar/render"
+
+
+def booking_url(booking: Booking) -> str:
+    """The booking's page in the app, absolute (``BASE_URL``), as invites link to it."""
+    base = (current_app.config.get("BASE_URL") or "").rstrip("/")
+    return base + url_for("booking.detail", booking_id=booking.id)
+
+
+def person(user: User, language: str | None = None) -> Person:
+    """``user`` as the calendar core names people (``language`` overrides the account's, e.g. the page's)."""
+    return Person(name=user.display_name, email=user.email, language=language or user.language, timezone=user.timezone)
+
+
+def calendar_session(booking: Booking, volunteer: User, learner: User) -> CalendarSession:
+    """The booking as the calendar core takes it: its UID and SEQUENCE, UTC instants, status, kind, link."""
+    session = booking.session
+    return CalendarSession(
+        uid=booking.uid,
+        sequence=booking.sequence,
+        start_at=session.start_at,
+        end_at=session.end_at,
+        # Completed and no-show sessions took their place in the calendar: still "confirmed" there.
+        status="cancelled" if booking.status == "cancelled" else "confirmed",
+        kind=session.kind,
+        url=booking_url(booking),
+        changed_at=max(booking.updated_at, session.updated_at),
+        volunteer=person(volunteer),
+        learner=person(learner),
+    )
+
+
+def _parties(booking: Booking, viewer: User, other: User) -> tuple[User, User]:
+    return (viewer, other) if booking.session.volunteer_id == viewer.id else (other, viewer)
+
+
+def download_ics(booking: Booking, viewer: User, other: User, language: str) -> bytes:
+    """The .ics "Add to calendar" file for ``viewer`` (one of the booking's two people), in ``language``."""
+    volunteer, learner = _parties(booking, viewer, other)
+    session = calendar_session(booking, volunteer, learner)
+    calendar = Calendar()
+    calendar.add("PRODID", PRODID)
+    calendar.add("VERSION", "2.0")
+    calendar.add("CALSCALE", "GREGORIAN")
+    calendar.add("METHOD", "PUBLISH")
+    calendar.add_component(session_event(session, person(viewer, language), translations_for(language)))
+    return add_timezones(calendar).to_ical()
+
+
+def _google_time(instant: datetime) -> str:
+    return instant.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def google_calendar_link(booking: Booking, viewer: User, other: User, language: str) -> str:
+    """A Google Calendar "add event" link: the neutral title, UTC times, and only the app link as details."""
+    volunteer, learner = _parties(booking, viewer, other)
+    session = calendar_session(booking, volunteer, learner)
+    translate = translations_for(language)
+    query = {
+        "action": "TEMPLATE",
+        "text": session_title(session, person(viewer, language), translate),
+        "dates": f"{_google_time(session.start_at)}/{_google_time(session.end_at)}",
+        "details": session.url,
+    }
+    return f"{GOOGLE_TEMPLATE_URL}?{urlencode(query)}"

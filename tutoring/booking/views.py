@@ -1,0 +1,322 @@
+"""Views of the booking blueprint: book a slot, a booking's page and .ics, "My sessions", cancel, move, record.
+
+Thin: read the request, call ``tutoring.services.booking`` (which owns the
+transaction and every rule), render or redirect. A booking is always loaded
+through ``party_booking_or_404``: anyone but its learner and its volunteer
+gets 404. Changes are POST forms with a CSRF token; on "My sessions" htmx
+swaps the one row (``#booking-<id>``), and without JavaScript the same forms
+post and redirect back.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from tutoring.booking import bp
+from tutoring.booking.forms import BookForm, CancelForm, ConfirmForm
+from tutoring.booking.ics import download_ics, google_calendar_link
+from tutoring.booking.pages import (
+    offered_slot,
+    parse_instant,
+    party_booking_or_404,
+    my_sessions,
+    session_view,
+    slots_around,
+)
+from tutoring.calendar.text import format_when
+from tutoring.extensions import login_manager
+from tutoring.formatting import utc_iso
+from tutoring.htmx import is_fragment_request, render_page_or_fragment
+from tutoring.i18n import current_language, current_timezone
+from tutoring.scheduling import Busy
+from tutoring.services.booking import (
+    BookingBusy,
+    BookingError,
+    InvalidBooking,
+    SlotUnavailable,
+    book_session,
+    cancel_booking,
+    mark_completed,
+    mark_no_show,
+    reschedule_booking,
+)
+from tutoring.timeutil import utcnow
+from tutoring.volunteers.browse import local_today, parse_week, viewer_zone, visible_volunteer_or_404, week_of_slots
+
+WEEK_TARGET = "week"
+
+
+@bp.app_template_global()
+def session_when(start_at: datetime, end_at: datetime, zone: str) -> str:
+    """A session's day and times in ``zone`` for people: ``Tuesday, January 12, 2027, 9:45 PM – 10:15 PM``."""
+    return format_when(start_at, end_at, zone, current_language())
+
+
+def _row_target(booking_id: int) -> str:
+    return f"booking-{booking_id}"
+
+
+# --- booking a slot ----------------------------------------------------------------------------
+
+
+@bp.route("/volunteers/<int:volunteer_id>/book", methods=["GET", "POST"])
+def new(volunteer_id: int):
+    """The chosen slot in both zones and, for a learner, the form that books it; POST books it.
+
+    Visitors see the slot and can sign in or create a learner account
+    without losing it (both come back here through ``next``).
+    """
+    volunteer = visible_volunteer_or_404(volunteer_id)
+    now = utcnow()
+    start_at = parse_instant(request.args.get("start"), now)
+    zone = current_timezone()
+    if request.method == "POST" and not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    form = BookForm(volunteer.kinds)
+    context = {
+        "volunteer": volunteer,
+        "start_at": start_at,
+        "zone": zone,
+        "now": now,
+        "form": form,
+        "here": url_for("booking.new", volunteer_id=volunteer.id, start=request.args.get("start")),
+        "start_day": None,
+    }
+
+    if start_at is not None:
+        context["start_day"] = start_at.astimezone(ZoneInfo(zone)).date()
+    if start_at is None:
+        # A link without a usable time: say so, and offer their next free times.
+        return _book_page(context, volunteer, None, now, problem=_("This link doesn't name a time we can book."),
+                          status=400)
+    slot = offered_slot(volunteer, start_at, now)
+    if slot is None:
+        status = 409 if request.method == "POST" else 200  # a POST lost the race; a GET followed an old link
+        return _book_page(context, volunteer, start_at, now, problem=_gone_message(volunteer), status=status)
+    context["slot"] = slot
+    can_book = current_user.is_authenticated and current_user.is_learner and current_user.id != volunteer.id
+    if request.method == "GET" or not can_book:
+        return _book_page(context, volunteer, start_at, now, status=403 if request.method == "POST" else 200)
+
+    if not form.validate_on_submit():
+        return _book_page(context, volunteer, start_at, now, status=400)
+    try:
+        booking = book_session(current_user.id, volunteer.id, slot.start_at, form.kind.data, form.note.data or "")
+    except SlotUnavailable as error:
+        context.pop("slot")
+        return _book_page(context, volunteer, start_at, utcnow(), problem=error.message, status=409)
+    except BookingBusy as error:
+        return _book_page(context, volunteer, start_at, now, problem=error.message, status=503)
+    except InvalidBooking as error:
+        field = getattr(form, error.field or "", None)
+        if field is not None and error.field in ("kind", "note"):
+            field.errors = [*field.errors, error.message]
+            return _book_page(context, volunteer, start_at, now, status=422)
+        return _book_page(context, volunteer, start_at, now, problem=error.message, status=422)
+    except BookingError as error:
+        return _book_page(context, volunteer, start_at, now, problem=error.message, status=error.status)
+    flash(_("Your session is booked."), "success")
+    return redirect(url_for("booking.detail", booking_id=booking.id), code=303)
+
+
+def _gone_message(volunteer) -> str:
+    if not volunteer.is_bookable:
+        return _("This volunteer is not taking new bookings at the moment.")
+    return _("This time is not available any more. Please choose another time.")
+
+
+def _book_page(context: dict, volunteer, start_at, now, *, problem: str | None = None, status: int = 200) -> Response:
+    """The booking page; when there is a problem, with fresh slots of the volunteer near the time asked for."""
+    alternatives = slots_around(volunteer, start_at, now) if problem else []
+    body = render_template("booking/book.html", problem=problem, alternatives=alternatives, **context)
+    return Response(body, status=status)
+
+
+# --- one booking -------------------------------------------------------------------------------
+
+
+def _detail_context(booking_id: int) -> dict:
+    booking = party_booking_or_404(booking_id)
+    view = session_view(booking, current_user.id, utcnow())
+    language = current_language()
+    return {
+        "view": view,
+        "booking": booking,
+        "zone": current_timezone(),
+        "now": view.now,
+        "google_link": google_calendar_link(booking, current_user, view.other, language),
+    }
+
+
+@bp.get("/bookings/<int:booking_id>")
+@login_required
+def detail(booking_id: int):
+    """A booking's own page (also where booking leads): the time in both zones, add-to-calendar, the actions.
+
+    An htmx request aimed at the booking's row on "My sessions" gets that row (the "keep it" of a cancel form).
+    """
+    context = _detail_context(booking_id)
+    return render_page_or_fragment(
+        "booking/detail.html", "booking/_session_row.html", hx_target=_row_target(booking_id), **context
+    )
+
+
+@bp.get("/bookings/<int:booking_id>.ics")
+@login_required
+def download(booking_id: int):
+    """The booking as an .ics file for the viewer's own calendar (its two people only; same UID as the invites)."""
+    booking = party_booking_or_404(booking_id)
+    view = session_view(booking, current_user.id, utcnow())
+    body = download_ics(booking, current_user, view.other, current_language())
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={
+            "Content-Disposition": f'attachment; filename="session-{booking.id}.ics"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+# --- my sessions -------------------------------------------------------------------------------
+
+
+@bp.get("/sessions")
+@login_required
+def sessions():
+    """The signed-in person's sessions, upcoming and past, in their zone, with what they can do to each."""
+    return render_template(
+        "booking/sessions.html", mine=my_sessions(current_user, utcnow()), zone=current_timezone(), now=utcnow()
+    )
+
+
+def _row_or_redirect(booking_id: int, message: str, *, error: bool = False, status: int = 200):
+    """After a change: the updated row for an htmx swap of it, else a flash and back to "My sessions"."""
+    if is_fragment_request(_row_target(booking_id)):
+        context = _detail_context(booking_id)
+        response = render_page_or_fragment(
+            "booking/detail.html", "booking/_session_row.html", hx_target=_row_target(booking_id),
+            row_message=message, row_error=error, **context,
+        )
+        # htmx swaps only 2xx answers: a refusal is still shown in the row.
+        return response
+    flash(message, "error" if error else "success")
+    return redirect(url_for("booking.sessions"), code=303)
+
+
+@bp.route("/bookings/<int:booking_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel(booking_id: int):
+    """Cancel a booking (either person), with an optional reason: a confirmation form, then the POST."""
+    context = _detail_context(booking_id)
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            cancel_booking(current_user.id, booking_id, form.reason.data or None)
+        except BookingError as error:
+            return _row_or_redirect(booking_id, error.message, error=True)
+        return _row_or_redirect(booking_id, _("The session is cancelled. We let the other person know."))
+    status = 400 if request.method == "POST" else 200
+    response = render_page_or_fragment(
+        "booking/cancel.html", "booking/_cancel_form.html", hx_target=_row_target(booking_id), form=form, **context
+    )
+    response.status_code = status
+    return response
+
+
+@bp.route("/bookings/<int:booking_id>/reschedule", methods=["GET", "POST"])
+@login_required
+def reschedule(booking_id: int):
+    """Move a booking to another offered slot of the same volunteer: pick one in a week, confirm, POST.
+
+    The week is the volunteer's week page (``volunteers/_week.html``) with
+    the booking's own session treated as free, its slots leading here with
+    ``?start=``; htmx swaps the week alone, as on the volunteer's page.
+    """
+    context = _detail_context(booking_id)
+    booking, now = context["booking"], context["now"]
+    zone = viewer_zone(request.args.get("tz"))
+    today = local_today(zone.name, now)
+    chosen = parse_instant(request.args.get("start"), now)
+    problem, status = None, 200
+    if request.args.get("start") and chosen is None:
+        problem, status = _("This link doesn't name a time we can book."), 400
+
+    form = ConfirmForm()
+    if chosen is not None and context["view"].can_reschedule and form.validate_on_submit():
+        try:
+            reschedule_booking(current_user.id, booking_id, chosen)
+        except BookingError as error:
+            problem, status, chosen = error.message, error.status, None
+        else:
+            flash(_("The session has moved to its new time. We let the other person know."), "success")
+            return redirect(url_for("booking.detail", booking_id=booking_id), code=303)
+
+    # The week shown: ?week=, else the chosen time's week, else this week.
+    week_arg = request.args.get("week")
+    if not week_arg and chosen is not None:
+        week_arg = chosen.astimezone(ZoneInfo(zone.name)).date().isoformat()
+    monday, week_error = parse_week(week_arg, today)
+    volunteer = visible_volunteer_or_404(booking.session.volunteer_id)
+    own = Busy(booking.session.start_at, booking.session.end_at)
+    week = week_of_slots(volunteer, monday, zone.name, now, ignoring=own)
+    chosen_slot = next((slot for day in week.days for slot in day.slots if slot.start_at == chosen), None)
+    if chosen is not None and chosen_slot is None:
+        problem, status = _("This time is not available any more. Please choose another time."), 409
+
+    def move_href(_volunteer_id: int, slot_start: datetime) -> str:
+        return url_for("booking.reschedule", booking_id=booking_id, start=utc_iso(slot_start), tz=zone.override)
+
+    def week_href(week_monday) -> str:
+        return url_for("booking.reschedule", booking_id=booking_id, week=week_monday.isoformat(), tz=zone.override)
+
+    def slot_action(day: str, time: str) -> str:
+        return _("Move to %(day)s at %(time)s", day=day, time=time)
+
+    context.update(zone=zone, now=now)
+    response = render_page_or_fragment(
+        "booking/reschedule.html",
+        "volunteers/_week.html",
+        hx_target=WEEK_TARGET,
+        volunteer=volunteer,
+        week=week,
+        week_error=week_error,
+        booking_href=move_href,
+        week_href=week_href,
+        slot_action=slot_action,
+        chosen=chosen_slot,
+        form=form,
+        problem=problem,
+        **context,
+    )
+    response.status_code = status
+    return response
+
+
+def _record(booking_id: int, mark) -> Response:
+    """Record how a past session went with ``mark`` (a service function), then show the row or go back."""
+    party_booking_or_404(booking_id)  # 404 for strangers before anything else
+    ConfirmForm().validate_on_submit()  # the CSRF check (a failure is answered by the 400 handler)
+    try:
+        mark(current_user.id, booking_id)
+    except BookingError as error:
+        return _row_or_redirect(booking_id, error.message, error=True)
+    return _row_or_redirect(booking_id, _("Thank you, it is recorded."))
+
+
+@bp.post("/bookings/<int:booking_id>/completed")
+@login_required
+def completed(booking_id: int):
+    """The volunteer records that the session took place (after it ended)."""
+    return _record(booking_id, mark_completed)
+
+
+@bp.post("/bookings/<int:booking_id>/no-show")
+@login_required
+def no_show(booking_id: int):
+    """The volunteer records that the learner didn't come (after the session ended)."""
+    return _record(booking_id, mark_no_show)

@@ -1,0 +1,424 @@
+"""Searching volunteers: filters read from the URL, matched in SQL first, then by free time.
+
+The subject, language and kind filters run in the database (JSON list
+containment: ``@>`` on PostgreSQL's JSONB, ``json_each`` on SQLite), so only
+matching volunteers are loaded. "Free in this date range / time of day"
+needs the scheduling core, so it runs on those candidates, a chunk at a
+time, only until one page of results is full: slots are computed for the
+volunteers a page shows (and those it skipped), never for everyone, and each
+chunk reads its volunteers' sessions in one query.
+
+Kept apart from the views so the rules are reachable without HTTP.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import ColumnElement, Select, exists, false, func, or_, select, type_coerce
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import contains_eager, selectinload
+
+from tutoring.extensions import db
+from tutoring.formatting import language_name
+from tutoring.models import KINDS, User, VolunteerProfile
+from tutoring.scheduling import Slot, day_range_bounds, slots_between
+from tutoring.services.slots import busy_by_volunteer, next_slots
+
+PER_PAGE = 20
+SLOTS_SHOWN = 3
+DEFAULT_RANGE_DAYS = 14
+MAX_RANGE_DAYS = 62  # as the API's slots endpoint (SPEC §4)
+MAX_DAYS_AHEAD = 366  # no horizon is longer than 365 days
+MAX_TEXT = 100
+# Free-time search: volunteers are loaded and checked this many at a time, and
+# one request looks at no more than SCAN_LIMIT of them, so its cost is bounded
+# however broad the filters are; the page then offers to search further.
+CHUNK = 40
+SCAN_LIMIT = 400
+# A typed subject matches every known subject containing it ("math" finds
+# "Mathematics" and "Maths"); past this many the containment test gets long.
+MAX_SUBJECT_VARIANTS = 50
+MINUTES_PER_DAY = 24 * 60
+
+FILTER_KEYS = ("subject", "language", "kind", "from", "to", "time_from", "time_to")
+
+
+# --- reading the filters -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """What the viewer asked for, cleaned; ``errors`` maps a field to a message (that filter is then ignored)."""
+
+    subject: str = ""
+    language: str = ""
+    kind: str = ""
+    first_day: date | None = None  # local dates in the viewer's zone, inclusive
+    last_day: date | None = None
+    time_from: int | None = None  # minutes after local midnight, in the viewer's zone
+    time_to: int | None = None  # 1440 means midnight at the end of the day
+    raw: Mapping[str, str] = field(default_factory=dict)  # the text as typed, shown back in the form
+    errors: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def wants_free_time(self) -> bool:
+        """True when only volunteers free in a date range or at a time of day are wanted."""
+        return self.first_day is not None or self.time_from is not None
+
+    @property
+    def is_empty(self) -> bool:
+        """True when nothing narrows the list."""
+        return not (self.subject or self.language or self.kind or self.wants_free_time)
+
+    @property
+    def hours(self) -> tuple[str, str] | None:
+        """The time-of-day window as ``HH:MM`` texts (``24:00`` for the end of the day), if one is asked for."""
+        if self.time_from is None or self.time_to is None:
+            return None
+        return _clock_text(self.time_from), _clock_text(self.time_to)
+
+    def query_args(self) -> dict[str, str]:
+        """The filters as URL parameters, blanks left out: what a shared link or a next page carries."""
+        return {key: self.raw[key] for key in FILTER_KEYS if self.raw.get(key) and key not in self.errors}
+
+
+def _text(value: str | None) -> str:
+    return " ".join((value or "").split())[:MAX_TEXT]
+
+
+def _clock_text(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def _parse_clock(value: str) -> int | None:
+    """``HH:MM`` (``24:00`` allowed) as minutes after midnight, else None."""
+    if value == "24:00":
+        return MINUTES_PER_DAY
+    try:
+        parsed = time.fromisoformat(value)
+    except ValueError:
+        return None
+    if len(value) != 5 or parsed.second or parsed.microsecond or parsed.tzinfo is not None:
+        return None
+    return parsed.hour * 60 + parsed.minute
+
+
+def parse_filters(args: Mapping[str, str], today: date) -> SearchFilters:
+    """The filters in ``args`` (request.args), with a message for each one that can't be used.
+
+    Dates are the viewer's local dates: only ``from`` means two weeks from
+    it, only ``to`` means from today; days before today are dropped (nothing
+    is offered in the past). Only ``time_from`` runs to midnight, only
+    ``time_to`` from midnight; an end at or before the start means the
+    window runs past midnight (22:00-02:00).
+    """
+    raw = {key: _text(args.get(key)) for key in FILTER_KEYS}
+    errors: dict[str, str] = {}
+
+    kind = raw["kind"]
+    if kind and kind not in KINDS:
+        errors["kind"] = _("Choose a kind of session from the list.")
+        kind = ""
+
+    days: dict[str, date | None] = {}
+    for key in ("from", "to"):
+        days[key] = None
+        if raw[key]:
+            try:
+                days[key] = date.fromisoformat(raw[key])
+            except ValueError:
+                errors[key] = _("Enter a date like %(example)s.", example=today.isoformat())
+    first_day, last_day = days["from"], days["to"]
+    if first_day is not None or last_day is not None:
+        if first_day is None:
+            first_day = today
+        if last_day is None:
+            last_day = first_day + timedelta(days=DEFAULT_RANGE_DAYS - 1)
+        if last_day < today:
+            errors["to"] = _("These days are over. Choose today or a later day.")
+        elif last_day < first_day:
+            errors["to"] = _("The last day is before the first day.")
+        elif (last_day - first_day).days >= MAX_RANGE_DAYS:
+            errors["to"] = _("Choose at most %(days)d days.", days=MAX_RANGE_DAYS)
+        elif (first_day - today).days > MAX_DAYS_AHEAD:
+            errors["from"] = _("That is too far ahead: volunteers offer times up to a year ahead.")
+        first_day = max(first_day, today)
+    if "from" in errors or "to" in errors:
+        first_day = last_day = None
+
+    clocks: dict[str, int | None] = {}
+    for key in ("time_from", "time_to"):
+        clocks[key] = None
+        if raw[key]:
+            clocks[key] = _parse_clock(raw[key])
+            if clocks[key] is None:
+                errors[key] = _("Enter a time like 16:00.")
+    time_from, time_to = clocks["time_from"], clocks["time_to"]
+    if time_from is not None or time_to is not None:
+        time_from = 0 if time_from is None else time_from % MINUTES_PER_DAY
+        time_to = MINUTES_PER_DAY if time_to is None else time_to
+        if time_from == time_to % MINUTES_PER_DAY and not (time_from == 0 and time_to == MINUTES_PER_DAY):
+            errors["time_to"] = _("The end time is the same as the start time.")
+    if "time_from" in errors or "time_to" in errors:
+        time_from = time_to = None
+
+    return SearchFilters(
+        subject=raw["subject"],
+        language=raw["language"],
+        kind=kind,
+        first_day=first_day,
+        last_day=last_day,
+        time_from=time_from,
+        time_to=time_to,
+        raw=raw,
+        errors=errors,
+    )
+
+
+# --- what volunteers offer (the choices in the form) --------------------------------------------
+
+
+def _listed_values(column) -> list[str]:
+    """Every distinct value in one JSON list column over bookable volunteers, sorted case-insensitively."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        elements = func.jsonb_array_elements_text(column).table_valued("value")
+    else:
+        elements = func.json_each(column).table_valued("value")
+    query = (
+        select(elements.c.value)
+        .select_from(VolunteerProfile)
+        .join(VolunteerProfile.user)
+        .join(elements, elements.c.value.is_not(None))  # a lateral join: each profile's own list
+        .where(*_bookable())
+        .distinct()
+    )
+    return sorted((str(value) for value in db.session.scalars(query)), key=lambda value: (value.casefold(), value))
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The subjects and languages bookable volunteers list: the form's choices, and what typed text can mean."""
+
+    subjects: list[str]
+    languages: list[str]
+
+    def subjects_matching(self, typed: str) -> list[str]:
+        """Known subjects containing ``typed``, ignoring case (``math`` -> ``Mathematics``, ``Maths``)."""
+        folded = typed.casefold()
+        return [subject for subject in self.subjects if folded in subject.casefold()][:MAX_SUBJECT_VARIANTS]
+
+    def languages_matching(self, typed: str) -> list[str]:
+        """The listed spellings of ``typed``, ignoring case (``AR`` -> ``ar``)."""
+        folded = typed.casefold()
+        return [language for language in self.languages if language.casefold() == folded]
+
+
+def language_choices(words: Vocabulary, selected: str) -> list[str]:
+    """The language filter's options: listed languages by their name in the viewer's language, plus ``selected``."""
+    codes = list(words.languages)
+    if selected and selected not in codes:
+        codes.insert(0, selected)
+    return sorted(codes, key=lambda code: (language_name(code).casefold(), code))
+
+
+def vocabulary() -> Vocabulary:
+    """What bookable volunteers offer right now (two small queries)."""
+    return Vocabulary(_listed_values(VolunteerProfile.subjects), _listed_values(VolunteerProfile.languages))
+
+
+# --- the SQL part ------------------------------------------------------------------------------
+
+
+def _bookable() -> tuple[ColumnElement[bool], ...]:
+    return VolunteerProfile.state == "approved", User.is_active.is_(True), User.role == "volunteer"
+
+
+def _lists_any(column, values: Sequence[str]) -> ColumnElement[bool]:
+    """The JSON list in ``column`` holds at least one of ``values`` (exact strings)."""
+    if not values:
+        return false()
+    if db.session.get_bind().dialect.name == "postgresql":
+        # JSONB containment, which a GIN index on the column can serve.
+        return or_(*(type_coerce(column, JSONB).contains([value]) for value in values))
+    elements = func.json_each(column).table_valued("value")
+    return exists(select(1).select_from(elements).where(elements.c.value.in_(list(values))))
+
+
+def matching_volunteers(filters: SearchFilters, words: Vocabulary | None) -> Select:
+    """Bookable volunteers passing the subject, language and kind filters, by name (no free-time test here)."""
+    conditions = list(_bookable())
+    if filters.subject and words is not None:
+        conditions.append(_lists_any(VolunteerProfile.subjects, words.subjects_matching(filters.subject)))
+    if filters.language and words is not None:
+        conditions.append(_lists_any(VolunteerProfile.languages, words.languages_matching(filters.language)))
+    if filters.kind:
+        conditions.append(_lists_any(VolunteerProfile.kinds, [filters.kind]))
+    return (
+        select(VolunteerProfile)
+        .join(VolunteerProfile.user)
+        .where(*conditions)
+        .order_by(User.display_name, User.id)
+    )
+
+
+def _with_availability(query: Select) -> Select:
+    """Load what slots need up front: the user (zone) and the rules, extra windows and away periods."""
+    return query.options(
+        contains_eager(VolunteerProfile.user),
+        selectinload(VolunteerProfile.rules),
+        selectinload(VolunteerProfile.extra_windows),
+        selectinload(VolunteerProfile.away_periods),
+    )
+
+
+# --- free time ---------------------------------------------------------------------------------
+
+
+class TimeOfDay:
+    """Does a slot lie inside the viewer's wall-clock window (e.g. 16:00-20:00 in their zone) on some day?
+
+    The window's instants are worked out once per local day (``zoneinfo``,
+    fold=0 as SPEC §2 reads local times), so a clock change that day is
+    handled like everywhere else. A window ending at or before its start
+    runs into the next day, so a slot may also sit in the previous day's window.
+    """
+
+    def __init__(self, zone: str, start_minute: int, end_minute: int) -> None:
+        self.zone = ZoneInfo(zone)
+        self.start = start_minute
+        self.end = end_minute if end_minute > start_minute else end_minute + MINUTES_PER_DAY
+        self._windows: dict[date, tuple[datetime, datetime]] = {}
+
+    def _window(self, day: date) -> tuple[datetime, datetime]:
+        window = self._windows.get(day)
+        if window is None:
+            window = self._windows[day] = (self._instant(day, self.start), self._instant(day, self.end))
+        return window
+
+    def _instant(self, day: date, minute: int) -> datetime:
+        day += timedelta(days=minute // MINUTES_PER_DAY)
+        minute %= MINUTES_PER_DAY
+        return datetime.combine(day, time(minute // 60, minute % 60), tzinfo=self.zone).astimezone(UTC)
+
+    def holds(self, slot: Slot) -> bool:
+        """True if the slot starts and ends inside one day's window."""
+        day = slot.start_at.astimezone(self.zone).date()
+        for candidate in (day, day - timedelta(days=1)):
+            start_at, end_at = self._window(candidate)
+            if start_at <= slot.start_at and slot.end_at <= end_at:
+                return True
+        return False
+
+
+def free_time_days(filters: SearchFilters, today: date) -> tuple[date, date]:
+    """The local days searched for free time: the chosen ones, else two weeks from today."""
+    first_day = filters.first_day or today
+    return first_day, filters.last_day or first_day + timedelta(days=DEFAULT_RANGE_DAYS - 1)
+
+
+# --- results -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Result:
+    """One volunteer in the results, with the free times shown on their card."""
+
+    volunteer: VolunteerProfile
+    slots: list[Slot]
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """One page of results.
+
+    Without a free-time filter the page comes from ``pagination`` (the total
+    is known). With one, volunteers are checked in name order from
+    ``start``; ``next_start`` is where the next page carries on (None at the
+    end), and ``scanned_all`` is False when this page stopped early because
+    it had checked ``SCAN_LIMIT`` volunteers.
+    """
+
+    results: list[Result]
+    pagination: Pagination | None = None
+    first_day: date | None = None  # the local days searched for free time
+    last_day: date | None = None
+    start: int = 0
+    next_start: int | None = None
+    scanned: int = 0
+    candidates: int = 0
+    filled: bool = True
+
+    @property
+    def is_free_time_search(self) -> bool:
+        """True when volunteers were checked for free time (cursor paging, no total)."""
+        return self.pagination is None
+
+
+def search_volunteers(
+    filters: SearchFilters, zone: str, now: datetime, today: date, *, page: int = 1, start: int = 0,
+    words: Vocabulary | None = None,
+) -> SearchResults:
+    """The volunteers matching ``filters`` as the viewer in ``zone`` sees them, one page of them.
+
+    ``words`` is needed when a subject or language is given (it turns typed
+    text into the exact values to look for); ``page`` pages plain listings,
+    ``start`` free-time searches.
+    """
+    query = matching_volunteers(filters, words)
+    if not filters.wants_free_time:
+        pagination = db.paginate(_with_availability(query), page=page, per_page=PER_PAGE, error_out=False, count=True)
+        upcoming = next_slots(pagination.items, now, now + timedelta(days=DEFAULT_RANGE_DAYS), SLOTS_SHOWN, now)
+        results = [Result(volunteer, upcoming.get(volunteer.id, [])) for volunteer in pagination.items]
+        return SearchResults(results, pagination=pagination)
+    return _free_time_page(filters, query, zone, now, today, start)
+
+
+def _free_time_page(
+    filters: SearchFilters, query: Select, zone: str, now: datetime, today: date, start: int
+) -> SearchResults:
+    """Check candidates from ``start`` on, a chunk at a time, until a page is full or the scan limit is reached."""
+    first_day, last_day = free_time_days(filters, today)
+    range_start, range_end = day_range_bounds(zone, first_day, last_day)
+    time_of_day = (
+        TimeOfDay(zone, filters.time_from, filters.time_to) if filters.time_from is not None else None
+    )
+    # Ids only (cheap), then full rows chunk by chunk.
+    ids = list(db.session.scalars(query.with_only_columns(VolunteerProfile.user_id)))
+    position = start
+    results: list[Result] = []
+    while position < len(ids) and len(results) < PER_PAGE and position - start < SCAN_LIMIT:
+        chunk = ids[position : min(position + CHUNK, start + SCAN_LIMIT)]
+        by_id = {
+            volunteer.id: volunteer
+            for volunteer in db.session.scalars(
+                _with_availability(query.where(VolunteerProfile.user_id.in_(chunk)))
+            ).unique()
+        }
+        busy = busy_by_volunteer(list(by_id.values()), range_start, range_end)
+        for volunteer_id in chunk:
+            position += 1
+            volunteer = by_id.get(volunteer_id)
+            if volunteer is None:  # changed between the two queries
+                continue
+            slots = slots_between(volunteer.availability(), busy.get(volunteer_id, []), range_start, range_end, now)
+            if time_of_day is not None:
+                slots = [slot for slot in slots if time_of_day.holds(slot)]
+            if slots:
+                results.append(Result(volunteer, slots[:SLOTS_SHOWN]))
+                if len(results) == PER_PAGE:
+                    break
+    return SearchResults(
+        results,
+        first_day=first_day,
+        last_day=last_day,
+        start=start,
+        next_start=position if position < len(ids) else None,
+        scanned=position - start,
+        candidates=len(ids),
+        filled=len(results) == PER_PAGE or position >= len(ids),
+    )
