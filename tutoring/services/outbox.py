@@ -141,8 +141,11 @@ def queue_unique(
     values = _row_values(message, kind, recipient, dedupe_key, booking_id, now)
     table = OutboxMessage.__table__
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(table).values(**values).on_conflict_do_nothing(index_elements=[table.c.dedupe_key])
-    return db.session.execute(statement).rowcount == 1
+    statement = (
+        insert(table).values(**values).on_conflict_do_nothing(index_elements=[table.c.dedupe_key]).returning(table.c.id)
+    )
+    # RETURNING, not rowcount: drivers disagree on rowcount for INSERTs.
+    return db.session.execute(statement).scalar() is not None
 
 
 def drop_unsent_reminders(booking_id: int) -> int:
@@ -238,11 +241,11 @@ def _commit(statement) -> int:
 
 
 def mark_sent(message_id: int, now: datetime | None = None) -> None:
-    """Record that the row went out (whoever holds it now: it *was* sent)."""
+    """Record that the row went out (whoever holds it now: it *was* sent); the last error, if any, stays as history."""
     _commit(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None))
-        .values(sent_at=now or utcnow(), locked_until=None, locked_by=None, last_error=None)
+        .values(sent_at=now or utcnow(), locked_until=None, locked_by=None)
     )
 
 

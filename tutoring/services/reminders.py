@@ -46,16 +46,22 @@ def parse_hours(value: Any) -> tuple[float, ...]:
     if isinstance(value, str):
         text = value.strip()
         if text.startswith("["):
-            value = json.loads(text)
+            try:
+                value = json.loads(text)
+            except ValueError as error:
+                raise ValueError(f"REMINDER_HOURS is not a JSON list: {text!r}") from error
         else:
             value = [part for part in text.replace(";", ",").split(",") if part.strip()]
     if isinstance(value, int | float) and not isinstance(value, bool):
         value = [value]
     if not isinstance(value, list | tuple):
         raise ValueError(f"REMINDER_HOURS must be hours separated by commas, not {value!r}")
-    hours = {float(item) for item in value}
+    try:
+        hours = {float(item) for item in value}
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"REMINDER_HOURS must be hours separated by commas, not {value!r}") from error
     if any(not 0 < h <= 24 * 14 for h in hours):
-        raise ValueError("reminder offsets must be more than 0 and at most 336 hours")
+        raise ValueError("REMINDER_HOURS: each offset must be more than 0 and at most 336 hours")
     return tuple(sorted(hours, reverse=True))
 
 
