@@ -17,7 +17,7 @@ export PLAYWRIGHT_CHROMIUM_EXECUTABLE ?= $(CHROMIUM)
 .PHONY: help install vendor compile-translations translations chromium run test test-sqlite test-postgres clean
 
 help:
-	@echo "make run    install, migrate, load demo data, serve on http://127.0.0.1:5000"
+	@echo "make run    install, migrate, load demo data, serve on http://127.0.0.1:5000 with a mail worker"
 	@echo "make test   install, then the whole test suite on SQLite and on PostgreSQL"
 	@echo "make translations   extract messages, update and compile the Arabic catalogue"
 
@@ -55,7 +55,9 @@ translations: install
 run: install vendor compile-translations
 	$(FLASK) db upgrade
 	$(FLASK) demo
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	@# The mail worker runs beside the web server and stops with it (Ctrl-C or any exit).
+	$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null || true' EXIT INT TERM; \
+	  $(FLASK) run --host 127.0.0.1 --port 5000
 
 chromium:
 	@if [ ! -x "$(CHROMIUM)" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
