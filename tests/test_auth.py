@@ -185,7 +185,8 @@ def test_login_page_has_the_spec_fields(client):
 
 
 def test_login_signs_in_and_goes_home(client, make_user):
-    user = make_user("volunteer", email="v@example.org", password=PASSWORD)
+    # A learner: volunteers land on their dashboard instead (tests/test_account_profile.py).
+    user = make_user("learner", email="v@example.org", password=PASSWORD)
     response = login(client, "V@Example.org ", PASSWORD)
     assert response.status_code == 302
     assert response.headers["Location"] == "/"

@@ -86,6 +86,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from tutoring.account import bp as account_bp
     from tutoring.api import bp as api_bp
     from tutoring.auth import bp as auth_bp
     from tutoring.booking import bp as booking_bp
@@ -97,6 +98,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(volunteers_bp)
+    app.register_blueprint(account_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(booking_bp)
 

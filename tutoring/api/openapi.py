@@ -18,6 +18,16 @@ from typing import Any
 
 from tutoring.api.volunteers import DEFAULT_PAGE_SIZE, MAX_OFFSET, MAX_PAGE_SIZE, MAX_SLOT_SPAN_DAYS
 from tutoring.models import BOOKING_STATUSES, KINDS, LANGUAGES, ROLES
+from tutoring.services.availability import DOCUMENT_KEYS as AVAILABILITY_KEYS
+from tutoring.services.availability import (
+    FIRST_DATE,
+    LAST_DATE,
+    MAX_AWAY,
+    MAX_EXTRA,
+    MAX_RULES,
+    OPTIONAL_SETTINGS,
+    SETTING_RANGES,
+)
 from tutoring.services.booking import MAX_ID, NOTE_MAX_LENGTH, REASON_MAX_LENGTH
 
 API_VERSION = "1.0.0"
@@ -368,6 +378,95 @@ PATHS.update({
     },
 })
 
+
+
+# --- the caller's availability (tutoring/api/availability.py) ---
+_CLOCK = {"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]$", "examples": ["18:00"]}
+_AVAILABILITY_DATE = {**_DATE, "description": f"`YYYY-MM-DD`, {FIRST_DATE.year} to {LAST_DATE.year}."}
+SCHEMAS.update({
+    "Availability": {
+        "type": "object",
+        "description": "A volunteer's whole availability. Wall-clock times and dates are in `timezone`; an `end` at or "
+        "before its `start` ends on the next day. Refused with 422 naming the field: windows that overlap in "
+        "wall-clock time (a window past midnight included; touching is fine), extra windows that overlap, away "
+        "periods that overlap or end before they start, values out of range, unknown zones, unknown fields.",
+        "required": list(AVAILABILITY_KEYS),
+        "additionalProperties": False,
+        "properties": {
+            "timezone": {**_ZONE, "description": "IANA zone of the volunteer (also their account's zone)."},
+            **{
+                name: {"type": ["integer", "null"] if name in OPTIONAL_SETTINGS else "integer",
+                       "minimum": low, "maximum": high}
+                for name, (low, high) in SETTING_RANGES.items()
+            },
+            "rules": {
+                "type": "array",
+                "maxItems": MAX_RULES,
+                "description": "Weekly windows; GET lists them by weekday and start.",
+                "items": {
+                    "type": "object",
+                    "required": ["weekday", "start", "end"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "weekday": {"type": "integer", "minimum": 0, "maximum": 6, "description": "0 = Monday."},
+                        "start": _CLOCK,
+                        "end": _CLOCK,
+                        "valid_from": {**_AVAILABILITY_DATE, "description": "Optional first local date the rule "
+                                       "applies on (compared with the date a window starts on); GET shows it only when set."},
+                        "valid_until": {**_AVAILABILITY_DATE, "description": "Optional last local date, inclusive."},
+                    },
+                },
+            },
+            "away": {
+                "type": "array",
+                "maxItems": MAX_AWAY,
+                "description": "Inclusive local date ranges with no slots.",
+                "items": {
+                    "type": "object",
+                    "required": ["from", "to"],
+                    "additionalProperties": False,
+                    "properties": {"from": _AVAILABILITY_DATE, "to": _AVAILABILITY_DATE},
+                },
+            },
+            "extra": {
+                "type": "array",
+                "maxItems": MAX_EXTRA,
+                "description": "One-off windows on one local date each.",
+                "items": {
+                    "type": "object",
+                    "required": ["date", "start", "end"],
+                    "additionalProperties": False,
+                    "properties": {"date": _AVAILABILITY_DATE, "start": _CLOCK, "end": _CLOCK},
+                },
+            },
+        },
+    },
+})
+PATHS.update({
+    f"{PREFIX}/me/availability": {
+        "get": {
+            "operationId": "getMyAvailability",
+            "summary": "The caller's availability (volunteers)",
+            "description": "The same document `PUT` takes. 403 for learners and coordinators.",
+            "responses": {
+                "200": {"description": "The availability.", "content": _json(_ref("Availability"))},
+                **_errors(401, 403, 429),
+            },
+        },
+        "put": {
+            "operationId": "replaceMyAvailability",
+            "summary": "Replace the caller's availability (volunteers)",
+            "description": "Replaces zone, session settings, rules, away periods and extra windows in one "
+            "transaction. Any invalid part: 422 with `error.field` naming it (e.g. `rules[1].end`), and nothing "
+            "is saved. 403 for learners and coordinators.",
+            "requestBody": {"required": True, "content": _json(_ref("Availability"))},
+            "responses": {
+                "200": {"description": "The availability as saved.", "content": _json(_ref("Availability"))},
+                **_errors(400, 401, 403, 415, 422, 429),
+            },
+        },
+    },
+})
 
 def openapi_document() -> dict[str, Any]:
     """The whole OpenAPI document (a fresh copy, safe to modify)."""

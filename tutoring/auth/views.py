@@ -49,6 +49,11 @@ def _home() -> str:
     return url_for("main.home")
 
 
+def _landing(user) -> str:
+    """Where sign-in leads without a ``next``: volunteers to their dashboard, everyone else home."""
+    return url_for("account.dashboard") if user.is_volunteer else _home()
+
+
 def _start_session(user, *, remember: bool = False) -> None:
     """Sign ``user`` in on a fresh session, so nothing from before sign-in carries over (no fixation)."""
     session.clear()
@@ -159,7 +164,7 @@ def login():
         if user is not None:
             db.session.commit()  # check_password may have upgraded the hash
             _start_session(user, remember=form.remember.data)
-            return redirect(safe_next(form.next.data or request.args.get("next"), _home()))
+            return redirect(safe_next(form.next.data or request.args.get("next"), _landing(user)))
         # One message for an unknown address and a wrong password.
         error = _("The email or password is not right.")
     return render_template("auth/login.html", form=form, error=error)

@@ -1,0 +1,6 @@
+"""One's own account under /me: dashboard, profile and settings, and a volunteer's availability editor."""
+from flask import Blueprint
+
+bp = Blueprint("account", __name__, url_prefix="/me")
+
+from tutoring.account import display, views  # noqa: E402,F401  (attach the template helpers and routes to bp)
