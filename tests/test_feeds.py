@@ -284,8 +284,3 @@ def test_rotating_with_htmx_swaps_in_the_new_address(app, client, make_user, sig
     assert "<html" not in body and "العنوان القديم لم يعد يعمل" in body
     assert token_of(app, user) in body and old not in body
     assert "HX-Request" in response.headers["Vary"]
-
-
-def test_the_account_menu_links_to_the_calendar_page(client, make_user, sign_in):
-    sign_in(make_user("volunteer"))
-    assert 'href="/me/calendar"' in client.get("/me/calendar").get_data(as_text=True)

@@ -236,3 +236,33 @@ def test_the_meeting_template_is_configurable_or_can_be_turned_off(make_app, pai
             [event] = icalendar.Calendar.from_ical(part.get_payload(decode=True)).walk("VEVENT")
             assert "LOCATION" not in event and str(event["URL"]).endswith(f"/bookings/{row.booking_id}")
         assert "meet.jit.si" not in decoded_text(message) and "Join:" not in decoded_text(message)
+
+
+# --- the room in the app ---------------------------------------------------------------
+
+
+def test_pages_show_the_meeting_room_of_a_live_session_and_not_of_a_cancelled_one(app, client, pair, sign_in):
+    volunteer, learner = pair
+    with app.app_context():
+        live = book_session(learner.id, volunteer.id, TUE_10, "tutoring", "", now=NOW)
+        gone = book_session(learner.id, volunteer.id, TUE_11, "tutoring", "", now=NOW)
+        live_room, gone_room, live_id, gone_id = meeting_url_for(live), meeting_url_for(gone), live.id, gone.id
+        cancel_booking(learner.id, gone_id, now=NOW)
+    for user in (learner, volunteer):
+        sign_in(user)
+        detail = client.get(f"/bookings/{live_id}").get_data(as_text=True)
+        assert f'href="{live_room}"' in detail
+        assert gone_room not in client.get(f"/bookings/{gone_id}").get_data(as_text=True)
+        sessions = client.get("/sessions").get_data(as_text=True)
+        assert f'href="{live_room}"' in sessions and gone_room not in sessions
+        dashboard = client.get("/me/").get_data(as_text=True)
+        assert f'href="{live_room}"' in dashboard and gone_room not in dashboard
+        download = client.get(f"/bookings/{live_id}.ics").data
+        [event] = icalendar.Calendar.from_ical(download).walk("VEVENT")
+        assert str(event["LOCATION"]) == live_room  # the download says what the invite says
+
+
+def test_the_calendar_page_is_one_of_the_account_tabs(client, make_user, sign_in):
+    sign_in(make_user("volunteer"))
+    for path in ("/me/", "/me/profile", "/me/calendar"):
+        assert 'href="/me/calendar"' in client.get(path).get_data(as_text=True), path

@@ -12,6 +12,7 @@ from tutoring.extensions import db
 from tutoring.models import Session, User
 from tutoring.scheduling import day_range_bounds
 from tutoring.services.booking import bookings_for
+from tutoring.services.meeting import meeting_url_for
 
 UPCOMING_SHOWN = 10
 
@@ -30,6 +31,7 @@ class UpcomingSession:
     kind: str
     other_name: str
     note: str
+    meeting_url: str | None = None
 
 
 def upcoming_sessions(user: User, now: datetime, limit: int = UPCOMING_SHOWN) -> list[UpcomingSession]:
@@ -42,7 +44,8 @@ def upcoming_sessions(user: User, now: datetime, limit: int = UPCOMING_SHOWN) ->
         # The viewer is this booking's learner or its volunteer (bookings_for guarantees it).
         other = booking.learner if session.volunteer_id == user.id else session.volunteer.user
         found.append(
-            UpcomingSession(booking.id, session.start_at, session.end_at, session.kind, other.display_name, booking.note)
+            UpcomingSession(booking.id, session.start_at, session.end_at, session.kind, other.display_name, booking.note,
+                            meeting_url_for(booking))
         )
         if len(found) == limit:
             break

@@ -18,6 +18,7 @@ from icalendar import Calendar
 from tutoring.calendar import CalendarSession, Person, add_timezones, session_title, translations_for
 from tutoring.calendar.event import PRODID, session_event
 from tutoring.models import Booking, User
+from tutoring.services.meeting import meeting_url_for
 
 GOOGLE_TEMPLATE_URL = "https://calendar.google.com/calendar/render"
 
@@ -48,6 +49,7 @@ def calendar_session(booking: Booking, volunteer: User, learner: User) -> Calend
         changed_at=max(booking.updated_at, session.updated_at),
         volunteer=person(volunteer),
         learner=person(learner),
+        meeting_url=meeting_url_for(booking),
     )
 
 

@@ -9,10 +9,15 @@ from tutoring.extensions import db, limiter
 from tutoring.feeds import bp
 from tutoring.feeds.service import feed_for, feed_urls, is_not_modified, owner_for_token
 from tutoring.htmx import is_fragment_request, render_page_or_fragment
+from tutoring.services.meeting import meeting_url_for
 from tutoring.timeutil import utcnow
 
 DEFAULT_MAX_AGE_SECONDS = 900
 FEED_FRAGMENT_TARGET = "calendar-feed"
+
+
+# Pages show each booking's meeting room: ``{{ meeting_url(booking) }}`` in any template.
+bp.add_app_template_global(meeting_url_for, "meeting_url")
 
 
 def _limit(name: str, default: str):
