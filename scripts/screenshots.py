@@ -5,7 +5,9 @@
 
 To add a shot, append a ``Shot`` to ``SHOTS``: a page path (``{volunteer:EMAIL}``
 is replaced by that demo volunteer's id), the UI language, the viewer's zone
-and the window size. Needs Debian's chromium (PLAYWRIGHT_CHROMIUM_EXECUTABLE,
+and the window size; ``sign_in`` names a demo account to sign in as first
+(its own language then wins), and ``prepare`` can click through the page
+before the picture. Needs Debian's chromium (PLAYWRIGHT_CHROMIUM_EXECUTABLE,
 default /usr/bin/chromium).
 """
 from __future__ import annotations
@@ -18,7 +20,9 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +43,40 @@ class Shot:
     zone: str = "Asia/Kathmandu"
     size: tuple[int, int] = DESKTOP
     full_page: bool = True
+    sign_in: str | None = None
+    prepare: Callable | None = None
+
+
+def fill_editor(page) -> None:
+    """Give the availability editor an away period and an extra window (once per account), as a volunteer would."""
+    if page.locator("#away .item").count() == 0:
+        first = date.today() + timedelta(days=9)
+        page.locator("#away-first-on").fill(first.isoformat())
+        page.locator("#away-last-on").fill((first + timedelta(days=2)).isoformat())
+        page.locator("#away button[type=submit]").last.click()
+        page.locator("#away .item").wait_for()
+    if page.locator("#extra .item").count() == 0:
+        page.locator("#extra-day-on").fill((date.today() + timedelta(days=5)).isoformat())
+        page.locator("#extra-start").fill("10:00")
+        page.locator("#extra-end").fill("12:00")
+        page.locator("#extra button[type=submit]").last.click()
+        page.locator("#extra .item").wait_for()
+    page.reload()  # without the "added" notes the swaps left
+    page.wait_for_load_state("networkidle")
+    page.evaluate("window.scrollTo(0, 0)")  # the reload keeps the scroll, which would move the sticky preview
+
+
+def edit_inline(page) -> None:
+    """Open one window's form in place and try a window that overlaps, to show both inline states."""
+    fill_editor(page)
+    page.locator("#day-1 .rule").first.get_by_role("link").first.click()
+    page.locator("#day-1 form").wait_for()
+    page.locator("#add-rule-3 a").click()
+    page.locator("#add-rule-3 input[name=start]").fill("19:00")
+    page.locator("#add-rule-3 input[name=end]").fill("21:00")
+    page.locator("#add-rule-3 button[type=submit]").click()
+    page.locator("#add-rule-3 .field-errors").wait_for()
+    page.wait_for_load_state("networkidle")
 
 
 SHOTS = (
@@ -48,6 +86,16 @@ SHOTS = (
     Shot("volunteer-ar", "/volunteers/{volunteer:amira.hassan@example.org}", language="ar", zone="Asia/Riyadh"),
     Shot("volunteer-phone-ar", "/volunteers/{volunteer:amira.hassan@example.org}", language="ar", zone="Asia/Riyadh",
          size=PHONE),
+    # The availability editor, signed in as a demo volunteer (their account's language and zone).
+    Shot("editor-en", "/me/availability", sign_in="priya.shrestha@example.org", prepare=fill_editor),
+    Shot("editor-ar", "/me/availability", language="ar", zone="Africa/Cairo", sign_in="amira.hassan@example.org",
+         prepare=fill_editor),
+    Shot("editor-phone-en", "/me/availability", sign_in="priya.shrestha@example.org", size=PHONE,
+         prepare=fill_editor),
+    Shot("editor-phone-ar", "/me/availability", language="ar", zone="Africa/Cairo",
+         sign_in="amira.hassan@example.org", size=PHONE, prepare=fill_editor),
+    Shot("editor-inline-en", "/me/availability", sign_in="priya.shrestha@example.org", prepare=edit_inline,
+         size=(1280, 900), full_page=False),
 )
 
 
@@ -87,6 +135,17 @@ def resolve(path: str, database: Path) -> str:
     return path
 
 
+def sign_in(page, base_url: str, email: str) -> None:
+    """Sign in through the sign-in form with the demo password."""
+    from tutoring.services.demo import DEMO_PASSWORD
+
+    page.goto(base_url + "/auth/login")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(DEMO_PASSWORD)
+    page.locator("form.auth-form button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+
+
 def take(shots: tuple[Shot, ...], base_url: str, database: Path) -> None:
     """Open each page in chromium with the shot's language and zone, and save a PNG."""
     from playwright.sync_api import sync_playwright
@@ -108,8 +167,12 @@ def take(shots: tuple[Shot, ...], base_url: str, database: Path) -> None:
                     {"name": "tz", "value": shot.zone, "url": base_url},
                 ])
                 page = context.new_page()
+                if shot.sign_in:
+                    sign_in(page, base_url, shot.sign_in)
                 page.goto(base_url + resolve(shot.path, database))
                 page.wait_for_load_state("networkidle")
+                if shot.prepare:
+                    shot.prepare(page)
                 target = OUT / f"{shot.name}.png"
                 page.screenshot(path=str(target), full_page=shot.full_page)
                 context.close()

@@ -183,13 +183,16 @@ def test_a_pending_volunteer_is_told_on_the_dashboard(client, make_user, sign_in
 def test_signed_in_people_have_links_to_their_pages(client, make_user, sign_in):
     sign_in(make_user("volunteer"))
     nav = client.get("/auth/reset").get_data(as_text=True)
-    assert 'href="/me/"' in nav and 'href="/me/availability"' in nav
+    assert '<a class="account-link" href="/me/">My page</a>' in nav
+    # From there, tabs lead to the editor and the settings.
+    tabs = client.get("/me/").get_data(as_text=True)
+    assert 'href="/me/availability"' in tabs and 'href="/me/profile"' in tabs
 
 
 def test_learners_have_no_availability_link(client, make_user, sign_in):
     sign_in(make_user("learner"))
-    nav = client.get("/auth/reset").get_data(as_text=True)
-    assert 'href="/me/"' in nav and 'href="/me/availability"' not in nav
+    tabs = client.get("/me/").get_data(as_text=True)
+    assert 'href="/me/profile"' in tabs and 'href="/me/availability"' not in tabs
 
 
 def login(client, email):

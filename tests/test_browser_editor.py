@@ -46,6 +46,11 @@ def sign_up_as_volunteer(page, live_server, email):
     expect(page.locator(".account-name")).to_have_text("Priya")
 
 
+def open_editor(page):
+    page.locator(".account-nav").get_by_role("link", name="My page").click()
+    page.locator(".account-tabs").get_by_role("link", name="Availability").click()
+
+
 def set_zone(page, zone):
     page.locator(".account-nav").get_by_role("link", name="My page").click()
     page.locator(".account-tabs").get_by_role("link", name="Profile and settings").click()
@@ -106,7 +111,7 @@ def test_the_editor_updates_the_preview_without_reloading_the_page(app, live_ser
     email = "priya@example.org"
     sign_up_as_volunteer(page, live_server, email)
     set_zone(page, "Asia/Kathmandu")
-    page.locator(".account-nav").get_by_role("link", name="Availability").click()
+    open_editor(page)
     expect(page.get_by_role("heading", name="Waiting for approval")).to_be_visible()
     expect(page.locator("#weekly")).to_contain_text("Kathmandu time (UTC+05:45)")
     preview = page.locator("#preview")
@@ -150,7 +155,7 @@ def test_the_editor_updates_the_preview_without_reloading_the_page(app, live_ser
     assert saved(app, email) == expected(first, last)
 
     sign_out_and_in(page, email)
-    page.locator(".account-nav").get_by_role("link", name="Availability").click()
+    open_editor(page)
     expect(page.locator("#day-1 .rule-time")).to_have_text("6:00\u202fPM – 8:00\u202fPM")
     expect(page.locator("#day-3 .rule-time")).to_have_text("9:00\u202fAM – 11:00\u202fAM")
     expect(page.locator("#away .item")).to_have_count(1)
@@ -161,7 +166,7 @@ def test_the_same_flow_without_javascript_still_saves(app, live_server, open_con
     email = "priya.nojs@example.org"
     sign_up_as_volunteer(page, live_server, email)
     set_zone(page, "Asia/Kathmandu")
-    page.locator(".account-nav").get_by_role("link", name="Availability").click()
+    open_editor(page)
 
     add_window(page, "Tuesday", "18:00", "20:00")
     expect(page.locator(".flashes")).to_contain_text("Window added.")
@@ -194,7 +199,7 @@ def test_the_same_flow_without_javascript_still_saves(app, live_server, open_con
     assert saved(app, email) == want
 
     sign_out_and_in(page, email)
-    page.locator(".account-nav").get_by_role("link", name="Availability").click()
+    open_editor(page)
     expect(page.locator("#day-1 .rule-time")).to_have_text("6:00\u202fPM – 8:00\u202fPM")
     expect(page.locator("#away .item")).to_have_count(1)
 
