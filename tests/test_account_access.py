@@ -144,3 +144,15 @@ def test_an_htmx_request_from_a_signed_out_page_is_sent_to_sign_in_whole(client,
     response = client.get("/me/availability/preview", headers={"HX-Request": "true", "HX-Target": "preview"})
     assert response.status_code == 401
     assert response.headers["HX-Redirect"].startswith("/auth/login")
+
+
+def test_refusals_are_pages_in_the_users_language(client, sign_in, make_user, world):
+    sign_in(make_user("learner", language="ar"))
+    response = client.get("/me/availability")
+    assert response.status_code == 403 and 'dir="rtl"' in response.get_data(as_text=True)
+    sign_in(world["other"])
+    response = client.get(f"/me/availability/rules/{world['ids']['rule']}/edit")
+    assert response.status_code == 404 and "There is nothing here" in response.get_data(as_text=True)
+    # An htmx swap of something that is gone reloads the page rather than swapping in an error.
+    response = client.get(f"/me/availability/rules/{world['ids']['rule']}", headers={"HX-Request": "true"})
+    assert response.status_code == 404 and response.headers["HX-Refresh"] == "true"

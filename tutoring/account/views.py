@@ -58,6 +58,18 @@ def _signed_in_only() -> None:
     """Every page here is someone's own: signed-out visitors go to the sign-in page (and come back)."""
 
 
+@bp.errorhandler(403)
+@bp.errorhandler(404)
+def _not_yours(error) -> Response:
+    """A 403 or 404 here: a page in the user's language; an htmx swap reloads the page instead (there is nothing to swap)."""
+    if is_fragment_request():
+        # E.g. a window removed in another tab: show the page as it is now.
+        response = make_response("", error.code)
+        response.headers["HX-Refresh"] = "true"
+        return response
+    return make_response(render_template("account/error.html", status=error.code), error.code)
+
+
 # --- dashboard and profile ----------------------------------------------------------------------
 
 
