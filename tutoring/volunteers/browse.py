@@ -8,16 +8,17 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
 from flask import abort, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from tutoring.extensions import db
-from tutoring.formatting import utc_iso
+from tutoring.formatting import format_day, format_instant, format_time, kind_label, language_name, utc_iso
 from tutoring.i18n import current_timezone
-from tutoring.models import VolunteerProfile
+from tutoring.models import KINDS, VolunteerProfile
 from tutoring.scheduling import Busy, Slot, day_range_bounds, slots_between
 from tutoring.services.slots import busy_by_volunteer, next_slots, slots_in_range
 from tutoring.timeutil import is_valid_zone
@@ -79,6 +80,53 @@ def visible_volunteer_or_404(volunteer_id: int) -> VolunteerProfile:
     if volunteer is None or volunteer.state not in VISIBLE_STATES or not volunteer.user.is_active:
         abort(404)
     return volunteer
+
+
+# --- words on cards and slot links, remembered ------------------------------------------------------
+#
+# A page of search results shows ~60 slot links and 20 cards. Babel takes
+# ~0.03-0.1 ms per date format and every gettext ~0.02 ms, which made
+# rendering the largest cost of a search; these depend only on their
+# arguments and the language, and slots of many volunteers fall on the same
+# few instants, so they are computed once per process.
+
+
+@lru_cache(maxsize=8192)
+def _slot_words(start_at: datetime, zone: str, locale: str) -> tuple[str, str, str, str, str]:
+    day, clock = format_day(start_at, zone, locale, format="full"), format_time(start_at, zone, locale)
+    return day, clock, format_instant(start_at, zone, locale), _("Book %(day)s at %(time)s", day=day, time=clock), \
+        utc_iso(start_at)
+
+
+def slot_words(start_at: datetime, zone: str) -> tuple[str, str, str, str, str]:
+    """A slot's start as the viewer reads it: full day, time, short day and time, "Book <day> at <time>", UTC ISO."""
+    return _slot_words(start_at, zone, str(get_locale()))
+
+
+@lru_cache(maxsize=64)
+def _card_words(locale: str) -> dict:
+    return {
+        "kinds": {kind: kind_label(kind) for kind in KINDS},
+        "session_kinds": _("Session kinds"),
+        "subjects": _("Subjects"),
+        "languages": _("Languages"),
+        "separator": _(", "),
+    }
+
+
+def card_words() -> dict:
+    """The fixed words of a volunteer's card in the viewer's language (kind names, headings, the list separator)."""
+    return _card_words(str(get_locale()))
+
+
+@lru_cache(maxsize=4096)
+def _languages_text(codes: tuple[str, ...], locale: str) -> str:
+    return _card_words(locale)["separator"].join(language_name(code, locale) for code in codes)
+
+
+def languages_text(codes: list[str]) -> str:
+    """Spoken languages named in the viewer's language and joined its way: ``Arabic, English`` / ``العربية، الإنجليزية``."""
+    return _languages_text(tuple(codes), str(get_locale()))
 
 
 def booking_href(volunteer_id: int, start_at: datetime) -> str:

@@ -15,8 +15,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from time import monotonic
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import ColumnElement, Select, exists, false, func, or_, select, type_coerce
@@ -35,14 +37,15 @@ DEFAULT_RANGE_DAYS = 14
 MAX_RANGE_DAYS = 62  # as the API's slots endpoint (SPEC §4)
 MAX_DAYS_AHEAD = 366  # no horizon is longer than 365 days
 MAX_TEXT = 100
-# Free-time search: volunteers are loaded and checked this many at a time, and
-# one request looks at no more than SCAN_LIMIT of them, so its cost is bounded
+# Free-time search: volunteers are loaded and checked at most this many at a
+# time (fewer when the page is nearly full), and one request looks at no
+# more than SCAN_LIMIT of them, so its cost is bounded
 # however broad the filters are; the page then offers to search further.
 CHUNK = 40
 SCAN_LIMIT = 400
-# A typed subject matches every known subject containing it ("math" finds
-# "Mathematics" and "Maths"); past this many the containment test gets long.
-MAX_SUBJECT_VARIANTS = 50
+# How long the form's suggestions (subjects and languages on offer) are reused.
+VOCABULARY_SECONDS = 60
+_VOCABULARY_KEY = "tutoring.search_vocabulary"
 MINUTES_PER_DAY = 24 * 60
 
 FILTER_KEYS = ("subject", "language", "kind", "from", "to", "time_from", "time_to")
@@ -202,20 +205,10 @@ def _listed_values(column) -> list[str]:
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """The subjects and languages bookable volunteers list: the form's choices, and what typed text can mean."""
+    """The subjects and languages bookable volunteers list: the choices the search form suggests."""
 
     subjects: list[str]
     languages: list[str]
-
-    def subjects_matching(self, typed: str) -> list[str]:
-        """Known subjects containing ``typed``, ignoring case (``math`` -> ``Mathematics``, ``Maths``)."""
-        folded = typed.casefold()
-        return [subject for subject in self.subjects if folded in subject.casefold()][:MAX_SUBJECT_VARIANTS]
-
-    def languages_matching(self, typed: str) -> list[str]:
-        """The listed spellings of ``typed``, ignoring case (``AR`` -> ``ar``)."""
-        folded = typed.casefold()
-        return [language for language in self.languages if language.casefold() == folded]
 
 
 def language_choices(words: Vocabulary, selected: str) -> list[str]:
@@ -227,8 +220,25 @@ def language_choices(words: Vocabulary, selected: str) -> list[str]:
 
 
 def vocabulary() -> Vocabulary:
-    """What bookable volunteers offer right now (two small queries)."""
-    return Vocabulary(_listed_values(VolunteerProfile.subjects), _listed_values(VolunteerProfile.languages))
+    """What bookable volunteers offer, remembered for ``SEARCH_VOCABULARY_SECONDS`` (default 60) per app.
+
+    Reading every volunteer's lists takes tens of milliseconds at 10,000
+    volunteers, and the answer only feeds suggestions (the filters
+    themselves always run on current data), so a minute-old list is fine.
+    """
+    lifetime = current_app.config.get("SEARCH_VOCABULARY_SECONDS", VOCABULARY_SECONDS)
+    cached = current_app.extensions.get(_VOCABULARY_KEY)
+    now = monotonic()
+    if cached is not None and now - cached[0] < lifetime:
+        return cached[1]
+    words = Vocabulary(_listed_values(VolunteerProfile.subjects), _listed_values(VolunteerProfile.languages))
+    current_app.extensions[_VOCABULARY_KEY] = (now, words)
+    return words
+
+
+def spellings(typed: str) -> list[str]:
+    """``typed`` as volunteers may have written it: as typed, lower case, Capitalized, Title Case, UPPER case."""
+    return list(dict.fromkeys((typed, typed.lower(), typed.capitalize(), typed.title(), typed.upper())))
 
 
 # --- the SQL part ------------------------------------------------------------------------------
@@ -249,13 +259,18 @@ def _lists_any(column, values: Sequence[str]) -> ColumnElement[bool]:
     return exists(select(1).select_from(elements).where(elements.c.value.in_(list(values))))
 
 
-def matching_volunteers(filters: SearchFilters, words: Vocabulary | None) -> Select:
-    """Bookable volunteers passing the subject, language and kind filters, by name (no free-time test here)."""
+def matching_volunteers(filters: SearchFilters) -> Select:
+    """Bookable volunteers passing the subject, language and kind filters, by name (no free-time test here).
+
+    Subject and language match a whole entry of the volunteer's list, in any
+    of the usual capitalisations (``physics`` finds ``Physics``); the form's
+    suggestions offer the exact entries.
+    """
     conditions = list(_bookable())
-    if filters.subject and words is not None:
-        conditions.append(_lists_any(VolunteerProfile.subjects, words.subjects_matching(filters.subject)))
-    if filters.language and words is not None:
-        conditions.append(_lists_any(VolunteerProfile.languages, words.languages_matching(filters.language)))
+    if filters.subject:
+        conditions.append(_lists_any(VolunteerProfile.subjects, spellings(filters.subject)))
+    if filters.language:
+        conditions.append(_lists_any(VolunteerProfile.languages, spellings(filters.language)))
     if filters.kind:
         conditions.append(_lists_any(VolunteerProfile.kinds, [filters.kind]))
     return (
@@ -360,16 +375,13 @@ class SearchResults:
 
 
 def search_volunteers(
-    filters: SearchFilters, zone: str, now: datetime, today: date, *, page: int = 1, start: int = 0,
-    words: Vocabulary | None = None,
+    filters: SearchFilters, zone: str, now: datetime, today: date, *, page: int = 1, start: int = 0
 ) -> SearchResults:
     """The volunteers matching ``filters`` as the viewer in ``zone`` sees them, one page of them.
 
-    ``words`` is needed when a subject or language is given (it turns typed
-    text into the exact values to look for); ``page`` pages plain listings,
-    ``start`` free-time searches.
+    ``page`` pages plain listings, ``start`` free-time searches.
     """
-    query = matching_volunteers(filters, words)
+    query = matching_volunteers(filters)
     if not filters.wants_free_time:
         pagination = db.paginate(_with_availability(query), page=page, per_page=PER_PAGE, error_out=False, count=True)
         upcoming = next_slots(pagination.items, now, now + timedelta(days=DEFAULT_RANGE_DAYS), SLOTS_SHOWN, now)
@@ -392,7 +404,9 @@ def _free_time_page(
     position = start
     results: list[Result] = []
     while position < len(ids) and len(results) < PER_PAGE and position - start < SCAN_LIMIT:
-        chunk = ids[position : min(position + CHUNK, start + SCAN_LIMIT)]
+        # Enough for the rest of the page and a few that may not fit, never more than CHUNK.
+        wanted = min(CHUNK, (PER_PAGE - len(results)) * 5 // 4 + 1)
+        chunk = ids[position : min(position + wanted, start + SCAN_LIMIT)]
         by_id = {
             volunteer.id: volunteer
             for volunteer in db.session.scalars(

@@ -38,9 +38,8 @@ def home_page():
     page = max(request.args.get("page", 1, type=int), 1)  # anything but a number means the first page
     start = min(max(request.args.get("start", 0, type=int), 0), MAX_START)
     fragment = is_fragment_request(RESULTS_TARGET)
-    # The form's choices need the vocabulary; a results fragment only when typed text must be resolved.
-    words = vocabulary() if not fragment or filters.subject or filters.language else None
-    found = search_volunteers(filters, zone.name, now, today, page=page, start=start, words=words)
+    words = None if fragment else vocabulary()  # the form's suggestions; a results fragment has no form
+    found = search_volunteers(filters, zone.name, now, today, page=page, start=start)
     response = render_page_or_fragment(
         "volunteers/home.html",
         "volunteers/_results.html",
