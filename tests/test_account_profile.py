@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -124,7 +125,7 @@ def test_the_volunteer_dashboard_lists_next_sessions_in_the_viewers_zone(app, cl
     body = plain(client.get("/me/"))
     assert "Cairo time (UTC+02:00)" in body or "Cairo time (UTC+03:00)" in body
     assert "Tutoring with <bdi>Sami</bdi>" in body
-    local = start.astimezone(__import__("zoneinfo").ZoneInfo("Africa/Cairo"))
+    local = start.astimezone(ZoneInfo("Africa/Cairo"))
     assert f'{local:%-I}:00 {"PM" if local.hour >= 12 else "AM"}' in body
     # The learner's note is there for the volunteer, folded away; a cancelled session is not listed.
     assert re.search(r"<details class=\"session-note\">\s*<summary>Note from the learner</summary>\s*"

@@ -31,6 +31,7 @@ from tutoring.account.editor import (
 )
 from tutoring.account.forms import AwayForm, ExtraForm, ProfileForm, RuleForm
 from tutoring.account.loaders import current_volunteer, own_away_or_404, own_extra_or_404, own_rule_or_404
+from tutoring.formatting import language_name
 from tutoring.htmx import is_fragment_request, render_page_or_fragment
 from tutoring.services.availability import (
     SETTING_RANGES,
@@ -105,8 +106,6 @@ def profile():
 
 def _fill_profile_form(form: ProfileForm) -> None:
     """Show the account as it is now."""
-    from tutoring.formatting import language_name
-
     user = current_user
     form.display_name.data, form.timezone.data, form.language.data = user.display_name, user.timezone, user.language
     volunteer = user.volunteer_profile
