@@ -6,21 +6,37 @@ volunteers are visible) are reachable without HTTP.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache, lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
-from flask import abort, url_for
+from flask import abort, g, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
+from sqlalchemy import Date, Integer, literal_column, null, select, union_all
+from sqlalchemy.orm import joinedload
 
 from tutoring.extensions import db
-from tutoring.formatting import format_day, format_instant, format_time, kind_label, language_name, utc_iso
+from tutoring.formatting import (
+    format_day,
+    format_instant,
+    format_time,
+    kind_label,
+    language_name,
+    picker_zones,
+    utc_iso,
+)
 from tutoring.i18n import current_timezone
-from tutoring.models import KINDS, VolunteerProfile
-from tutoring.scheduling import Busy, Slot, day_range_bounds, slots_between
-from tutoring.services.slots import busy_by_volunteer, next_slots, slots_in_range
+from tutoring.models import KINDS, AvailabilityRule, AwayPeriod, ExtraWindow, VolunteerProfile
+from tutoring.models.availability import time_of
+from tutoring.scheduling import Availability, Busy, Slot, day_range_bounds, slots_between
+from tutoring.scheduling import AwayPeriod as AwayDays
+from tutoring.scheduling import ExtraWindow as ExtraDay
+from tutoring.scheduling import WeeklyRule
+from tutoring.services.slots import busy_by_volunteer
 from tutoring.timeutil import is_valid_zone
 
 # Weeks further than this from today are refused: nothing is offered there,
@@ -28,6 +44,8 @@ from tutoring.timeutil import is_valid_zone
 WEEK_REACH_DAYS = 400
 # Paused volunteers keep a public page (with a notice); pending ones have none yet.
 VISIBLE_STATES = ("approved", "paused")
+# Ids are 32-bit integers in the database; a bigger number names no row.
+MAX_ID = 2**31 - 1
 
 
 # --- the viewer's zone -------------------------------------------------------------------------
@@ -75,8 +93,12 @@ def local_today(zone: str, now: datetime) -> date:
 
 
 def visible_volunteer_or_404(volunteer_id: int) -> VolunteerProfile:
-    """The volunteer with a public page (approved or paused, active account), else 404."""
-    volunteer = db.session.get(VolunteerProfile, volunteer_id)
+    """The volunteer with a public page (approved or paused, active account), else 404; availability loaded."""
+    volunteer = db.session.scalar(
+        select(VolunteerProfile)
+        .where(VolunteerProfile.user_id == volunteer_id)
+        .options(joinedload(VolunteerProfile.user))
+    ) if 1 <= volunteer_id <= MAX_ID else None
     if volunteer is None or volunteer.state not in VISIBLE_STATES or not volunteer.user.is_active:
         abort(404)
     return volunteer
@@ -98,9 +120,17 @@ def _slot_words(start_at: datetime, zone: str, locale: str) -> tuple[str, str, s
         utc_iso(start_at)
 
 
+def _locale_key() -> str:
+    """The request's locale as text, looked up once per request (Flask-Babel's lookup is not free either)."""
+    key = g.get("locale_key")
+    if key is None:
+        key = g.locale_key = str(get_locale())
+    return key
+
+
 def slot_words(start_at: datetime, zone: str) -> tuple[str, str, str, str, str]:
     """A slot's start as the viewer reads it: full day, time, short day and time, "Book <day> at <time>", UTC ISO."""
-    return _slot_words(start_at, zone, str(get_locale()))
+    return _slot_words(start_at, zone, _locale_key())
 
 
 @lru_cache(maxsize=64)
@@ -116,7 +146,7 @@ def _card_words(locale: str) -> dict:
 
 def card_words() -> dict:
     """The fixed words of a volunteer's card in the viewer's language (kind names, headings, the list separator)."""
-    return _card_words(str(get_locale()))
+    return _card_words(_locale_key())
 
 
 @lru_cache(maxsize=4096)
@@ -126,12 +156,101 @@ def _languages_text(codes: tuple[str, ...], locale: str) -> str:
 
 def languages_text(codes: list[str]) -> str:
     """Spoken languages named in the viewer's language and joined its way: ``Arabic, English`` / ``العربية، الإنجليزية``."""
-    return _languages_text(tuple(codes), str(get_locale()))
+    return _languages_text(tuple(codes), _locale_key())
+
+
+@cache
+def zone_datalist() -> Markup:
+    """The ``<option>``s of every zone the pickers offer (~420), built once: they are the same on every page."""
+    return Markup("").join(Markup('<option value="{}">').format(name) for name in picker_zones())
 
 
 def booking_href(volunteer_id: int, start_at: datetime) -> str:
-    """Where a slot leads: the booking page for that volunteer and UTC start."""
-    return url_for("booking.new", volunteer_id=volunteer_id, start=utc_iso(start_at))
+    """Where a slot leads: the booking page for that volunteer and UTC start (``…/book?start=2027-01-12T16:00:00Z``)."""
+    # One url_for per volunteer and request: a results page has ~60 slot
+    # links, and the start (digits, "-", ":", "T", "Z") needs no quoting.
+    bases = g.setdefault("booking_bases", {})
+    base = bases.get(volunteer_id)
+    if base is None:
+        base = bases[volunteer_id] = url_for("booking.new", volunteer_id=volunteer_id)
+    return f"{base}?start={utc_iso(start_at)}"
+
+
+# --- availability, read in one query -----------------------------------------------------------
+
+
+def availabilities(volunteers: Sequence[VolunteerProfile]) -> dict[int, Availability]:
+    """Each volunteer's ``Availability`` (zone, settings, rules, extra windows, away periods), in one query.
+
+    The same as ``VolunteerProfile.availability()``, but the three tables are
+    read with one UNION ALL instead of a query (or lazy load) each: on
+    PostgreSQL every round trip counts in a page's time.
+    """
+    ids = [volunteer.id for volunteer in volunteers]
+    if not ids:
+        return {}
+    no_number, no_date = null().cast(Integer), null().cast(Date)
+    parts = union_all(
+        select(literal_column("'rule'").label("part"), AvailabilityRule.volunteer_id, AvailabilityRule.id,
+               AvailabilityRule.weekday, AvailabilityRule.start_minute, AvailabilityRule.end_minute,
+               AvailabilityRule.valid_from_on, AvailabilityRule.valid_until_on)
+        .where(AvailabilityRule.volunteer_id.in_(ids)),
+        select(literal_column("'extra'"), ExtraWindow.volunteer_id, ExtraWindow.id, no_number,
+               ExtraWindow.start_minute, ExtraWindow.end_minute, ExtraWindow.day_on, no_date)
+        .where(ExtraWindow.volunteer_id.in_(ids)),
+        select(literal_column("'away'"), AwayPeriod.volunteer_id, AwayPeriod.id, no_number, no_number, no_number,
+               AwayPeriod.first_on, AwayPeriod.last_on)
+        .where(AwayPeriod.volunteer_id.in_(ids)),
+    )
+    rules: dict[int, list] = defaultdict(list)
+    extra: dict[int, list] = defaultdict(list)
+    away: dict[int, list] = defaultdict(list)
+    for part, volunteer_id, row_id, weekday, start, end, first_on, last_on in db.session.execute(parts):
+        if part == "rule":
+            rules[volunteer_id].append(((weekday, start, row_id), WeeklyRule(
+                weekday, time_of(start), time_of(end), _as_date(first_on), _as_date(last_on))))
+        elif part == "extra":
+            day = _as_date(first_on)
+            extra[volunteer_id].append(((day, start, row_id), ExtraDay(day, time_of(start), time_of(end))))
+        else:
+            first, last = _as_date(first_on), _as_date(last_on)
+            away[volunteer_id].append(((first, row_id), AwayDays(first, last)))
+
+    def ordered(items: list) -> tuple:
+        # The models' relationship order, so both ways give identical input to the core.
+        return tuple(item for _key, item in sorted(items, key=lambda pair: pair[0]))
+
+    return {
+        volunteer.id: Availability(
+            timezone=volunteer.user.timezone,
+            settings=volunteer.settings(),
+            rules=ordered(rules[volunteer.id]),
+            extra=ordered(extra[volunteer.id]),
+            away=ordered(away[volunteer.id]),
+        )
+        for volunteer in volunteers
+    }
+
+
+def _as_date(value) -> date | None:
+    # A UNION's columns take their type from its first SELECT: SQLite hands
+    # back the extra windows' and away periods' dates as text.
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def first_slots(
+    volunteers: Sequence[VolunteerProfile], start_at: datetime, end_at: datetime, limit: int, now: datetime,
+    known: dict[int, Availability] | None = None,
+) -> dict[int, list[Slot]]:
+    """Up to ``limit`` first offered slots of each bookable volunteer in [start_at, end_at): two queries for all."""
+    bookable = [volunteer for volunteer in volunteers if volunteer.is_bookable]
+    if known is None:
+        known = availabilities(bookable)
+    busy = busy_by_volunteer(bookable, start_at, end_at)
+    return {
+        volunteer.id: slots_between(known[volunteer.id], busy.get(volunteer.id, []), start_at, end_at, now)[:limit]
+        for volunteer in bookable
+    }
 
 
 # --- one week of slots -------------------------------------------------------------------------
@@ -215,19 +334,17 @@ class Week:
 
 
 def _offered(
-    volunteer: VolunteerProfile, start_at: datetime, end_at: datetime, now: datetime, ignoring: Busy | None
+    volunteer: VolunteerProfile, availability: Availability, start_at: datetime, end_at: datetime, now: datetime,
+    ignoring: Busy | None,
 ) -> list[Slot]:
     """Offered slots in [start_at, end_at), as if the session ``ignoring`` were not there (it is being moved)."""
-    if ignoring is None:
-        return slots_in_range(volunteer, start_at, end_at, now)
     if not volunteer.is_bookable:
         return []
-    # Sessions of one volunteer never share a start (they can't overlap), so the start identifies it.
-    busy = [
-        busy for busy in busy_by_volunteer([volunteer], start_at, end_at).get(volunteer.id, [])
-        if busy.start_at != ignoring.start_at
-    ]
-    return slots_between(volunteer.availability(), busy, start_at, end_at, now)
+    busy = busy_by_volunteer([volunteer], start_at, end_at).get(volunteer.id, [])
+    if ignoring is not None:
+        # Sessions of one volunteer never share a start (they can't overlap), so the start identifies it.
+        busy = [one for one in busy if one.start_at != ignoring.start_at]
+    return slots_between(availability, busy, start_at, end_at, now)
 
 
 def week_of_slots(
@@ -242,7 +359,8 @@ def week_of_slots(
     starts_at, ends_at = day_range_bounds(zone, monday, sunday)
     tzinfo = ZoneInfo(zone)
     by_day: dict[date, list[Slot]] = defaultdict(list)
-    for slot in _offered(volunteer, starts_at, ends_at, now, ignoring):
+    availability = availabilities([volunteer])[volunteer.id]
+    for slot in _offered(volunteer, availability, starts_at, ends_at, now, ignoring):
         by_day[slot.start_at.astimezone(tzinfo).date()].append(slot)
 
     today = local_today(zone, now)
@@ -259,5 +377,6 @@ def week_of_slots(
 
     first_free = None
     if not by_day and volunteer.is_bookable:
-        first_free = next((slot for slot in next_slots([volunteer], now, horizon_end, 1, now).get(volunteer.id, [])), None)
+        found = first_slots([volunteer], now, horizon_end, 1, now, {volunteer.id: availability})
+        first_free = next(iter(found.get(volunteer.id, [])), None)
     return Week(zone, days, starts_at, ends_at, previous_monday, next_monday, first_free)

@@ -5,13 +5,15 @@ containment: ``@>`` on PostgreSQL's JSONB, ``json_each`` on SQLite), so only
 matching volunteers are loaded. "Free in this date range / time of day"
 needs the scheduling core, so it runs on those candidates, a chunk at a
 time, only until one page of results is full: slots are computed for the
-volunteers a page shows (and those it skipped), never for everyone, and each
-chunk reads its volunteers' sessions in one query.
+volunteers a page shows (and those it skipped), never for everyone. A chunk
+costs three queries: the volunteers, their availability (one UNION), their
+sessions.
 
 Kept apart from the views so the rules are reachable without HTTP.
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -20,16 +22,16 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import ColumnElement, Select, exists, false, func, or_, select, type_coerce
+from sqlalchemy import ColumnElement, String, and_, exists, false, func, or_, select, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager
 
 from tutoring.extensions import db
 from tutoring.formatting import language_name
 from tutoring.models import KINDS, User, VolunteerProfile
 from tutoring.scheduling import Slot, day_range_bounds, slots_between
-from tutoring.services.slots import busy_by_volunteer, next_slots
+from tutoring.services.slots import busy_by_volunteer
+from tutoring.volunteers.browse import availabilities, first_slots
 
 PER_PAGE = 20
 SLOTS_SHOWN = 3
@@ -255,40 +257,72 @@ def _lists_any(column, values: Sequence[str]) -> ColumnElement[bool]:
     if db.session.get_bind().dialect.name == "postgresql":
         # JSONB containment, which a GIN index on the column can serve.
         return or_(*(type_coerce(column, JSONB).contains([value]) for value in values))
+    # SQLite keeps the list as JSON text. A LIKE on the quoted value (ASCII
+    # case-insensitive, no JSON parsing) lets only likely rows reach
+    # json_each, which then checks for an exact entry: half the time at
+    # 10,000 volunteers.
+    text = type_coerce(column, String)
+    likely = or_(*(text.like(f"%{_like_escape(json.dumps(value))}%", escape="\\") for value in values))
     elements = func.json_each(column).table_valued("value")
-    return exists(select(1).select_from(elements).where(elements.c.value.in_(list(values))))
+    return and_(likely, exists(select(1).select_from(elements).where(elements.c.value.in_(list(values)))))
 
 
-def matching_volunteers(filters: SearchFilters) -> Select:
-    """Bookable volunteers passing the subject, language and kind filters, by name (no free-time test here).
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _list_conditions(filters: SearchFilters) -> list[ColumnElement[bool]]:
+    """The subject, language and kind filters on ``volunteer_profiles``' JSON lists.
 
     Subject and language match a whole entry of the volunteer's list, in any
     of the usual capitalisations (``physics`` finds ``Physics``); the form's
     suggestions offer the exact entries.
     """
-    conditions = list(_bookable())
+    conditions = []
     if filters.subject:
         conditions.append(_lists_any(VolunteerProfile.subjects, spellings(filters.subject)))
     if filters.language:
         conditions.append(_lists_any(VolunteerProfile.languages, spellings(filters.language)))
     if filters.kind:
         conditions.append(_lists_any(VolunteerProfile.kinds, [filters.kind]))
-    return (
-        select(VolunteerProfile)
-        .join(VolunteerProfile.user)
-        .where(*conditions)
+    return conditions
+
+
+def matching_ids(filters: SearchFilters) -> list[int]:
+    """Ids of bookable volunteers passing the subject, language and kind filters, by name (no free-time test).
+
+    With list filters, the profiles are filtered on their own table first
+    (one scan, or a GIN index on PostgreSQL), and only their users are then
+    read by primary key for the name order: joining every user first made
+    the database scan both tables.
+    """
+    conditions = _list_conditions(filters)
+    by_name = (
+        select(User.id)
+        .where(User.is_active.is_(True), User.role == "volunteer")
         .order_by(User.display_name, User.id)
     )
+    if not conditions:
+        return list(db.session.scalars(
+            by_name.join(VolunteerProfile, VolunteerProfile.user_id == User.id)
+            .where(VolunteerProfile.state == "approved")
+        ))
+    wanted = select(VolunteerProfile.user_id).where(VolunteerProfile.state == "approved", *conditions)
+    return list(db.session.scalars(by_name.where(User.id.in_(wanted))))
 
 
-def _with_availability(query: Select) -> Select:
-    """Load what slots need up front: the user (zone) and the rules, extra windows and away periods."""
-    return query.options(
-        contains_eager(VolunteerProfile.user),
-        selectinload(VolunteerProfile.rules),
-        selectinload(VolunteerProfile.extra_windows),
-        selectinload(VolunteerProfile.away_periods),
+def load_volunteers(ids: Sequence[int]) -> list[VolunteerProfile]:
+    """The volunteers with these ids (and their users), in this order, in one query."""
+    if not ids:
+        return []
+    query = (
+        select(VolunteerProfile)
+        .join(VolunteerProfile.user)
+        .where(VolunteerProfile.user_id.in_(list(ids)))
+        .options(contains_eager(VolunteerProfile.user))
     )
+    by_id = {volunteer.id: volunteer for volunteer in db.session.scalars(query)}
+    return [by_id[volunteer_id] for volunteer_id in ids if volunteer_id in by_id]
 
 
 # --- free time ---------------------------------------------------------------------------------
@@ -348,18 +382,52 @@ class Result:
 
 
 @dataclass(frozen=True)
+class Pages:
+    """Where a plain listing's page stands among all matching volunteers (the total is known)."""
+
+    page: int
+    total: int
+    per_page: int = PER_PAGE
+
+    @property
+    def pages(self) -> int:
+        """How many pages there are."""
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        """True after the first page."""
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        """True before the last page."""
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        """The previous page's number."""
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        """The next page's number."""
+        return self.page + 1
+
+
+@dataclass(frozen=True)
 class SearchResults:
     """One page of results.
 
-    Without a free-time filter the page comes from ``pagination`` (the total
+    Without a free-time filter the page is one of ``pagination`` (the total
     is known). With one, volunteers are checked in name order from
     ``start``; ``next_start`` is where the next page carries on (None at the
-    end), and ``scanned_all`` is False when this page stopped early because
-    it had checked ``SCAN_LIMIT`` volunteers.
+    end), and ``filled`` is False when this page stopped early because it
+    had checked ``SCAN_LIMIT`` volunteers.
     """
 
     results: list[Result]
-    pagination: Pagination | None = None
+    pagination: Pages | None = None
     first_day: date | None = None  # the local days searched for free time
     last_day: date | None = None
     start: int = 0
@@ -381,17 +449,17 @@ def search_volunteers(
 
     ``page`` pages plain listings, ``start`` free-time searches.
     """
-    query = matching_volunteers(filters)
+    ids = matching_ids(filters)
     if not filters.wants_free_time:
-        pagination = db.paginate(_with_availability(query), page=page, per_page=PER_PAGE, error_out=False, count=True)
-        upcoming = next_slots(pagination.items, now, now + timedelta(days=DEFAULT_RANGE_DAYS), SLOTS_SHOWN, now)
-        results = [Result(volunteer, upcoming.get(volunteer.id, [])) for volunteer in pagination.items]
-        return SearchResults(results, pagination=pagination)
-    return _free_time_page(filters, query, zone, now, today, start)
+        volunteers = load_volunteers(ids[(page - 1) * PER_PAGE : page * PER_PAGE])
+        upcoming = first_slots(volunteers, now, now + timedelta(days=DEFAULT_RANGE_DAYS), SLOTS_SHOWN, now)
+        results = [Result(volunteer, upcoming.get(volunteer.id, [])) for volunteer in volunteers]
+        return SearchResults(results, pagination=Pages(page, len(ids)))
+    return _free_time_page(filters, ids, zone, now, today, start)
 
 
 def _free_time_page(
-    filters: SearchFilters, query: Select, zone: str, now: datetime, today: date, start: int
+    filters: SearchFilters, ids: list[int], zone: str, now: datetime, today: date, start: int
 ) -> SearchResults:
     """Check candidates from ``start`` on, a chunk at a time, until a page is full or the scan limit is reached."""
     first_day, last_day = free_time_days(filters, today)
@@ -399,33 +467,25 @@ def _free_time_page(
     time_of_day = (
         TimeOfDay(zone, filters.time_from, filters.time_to) if filters.time_from is not None else None
     )
-    # Ids only (cheap), then full rows chunk by chunk.
-    ids = list(db.session.scalars(query.with_only_columns(VolunteerProfile.user_id)))
     position = start
     results: list[Result] = []
     while position < len(ids) and len(results) < PER_PAGE and position - start < SCAN_LIMIT:
         # Enough for the rest of the page and a few that may not fit, never more than CHUNK.
         wanted = min(CHUNK, (PER_PAGE - len(results)) * 5 // 4 + 1)
-        chunk = ids[position : min(position + wanted, start + SCAN_LIMIT)]
-        by_id = {
-            volunteer.id: volunteer
-            for volunteer in db.session.scalars(
-                _with_availability(query.where(VolunteerProfile.user_id.in_(chunk)))
-            ).unique()
-        }
-        busy = busy_by_volunteer(list(by_id.values()), range_start, range_end)
-        for volunteer_id in chunk:
-            position += 1
-            volunteer = by_id.get(volunteer_id)
-            if volunteer is None:  # changed between the two queries
-                continue
-            slots = slots_between(volunteer.availability(), busy.get(volunteer_id, []), range_start, range_end, now)
+        volunteers = load_volunteers(ids[position : min(position + wanted, start + SCAN_LIMIT)])
+        known = availabilities(volunteers)
+        busy = busy_by_volunteer(volunteers, range_start, range_end)
+        consumed = min(wanted, start + SCAN_LIMIT - position)
+        for volunteer in volunteers:
+            slots = slots_between(known[volunteer.id], busy.get(volunteer.id, []), range_start, range_end, now)
             if time_of_day is not None:
                 slots = [slot for slot in slots if time_of_day.holds(slot)]
             if slots:
                 results.append(Result(volunteer, slots[:SLOTS_SHOWN]))
                 if len(results) == PER_PAGE:
+                    consumed = ids.index(volunteer.id, position) - position + 1
                     break
+        position += consumed
     return SearchResults(
         results,
         first_day=first_day,
