@@ -305,3 +305,42 @@ def test_old_sent_rows_are_purged_and_unsent_ones_kept(app):
         db.session.commit()
         assert outbox.purge_sent(now=NOW) == 1
         assert [row.id for row in db.session.scalars(select(OutboxMessage))] == [second.id]
+
+
+def test_a_polling_worker_survives_a_database_error_and_carries_on(app, monkeypatch):
+    queue_plain(app, 1)
+    from sqlalchemy.exc import OperationalError
+
+    calls = {"n": 0}
+    real_claim = outbox.claim
+
+    def flaky_claim(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OperationalError("SELECT", {}, Exception("server closed the connection"))
+        return real_claim(*args, **kwargs)
+
+    monkeypatch.setattr(outbox, "claim", flaky_claim)
+    stop = threading.Event()
+    worker = Worker(app, stop=stop)
+    app.config["WORKER_POLL_SECONDS"] = 0.01
+    thread = threading.Thread(target=worker.run)
+    thread.start()
+    for _ in range(500):
+        if all(row.sent_at for row in outbox_rows(app)):
+            break
+        threading.Event().wait(0.01)
+    stop.set()
+    thread.join(timeout=10)
+    assert calls["n"] >= 2 and all(row.sent_at for row in outbox_rows(app))
+
+
+def test_worker_once_reports_a_database_error(app, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    def broken(*_args, **_kwargs):
+        raise OperationalError("SELECT", {}, Exception("no database"))
+
+    monkeypatch.setattr(outbox, "claim", broken)
+    with pytest.raises(OperationalError):
+        Worker(app).run(once=True)

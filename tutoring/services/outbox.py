@@ -40,6 +40,7 @@ from flask import Flask, current_app
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 
 from tutoring.extensions import db
 from tutoring.models import OUTBOX_KINDS, OutboxMessage
@@ -420,8 +421,19 @@ class Worker:
             log.info("outbox worker %s started", self.worker_id)
             try:
                 while not self.stop.is_set():
-                    self.housekeeping()
-                    claimed, delivered = self.send_batch()
+                    try:
+                        self.housekeeping()
+                        claimed, delivered = self.send_batch()
+                    except (SQLAlchemyError, OSError):
+                        if once:
+                            raise
+                        # The database restarting must not end a long-running
+                        # worker: say so, and look again after the poll interval.
+                        log.exception("outbox worker %s: database error; trying again", self.worker_id)
+                        db.session.rollback()
+                        db.session.remove()
+                        self.stop.wait(poll)
+                        continue
                     sent += delivered
                     if claimed:
                         continue  # more may be due right away
