@@ -562,3 +562,11 @@ def test_arabic_booking_pages(app, client, amira, make_user, sign_in):
     assert "إضافة إلى تقويم Google" in body_of(client.get(f"/bookings/{booking_id}"))
     with app.app_context():
         assert db.session.get(User, learner.id).language == "ar"
+
+
+def test_the_booking_page_records_with_plain_forms(client, amira, sign_in, booking_id, clock):
+    clock.now = SLOT + timedelta(hours=1)
+    sign_in(amira)
+    body = body_of(client.get(f"/bookings/{booking_id}"))
+    assert f'action="/bookings/{booking_id}/completed"' in body
+    assert "hx-post" not in body  # no row to swap here: the form posts and comes back
