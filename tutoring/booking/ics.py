@@ -12,21 +12,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
-from flask import current_app, url_for
 from icalendar import Calendar
 
-from tutoring.calendar import CalendarSession, Person, add_timezones, session_title, translations_for
+from tutoring.calendar import Person, add_timezones, session_title, translations_for
 from tutoring.calendar.event import PRODID, session_event
 from tutoring.models import Booking, User
-from tutoring.services.meeting import meeting_url_for
+from tutoring.services.notifications import calendar_session
 
 GOOGLE_TEMPLATE_URL = "https://calendar.google.com/calendar/render"
-
-
-def booking_url(booking: Booking) -> str:
-    """The booking's page in the app, absolute (``BASE_URL``), as invites link to it."""
-    base = (current_app.config.get("BASE_URL") or "").rstrip("/")
-    return base + url_for("booking.detail", booking_id=booking.id)
 
 
 def person(user: User, language: str | None = None) -> Person:
@@ -34,33 +27,10 @@ def person(user: User, language: str | None = None) -> Person:
     return Person(name=user.display_name, email=user.email, language=language or user.language, timezone=user.timezone)
 
 
-def calendar_session(booking: Booking, volunteer: User, learner: User) -> CalendarSession:
-    """The booking as the calendar core takes it: its UID and SEQUENCE, UTC instants, status, kind, link."""
-    session = booking.session
-    return CalendarSession(
-        uid=booking.uid,
-        sequence=booking.sequence,
-        start_at=session.start_at,
-        end_at=session.end_at,
-        # Completed and no-show sessions took their place in the calendar: still "confirmed" there.
-        status="cancelled" if booking.status == "cancelled" else "confirmed",
-        kind=session.kind,
-        url=booking_url(booking),
-        changed_at=max(booking.updated_at, session.updated_at),
-        volunteer=person(volunteer),
-        learner=person(learner),
-        meeting_url=meeting_url_for(booking),
-    )
-
-
-def _parties(booking: Booking, viewer: User, other: User) -> tuple[User, User]:
-    return (viewer, other) if booking.session.volunteer_id == viewer.id else (other, viewer)
-
-
-def download_ics(booking: Booking, viewer: User, other: User, language: str) -> bytes:
+def download_ics(booking: Booking, viewer: User, language: str) -> bytes:
     """The .ics "Add to calendar" file for ``viewer`` (one of the booking's two people), in ``language``."""
-    volunteer, learner = _parties(booking, viewer, other)
-    session = calendar_session(booking, volunteer, learner)
+    # The invites' own conversion: same UID, SEQUENCE, link and meeting room.
+    session = calendar_session(booking)
     calendar = Calendar()
     calendar.add("PRODID", PRODID)
     calendar.add("VERSION", "2.0")
@@ -74,10 +44,9 @@ def _google_time(instant: datetime) -> str:
     return instant.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def google_calendar_link(booking: Booking, viewer: User, other: User, language: str) -> str:
+def google_calendar_link(booking: Booking, viewer: User, language: str) -> str:
     """A Google Calendar "add event" link: the neutral title, UTC times, and only the app link as details."""
-    volunteer, learner = _parties(booking, viewer, other)
-    session = calendar_session(booking, volunteer, learner)
+    session = calendar_session(booking)
     translate = translations_for(language)
     query = {
         "action": "TEMPLATE",

@@ -148,7 +148,7 @@ def _detail_context(booking_id: int) -> dict:
         "booking": booking,
         "zone": current_timezone(),
         "now": view.now,
-        "google_link": google_calendar_link(booking, current_user, view.other, language),
+        "google_link": google_calendar_link(booking, current_user, language),
     }
 
 
@@ -171,7 +171,7 @@ def download(booking_id: int):
     """The booking as an .ics file for the viewer's own calendar (its two people only; same UID as the invites)."""
     booking = party_booking_or_404(booking_id)
     view = session_view(booking, current_user.id, utcnow())
-    body = download_ics(booking, current_user, view.other, current_language())
+    body = download_ics(booking, current_user, current_language())
     return Response(
         body,
         mimetype="text/calendar",
