@@ -11,13 +11,12 @@ reach for pytz, a second copy of the zone rules that can disagree with the
 from __future__ import annotations
 
 from contextlib import nullcontext
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from functools import cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, available_timezones
 
 from babel import Locale
-from babel.core import get_global
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
 from babel.dates import format_interval as babel_format_interval
@@ -26,9 +25,12 @@ from babel.dates import format_time as babel_format_time
 from flask import request
 from flask_babel import force_locale, get_locale, gettext
 from flask_babel import lazy_gettext as _l
+
 from flask_login import current_user
 from markupsafe import Markup
 
+from tutoring.calendar.text import format_offset
+from tutoring.calendar.text import zone_city as calendar_zone_city
 from tutoring.i18n import TIMEZONE_COOKIE, current_timezone
 from tutoring.timeutil import is_valid_zone
 
@@ -126,32 +128,9 @@ def utc_iso(instant: datetime) -> str:
     return instant.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
-def format_offset(offset: timedelta | None) -> str:
-    """``UTC+05:45``, ``UTC-03:30``, ``UTC+00:00``: the same in every language."""
-    minutes = int((offset or timedelta()).total_seconds()) // 60
-    sign = "-" if minutes < 0 else "+"
-    hours, minutes = divmod(abs(minutes), 60)
-    return f"UTC{sign}{hours:02d}:{minutes:02d}"
-
-
-@cache
-def _cldr_keys() -> dict[str, tuple[str, ...]]:
-    """IANA name -> the names CLDR may file it under (Babel looks up only one: Asia/Kathmandu vs Asia/Katmandu)."""
-    keys: dict[str, list[str]] = {}
-    for old, new in get_global("zone_aliases").items():
-        keys.setdefault(new, []).append(old)
-        keys.setdefault(old, []).append(new)
-    return {name: tuple(others) for name, others in keys.items()}
-
-
 def zone_city(zone: str, locale: Locale | str | None = None) -> str:
     """The zone's exemplar city in the locale's language (``Kathmandu``, ``القاهرة``), else its own name's last part."""
-    loc = _locale(locale)
-    for key in (zone, *_cldr_keys().get(zone, ())):
-        city = loc.time_zones.get(key, {}).get("city")
-        if city:
-            return city
-    return zone.rsplit("/", 1)[-1].replace("_", " ")
+    return calendar_zone_city(zone, _locale(locale).language)
 
 
 def zone_label(zone: str | None = None, locale: Locale | str | None = None, at: datetime | None = None) -> str:
