@@ -1,14 +1,14 @@
-"""Group windows and seats, volunteers' own calendars (issue 10).
+"""Volunteers' own calendars: connections and cached busy times (issue 10).
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-26
 """
 import sqlalchemy as sa  # noqa: F401
 from alembic import op  # noqa: F401
 
-revision = "0005"
-down_revision = "0004"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
