@@ -60,6 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from tutoring import models  # noqa: F401  (registers every table on db.metadata)
+    from tutoring.assets import init_assets
     from tutoring.formatting import register_template_helpers
     from tutoring.i18n import LANGUAGES, current_language, current_timezone, select_locale, select_timezone, text_direction
 
@@ -74,6 +75,7 @@ def _init_extensions(app: Flask) -> None:
     htmx.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     register_template_helpers(app)
+    init_assets(app)  # fingerprinted static URLs, a year of caching, gzip (tutoring/assets.py)
 
     @app.context_processor
     def _language_context() -> dict[str, Any]:
