@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from tutoring.models.volunteer import VolunteerProfile
 
 MINUTES_PER_DAY = 24 * 60
+# Seats of a window: 1 is a one-to-one window, 2..MAX_GROUP_CAPACITY a group
+# window whose slots are group sessions (docs/GROUPS.md).
+MAX_GROUP_CAPACITY = 50
+_CAPACITY_CHECK = f"capacity BETWEEN 1 AND {MAX_GROUP_CAPACITY}"
 
 
 def minute_of(value: time | str) -> int:
@@ -74,6 +78,7 @@ class AvailabilityRule(_WindowTimes, db.Model):
             "valid_from_on IS NULL OR valid_until_on IS NULL OR valid_from_on <= valid_until_on",
             name="valid_range",
         ),
+        CheckConstraint(_CAPACITY_CHECK, name="capacity_range"),
         Index("ix_availability_rules_volunteer_id", "volunteer_id"),
     )
 
@@ -84,6 +89,7 @@ class AvailabilityRule(_WindowTimes, db.Model):
     end_minute: Mapped[int]
     valid_from_on: Mapped[date | None]
     valid_until_on: Mapped[date | None]
+    capacity: Mapped[int] = mapped_column(default=1, server_default="1")
 
     volunteer: Mapped[VolunteerProfile] = relationship(back_populates="rules")
 
@@ -98,6 +104,7 @@ class AvailabilityRule(_WindowTimes, db.Model):
             end=self.end,
             valid_from=self.valid_from_on,
             valid_until=self.valid_until_on,
+            capacity=self.capacity,
         )
 
 
@@ -132,6 +139,7 @@ class ExtraWindow(_WindowTimes, db.Model):
     __table_args__ = (
         CheckConstraint(f"start_minute BETWEEN 0 AND {MINUTES_PER_DAY - 1}", name="start_minute_range"),
         CheckConstraint(f"end_minute BETWEEN 0 AND {MINUTES_PER_DAY - 1}", name="end_minute_range"),
+        CheckConstraint(_CAPACITY_CHECK, name="capacity_range"),
         Index("ix_extra_windows_volunteer_id", "volunteer_id"),
     )
 
@@ -140,6 +148,7 @@ class ExtraWindow(_WindowTimes, db.Model):
     day_on: Mapped[date]
     start_minute: Mapped[int]
     end_minute: Mapped[int]
+    capacity: Mapped[int] = mapped_column(default=1, server_default="1")
 
     volunteer: Mapped[VolunteerProfile] = relationship(back_populates="extra_windows")
 
@@ -148,4 +157,4 @@ class ExtraWindow(_WindowTimes, db.Model):
 
     def to_extra_window(self) -> ExtraWindowData:
         """This window as the scheduling core takes it."""
-        return ExtraWindowData(on=self.day_on, start=self.start, end=self.end)
+        return ExtraWindowData(on=self.day_on, start=self.start, end=self.end, capacity=self.capacity)

@@ -31,6 +31,8 @@ class WeeklyRule:
     end: time
     valid_from: date | None = None
     valid_until: date | None = None
+    # Seats per slot: above 1 the window is a group window (docs/GROUPS.md).
+    capacity: int = 1
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class ExtraWindow:
     on: date
     start: time
     end: time
+    capacity: int = 1
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,15 @@ class Busy:
 
 
 @dataclass(frozen=True)
+class OpenGroup(Busy):
+    """A group session of the volunteer with seats left: busy for every other
+    slot, but offered itself (at its own start and end) until it is full."""
+
+    capacity: int
+    seats_left: int
+
+
+@dataclass(frozen=True)
 class Availability:
     """Everything about a volunteer that decides their slots."""
 
@@ -73,8 +85,16 @@ class Slot(NamedTuple):
     """An offered slot, as UTC instants.
 
     A named tuple rather than a dataclass: a range can hold thousands of slots
-    and a tuple is several times cheaper to build.
+    and a tuple is several times cheaper to build. ``capacity`` above 1 marks a
+    group slot, with ``seats_left`` of its seats still free.
     """
 
     start_at: datetime
     end_at: datetime
+    capacity: int = 1
+    seats_left: int = 1
+
+    @property
+    def is_group(self) -> bool:
+        """Whether several learners can book this slot (a group session)."""
+        return self.capacity > 1

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from operator import attrgetter
 
-from tutoring.scheduling.model import Availability, Busy, Slot
+from tutoring.scheduling.model import Availability, Busy, OpenGroup, Slot
 from tutoring.scheduling.zones import DAY, day_number, utc_from_seconds, zone_clock
 
 # Bookings are looked for this far before the asked range, so a busy period
@@ -79,6 +79,9 @@ class _Plan:
             (clock.to_utc(day_number(a.first_day) * DAY), clock.to_utc((day_number(a.last_day) + 1) * DAY))
             for a in availability.away
         ]
+        # Seat counts of group windows, largest first (usually none: one-to-one only).
+        groups = [r.capacity for r in rules if r.capacity != 1] + [w.capacity for w in availability.extra if w.capacity != 1]
+        self.group_capacities = sorted(set(groups), reverse=True) if groups else groups
         # Weeks with one UTC offset throughout, no extra window and no rule
         # starting or ending its validity all look alike: the same windows,
         # merged once in local time, shifted by that offset.
@@ -223,8 +226,9 @@ def slots_between(
     # Time no slot may overlap: bookings widened by the buffer, and away periods.
     low = bisect_left(bookings, utc_from_seconds(first_start - buffer - LONGEST_BUSY_SECONDS), key=_busy_start)
     high = bisect_left(bookings, utc_from_seconds(last_start + length + buffer), key=_busy_start)
+    near = bookings[low:high]
     blocked = _merge(
-        [(math.floor(b.start_at.timestamp()) - buffer, math.ceil(b.end_at.timestamp()) + buffer) for b in bookings[low:high]]
+        [(math.floor(b.start_at.timestamp()) - buffer, math.ceil(b.end_at.timestamp()) + buffer) for b in near]
         + plan.away,
         first_start,
         _FOREVER,
@@ -257,19 +261,78 @@ def slots_between(
                     next_blocked += 1
                     blocked_start, blocked_end = blocked[next_blocked]
                 if start + length <= blocked_start:
-                    append(known_slot(start << 16 | length) or _new_slot(start, length))
+                    append(known_slot(start << 16 | length) or _slot(start, length))
         monday += 7
+    # Group sessions are rare: the one-to-one path above pays nothing for them.
+    open_groups = [b for b in near if b.__class__ is OpenGroup] if near else near
+    if plan.group_capacities or open_groups:
+        slots = _with_groups(availability, plan, slots, open_groups, first_start, last_start)
     return slots
+
+
+def _with_groups(
+    availability: Availability, plan: _Plan, slots: list[Slot], open_groups: list[OpenGroup], first_start: int, last_start: int
+) -> list[Slot]:
+    """``slots`` with the seat counts of group windows, plus the open group sessions that still take learners.
+
+    A slot is a group slot when its start lies in a group window (the windows
+    of each capacity merged on their own, as SPEC §2 merges all windows); the
+    largest such capacity wins. The slot grid itself is untouched. An open
+    group session is offered at its own times (even if the volunteer's windows
+    changed since it was booked) while it starts within notice and horizon and
+    no away period covers it.
+    """
+    if plan.group_capacities:
+        cache: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        slots = [_seated(slot, availability, plan, cache) for slot in slots]
+    if open_groups:
+        for group in open_groups:
+            start = math.floor(group.start_at.timestamp())
+            end = math.ceil(group.end_at.timestamp())
+            if first_start <= start <= last_start and not any(a < end and start < b for a, b in plan.away):
+                slots.append(Slot(group.start_at, group.end_at, group.capacity, group.seats_left))
+        slots.sort()
+    return slots
+
+
+def _seated(slot: Slot, availability: Availability, plan: _Plan, cache: dict) -> Slot:
+    """``slot`` as a group slot when a group window holds its start."""
+    start = math.floor(slot.start_at.timestamp())
+    local_day = plan.clock.to_local(start) // DAY
+    monday = local_day - (local_day + 3) % 7
+    for capacity in plan.group_capacities:
+        key = (capacity, monday)
+        windows = cache.get(key)
+        if windows is None:
+            windows = cache[key] = _group_windows(availability, plan, capacity, monday)
+        for window_start, window_end in windows:
+            if window_start <= start < window_end:
+                return Slot(slot.start_at, slot.end_at, capacity, capacity)
+    return slot
+
+
+def _group_windows(availability: Availability, plan: _Plan, capacity: int, monday: int) -> list[tuple[int, int]]:
+    """Merged windows of exactly ``capacity`` seats in the week of local day ``monday``, in UTC seconds."""
+    only = Availability(
+        timezone=availability.timezone,
+        settings=availability.settings,
+        rules=tuple(r for r in availability.rules if r.capacity == capacity),
+        extra=tuple(w for w in availability.extra if w.capacity == capacity),
+    )
+    return _Plan(only).week_windows(monday, plan.clock.week(monday))
 
 
 _known_slots: dict[int, Slot] = {}
 
 
-def _new_slot(start: int, length: int) -> Slot:
+def _slot(start: int, length: int) -> Slot:
     """The slot [start, start + length), shared: volunteers' slots fall on few distinct instants."""
-    if len(_known_slots) >= 200_000:
-        _known_slots.clear()
-    slot = _known_slots[start << 16 | length] = Slot(utc_from_seconds(start), utc_from_seconds(start + length))
+    key = start << 16 | length
+    slot = _known_slots.get(key)
+    if slot is None:
+        if len(_known_slots) >= 200_000:
+            _known_slots.clear()
+        slot = _known_slots[key] = Slot(utc_from_seconds(start), utc_from_seconds(start + length))
     return slot
 
 
