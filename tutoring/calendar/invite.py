@@ -12,7 +12,6 @@ in their zone; the invite names only the volunteer and that one learner.
 """
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.headerregistry import Address
@@ -22,6 +21,7 @@ from typing import Literal
 
 from icalendar import Calendar
 
+from tutoring.calendar.body import direction_of, html_body, text_body
 from tutoring.calendar.event import PRODID, attendee, organizer_address, session_event
 from tutoring.calendar.model import CalendarSession, Person
 from tutoring.calendar.text import (
@@ -177,8 +177,6 @@ def _same_address(a: str, b: str) -> bool:
     return a.strip().lower() == b.strip().lower()
 
 
-RTL_LANGUAGES = frozenset({"ar"})
-
 
 @dataclass(frozen=True)
 class _Words:
@@ -218,7 +216,7 @@ class _Words:
     @property
     def direction(self) -> str:
         """``rtl`` for Arabic, else ``ltr``."""
-        return "rtl" if self.language.split("-")[0].split("_")[0] in RTL_LANGUAGES else "ltr"
+        return direction_of(self.language)
 
     def _paragraphs(self) -> list[list[tuple[str, dict[str, str]]]]:
         """The body as paragraphs of lines, each line a (message id, placeholders) pair."""
@@ -242,32 +240,8 @@ class _Words:
 
     def text(self) -> str:
         """The text/plain body."""
-        return "\n\n".join(
-            "\n".join(self._message(msgid) % values for msgid, values in paragraph)
-            for paragraph in self._paragraphs()
-        ) + "\n"
+        return text_body(self._paragraphs(), self._message)
 
     def html(self) -> str:
         """The text/html body: the same words, values isolated with <bdi>, links clickable."""
-        body = "\n".join(
-            "<p>"
-            + "<br>\n".join(
-                html.escape(self._message(msgid), quote=False) % {k: _html_value(k, v) for k, v in values.items()}
-                for msgid, values in paragraph
-            )
-            + "</p>"
-            for paragraph in self._paragraphs()
-        )
-        return (
-            f'<!DOCTYPE html>\n<html lang="{html.escape(self.language)}" dir="{self.direction}">\n'
-            f'<head><meta charset="utf-8"><title>{html.escape(self.subject)}</title></head>\n'
-            f"<body>\n{body}\n</body>\n</html>\n"
-        )
-
-
-def _html_value(key: str, value: str) -> str:
-    """A placeholder's value for HTML: links as anchors, everything else isolated (a Latin name inside Arabic)."""
-    escaped = html.escape(value)
-    if key == "link":
-        return f'<a href="{escaped}">{escaped}</a>'
-    return f"<bdi>{escaped}</bdi>"
+        return html_body(self._paragraphs(), self._message, language=self.language, subject=self.subject)

@@ -12,7 +12,6 @@ in the caller's transaction (``tutoring.services.outbox``).
 """
 from __future__ import annotations
 
-import html
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +22,7 @@ from email.utils import format_datetime, make_msgid, parseaddr
 from flask import current_app
 
 from tutoring.calendar import CalendarSession, Person, invite_email, session_title, translations_for
+from tutoring.calendar.body import html_body, text_body
 from tutoring.calendar.text import format_short, format_when, zone_label, zone_short
 from tutoring.models import Booking, Session, User
 from tutoring.services import outbox
@@ -142,7 +142,6 @@ _OPEN = N_("See, change or cancel the booking: %(link)s")
 _AUTOMATIC = N_("This email was sent automatically; replies are not read.")
 _SUBJECT_WHEN = N_("%(when)s (%(zone)s)")
 _TITLE_LINE = "%(title)s"
-RTL_LANGUAGES = frozenset({"ar"})
 
 
 @dataclass(frozen=True)
@@ -153,36 +152,17 @@ class _Lines:
     subject: str
     paragraphs: list[list[tuple[str, dict[str, str]]]]
 
-    def _say(self, msgid: str, values: dict[str, str]) -> str:
-        translate = translations_for(self.language)
-        return (msgid if msgid == _TITLE_LINE else translate(msgid)) % values
+    def _message(self, msgid: str) -> str:
+        # The title line is layout, not a sentence to translate.
+        return msgid if msgid == _TITLE_LINE else translations_for(self.language)(msgid)
 
     def text(self) -> str:
         """The text/plain body."""
-        return "\n\n".join("\n".join(self._say(m, v) for m, v in p) for p in self.paragraphs) + "\n"
+        return text_body(self.paragraphs, self._message)
 
     def html(self) -> str:
         """The text/html body: the same words, values isolated with <bdi>, links clickable."""
-        translate = translations_for(self.language)
-
-        def line(msgid: str, values: dict[str, str]) -> str:
-            template = msgid if msgid == _TITLE_LINE else translate(msgid)
-            return html.escape(template, quote=False) % {k: _html_value(k, v) for k, v in values.items()}
-
-        body = "\n".join("<p>" + "<br>\n".join(line(m, v) for m, v in p) + "</p>" for p in self.paragraphs)
-        direction = "rtl" if self.language.split("-")[0] in RTL_LANGUAGES else "ltr"
-        return (
-            f'<!DOCTYPE html>\n<html lang="{html.escape(self.language)}" dir="{direction}">\n'
-            f'<head><meta charset="utf-8"><title>{html.escape(self.subject)}</title></head>\n'
-            f"<body>\n{body}\n</body>\n</html>\n"
-        )
-
-
-def _html_value(key: str, value: str) -> str:
-    escaped = html.escape(value)
-    if key == "link":
-        return f'<a href="{escaped}">{escaped}</a>'
-    return f"<bdi>{escaped}</bdi>"
+        return html_body(self.paragraphs, self._message, language=self.language, subject=self.subject)
 
 
 def reminder_email(session: CalendarSession, recipient: Person, *, sent_at: datetime) -> EmailMessage:
