@@ -103,6 +103,18 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(account_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(booking_bp)
+    _register_coordination(app)
+
+
+def _register_coordination(app: Flask) -> None:
+    """Issue 7: the coordinators' area, learners' reports and blocks, volunteers' certificates."""
+    from tutoring.certificates import bp as certificates_bp
+    from tutoring.coordinator import bp as coordinator_bp
+    from tutoring.safeguarding import bp as safeguarding_bp
+
+    app.register_blueprint(coordinator_bp)
+    app.register_blueprint(safeguarding_bp)
+    app.register_blueprint(certificates_bp)
 
 
 @login_manager.user_loader

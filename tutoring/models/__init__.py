@@ -1,7 +1,11 @@
 """SQLAlchemy models, one module per concept; importing this registers them all."""
+from tutoring.models.audit import AUDIT_ACTIONS, AuditEntry
 from tutoring.models.availability import AvailabilityRule, AwayPeriod, ExtraWindow
+from tutoring.models.block import LearnerBlock
 from tutoring.models.booking import BOOKING_STATUSES, Booking
 from tutoring.models.outbox import OUTBOX_KINDS, OutboxMessage
+from tutoring.models.programme import Programme, ProgrammeMember
+from tutoring.models.safeguarding import REPORT_STATUSES, SafeguardingReport
 from tutoring.models.series import Series
 from tutoring.models.session import SESSION_STATUSES, Session
 from tutoring.models.token import ApiToken
@@ -10,6 +14,13 @@ from tutoring.models.user import LANGUAGES, ROLES, User
 from tutoring.models.volunteer import KINDS, STATES, VolunteerProfile
 
 __all__ = [
+    "AUDIT_ACTIONS",
+    "REPORT_STATUSES",
+    "AuditEntry",
+    "LearnerBlock",
+    "Programme",
+    "ProgrammeMember",
+    "SafeguardingReport",
     "BOOKING_STATUSES",
     "KINDS",
     "LANGUAGES",

@@ -226,6 +226,7 @@ def book_session(
             raise BookingForbidden(N_("Only learners can book sessions."))
         volunteer = _lock_volunteer(volunteer_id) if 1 <= volunteer_id <= MAX_ID else None
         _check_bookable(volunteer, kind)
+        _check_coordination(volunteer_id, learner_id, kind)
         slot = _offered_slot(volunteer, start_at, now)
         _check_learner_free(learner_id, slot.start_at, slot.end_at)
 
@@ -470,6 +471,13 @@ def _check_bookable(volunteer: VolunteerProfile | None, kind: str) -> None:
         raise SlotUnavailable(N_("This volunteer is not taking new bookings at the moment."))
     if kind not in volunteer.kinds:
         raise InvalidBooking(N_("This volunteer doesn't offer this kind of session."), field="kind")
+
+
+def _check_coordination(volunteer_id: int, learner_id: int, kind: str) -> None:
+    """Refuse a learner the volunteer blocked, and `support` from a volunteer their programme hasn't trained (issue 7)."""
+    from tutoring.services.safeguarding import check_may_book
+
+    check_may_book(volunteer_id, learner_id, kind)
 
 
 def _offered_slot(

@@ -1,0 +1,258 @@
+"""Views of the coordinators' area. Every route needs a signed-in coordinator (403 for anyone else).
+
+Routes parse, call one service and render or redirect; the rules are in
+``tutoring.services.coordination``, ``reports`` and ``safeguarding``.
+Nothing here reads a booking's private note: reports count columns, the
+sessions list selects what it shows.
+"""
+from __future__ import annotations
+
+from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from tutoring.coordinator import bp
+from tutoring.coordinator.display import CHART_TARGET, report_charts, week_label
+from tutoring.htmx import is_fragment_request, render_page_or_fragment
+from tutoring.models import KINDS, Programme
+from tutoring.services import coordination, safeguarding
+from tutoring.services.certificate import build_certificate
+from tutoring.services.coordination import DECISIONS, CoordinationError, NotFound
+from tutoring.services.reports import build_report, parse_report_args, report_csv
+from tutoring.timeutil import utcnow
+from tutoring.volunteers.browse import local_today
+
+
+@bp.before_request
+@login_required
+def _coordinators_only() -> None:
+    """Signed-out visitors go to the sign-in page; learners and volunteers get a 403."""
+    if not current_user.is_coordinator:
+        abort(403)
+
+
+@bp.errorhandler(403)
+@bp.errorhandler(404)
+def _refused(error) -> Response:
+    """A 403 or 404 here, as a page in the user's language (an htmx swap reloads the page instead)."""
+    if is_fragment_request():
+        response = make_response("", error.code)
+        response.headers["HX-Refresh"] = "true"
+        return response
+    return make_response(render_template("coordinator/error.html", status=error.code), error.code)
+
+
+def _today():
+    return local_today(current_user.timezone, utcnow())
+
+
+# --- vetting ------------------------------------------------------------------------------------
+
+
+@bp.get("/")
+def overview():
+    """The vetting queue (pending, declined, paused volunteers) and the open safeguarding reports."""
+    return render_template(
+        "coordinator/overview.html",
+        queue=coordination.vetting_queue(),
+        open_reports=len(safeguarding.reports("open")),
+    )
+
+
+def _volunteer_or_404(volunteer_id: int):
+    volunteer = coordination.volunteer_or_none(volunteer_id)
+    if volunteer is None:
+        abort(404)
+    return volunteer
+
+
+def _volunteer_page(volunteer, *, error: CoordinationError | None = None, form=None, status: int = 200) -> Response:
+    memberships = dict((programme.id, trained) for programme, trained in coordination.programmes_of(volunteer.id))
+    return make_response(render_template(
+        "coordinator/volunteer.html",
+        volunteer=volunteer,
+        programmes=Programme.all_by_name(),
+        memberships=memberships,
+        history=coordination.audit_log(subject_id=volunteer.id),
+        decisions=DECISIONS,
+        error=error,
+        form=form or {},
+        now=utcnow(),
+    ), status)
+
+
+@bp.get("/volunteers/<int:volunteer_id>")
+def volunteer(volunteer_id: int):
+    """One volunteer's profile for vetting: what they offer, their programmes, decisions so far, the decision form."""
+    return _volunteer_page(_volunteer_or_404(volunteer_id))
+
+
+@bp.post("/volunteers/<int:volunteer_id>/decision")
+def decide(volunteer_id: int):
+    """Approve, decline or pause the volunteer with a reason (emailed to them); back to the queue."""
+    volunteer = _volunteer_or_404(volunteer_id)
+    decision = request.form.get("decision", "")
+    try:
+        coordination.decide_volunteer(current_user, volunteer.id, decision, request.form.get("reason", ""))
+    except NotFound:
+        abort(404)
+    except CoordinationError as error:
+        return _volunteer_page(_volunteer_or_404(volunteer_id), error=error, form=request.form, status=422)
+    flash({
+        "approve": _("%(name)s is approved and was told by email.", name=volunteer.user.display_name),
+        "decline": _("%(name)s was declined and told why by email.", name=volunteer.user.display_name),
+        "pause": _("%(name)s is paused and was told why by email.", name=volunteer.user.display_name),
+    }[decision], "success")
+    return redirect(url_for("coordinator.overview"))
+
+
+@bp.post("/volunteers/<int:volunteer_id>/programmes")
+def volunteer_programmes(volunteer_id: int):
+    """Add the volunteer to a programme, remove them, or mark them trained there (or not)."""
+    volunteer = _volunteer_or_404(volunteer_id)
+    action = request.form.get("action", "")
+    programme_id = request.form.get("programme_id", type=int)
+    if programme_id is None or action not in ("add", "remove", "train", "untrain"):
+        abort(400)
+    try:
+        coordination.set_membership(
+            current_user, programme_id, volunteer.id, member=action != "remove",
+            trained={"train": True, "untrain": False}.get(action),
+        )
+    except NotFound:
+        abort(404)
+    flash(_("Programmes saved."), "success")
+    return redirect(url_for("coordinator.volunteer", volunteer_id=volunteer.id) + "#programmes")
+
+
+@bp.get("/volunteers/<int:volunteer_id>/certificate")
+def volunteer_certificate(volunteer_id: int):
+    """A volunteer's hours certificate, as they would print it (in the volunteer's language)."""
+    volunteer = _volunteer_or_404(volunteer_id)
+    today = local_today(volunteer.user.timezone, utcnow())
+    certificate = build_certificate(volunteer.id, volunteer.user.timezone, request.args, today)
+    # In the volunteer's language: the certificate is theirs to hand on.
+    with force_locale(volunteer.user.language):
+        return render_template("certificates/certificate.html", person=volunteer.user, certificate=certificate,
+                               action=url_for("coordinator.volunteer_certificate", volunteer_id=volunteer.id),
+                               issued_on=today)
+
+
+@bp.get("/audit")
+def audit():
+    """The audit log: who decided what about whom, and when (newest first)."""
+    return render_template("coordinator/audit.html", entries=coordination.audit_log(limit=500), now=utcnow())
+
+
+# --- programmes ---------------------------------------------------------------------------------
+
+
+def _programme_form() -> dict:
+    return {
+        "name": request.form.get("name", ""),
+        "description": request.form.get("description", ""),
+        "kinds": [kind for kind in request.form.getlist("kinds") if kind in KINDS],
+        "support_needs_training": request.form.get("support_needs_training") == "on",
+    }
+
+
+@bp.get("/programmes")
+def programmes():
+    """Every programme with its member count, and the form for a new one."""
+    return render_template("coordinator/programmes.html", programmes=Programme.all_by_name(),
+                           counts=coordination.member_counts(), kinds=KINDS, form=None, error=None)
+
+
+@bp.post("/programmes")
+def create_programme():
+    """Create a programme; back to the list (errors next to the form, nothing saved)."""
+    form = _programme_form()
+    try:
+        programme = coordination.create_programme(current_user, **form)
+    except CoordinationError as error:
+        return make_response(render_template(
+            "coordinator/programmes.html", programmes=Programme.all_by_name(), counts=coordination.member_counts(),
+            kinds=KINDS, form=form, error=error), 422)
+    flash(_("Programme %(name)s created.", name=programme.name), "success")
+    return redirect(url_for("coordinator.programme", programme_id=programme.id))
+
+
+def _programme_or_404(programme_id: int) -> Programme:
+    programme = coordination.programme_or_none(programme_id)
+    if programme is None:
+        abort(404)
+    return programme
+
+
+@bp.get("/programmes/<int:programme_id>")
+def programme(programme_id: int):
+    """One programme: its settings form and its volunteers (with trained marks)."""
+    return render_template("coordinator/programme.html", programme=_programme_or_404(programme_id), kinds=KINDS,
+                           form=None, error=None)
+
+
+@bp.post("/programmes/<int:programme_id>")
+def update_programme(programme_id: int):
+    """Save a programme's name, description, kinds and training rule."""
+    programme = _programme_or_404(programme_id)
+    form = _programme_form()
+    try:
+        coordination.update_programme(current_user, programme.id, **form)
+    except CoordinationError as error:
+        return make_response(render_template("coordinator/programme.html", programme=programme, kinds=KINDS,
+                                              form=form, error=error), 422)
+    flash(_("Programme saved."), "success")
+    return redirect(url_for("coordinator.programme", programme_id=programme.id))
+
+
+# --- reports ------------------------------------------------------------------------------------
+
+
+def _report():
+    return build_report(parse_report_args(request.args, _today(), current_user.timezone))
+
+
+@bp.get("/reports")
+def reports():
+    """Sessions per week, volunteer hours, learners served and busiest hours, with SVG charts and data tables."""
+    report = _report()
+    return render_page_or_fragment(
+        "coordinator/reports.html", "coordinator/_report.html", hx_target=CHART_TARGET,
+        report=report, charts=report_charts(report), programmes=Programme.all_by_name(), week_label=week_label,
+    )
+
+
+@bp.get("/reports.csv")
+def reports_csv():
+    """The same numbers as CSV (one number per line: section, label, measure, value)."""
+    report = _report()
+    response = make_response(report_csv(report))
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    name = f"report-{report.query.first_day.isoformat()}-{report.query.last_day.isoformat()}.csv"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+# --- safeguarding -------------------------------------------------------------------------------
+
+
+@bp.get("/safeguarding")
+def safeguarding_reports():
+    """Learners' reports, open ones first."""
+    return render_template("coordinator/safeguarding.html", reports=safeguarding.reports(), error=None,
+                           error_id=None, now=utcnow())
+
+
+@bp.post("/safeguarding/<int:report_id>/resolve")
+def resolve(report_id: int):
+    """Resolve a report with what was done; logged."""
+    try:
+        safeguarding.resolve_report(current_user, report_id, request.form.get("resolution", ""))
+    except NotFound:
+        abort(404)
+    except CoordinationError as error:
+        return make_response(render_template("coordinator/safeguarding.html", reports=safeguarding.reports(),
+                                              error=error, error_id=report_id, now=utcnow()), 422)
+    flash(_("The report is resolved."), "success")
+    return redirect(url_for("coordinator.safeguarding_reports"))

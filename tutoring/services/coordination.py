@@ -1,0 +1,339 @@
+"""Coordinators' decisions: vetting volunteers, programmes and their members, and the audit log.
+
+Every change here writes an ``AuditEntry`` in the same transaction, so the
+log holds exactly the decisions that were committed. A decision about a
+volunteer also queues an email to them (``tutoring.mail.queue_mail``) in
+*their* language, with the reason the coordinator gave.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, has_request_context, url_for
+from flask_babel import force_locale, gettext
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from tutoring.extensions import db
+from tutoring.mail import queue_mail
+from tutoring.models import KINDS, AuditEntry, Programme, ProgrammeMember, User, VolunteerProfile
+
+REASON_MAX_LENGTH = 1000
+NAME_MAX_LENGTH = 100
+DESCRIPTION_MAX_LENGTH = 2000
+MAX_ID = 2**31 - 1
+AUDIT_PAGE = 100
+
+DECISIONS = ("approve", "decline", "pause")
+# The state each decision leaves the volunteer in. A declined volunteer stays
+# `pending` (never bookable); the audit log tells "declined" from "waiting".
+_STATE_AFTER = {"approve": "approved", "decline": "pending", "pause": "paused"}
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for extraction; translated when shown (``CoordinationError.message``)."""
+    return message
+
+
+class CoordinationError(Exception):
+    """A coordinator's request that can't be honoured; nothing was written. ``field`` names the input at fault."""
+
+    def __init__(self, msgid: str, *, field: str | None = None, **params: Any) -> None:
+        self.msgid, self.params, self.field = msgid, params, field
+        super().__init__(msgid % params if params else msgid)
+
+    @property
+    def message(self) -> str:
+        """The message in the current request's language."""
+        return gettext(self.msgid, **self.params) if has_request_context() else str(self)
+
+
+class NotFound(CoordinationError):
+    """No such volunteer, programme or report."""
+
+    def __init__(self) -> None:
+        super().__init__(N_("There is nothing here."))
+
+
+def _clean(value: Any, field: str, max_length: int, *, required: bool = False) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise CoordinationError(N_("This must be text."), field=field)
+    value = value.strip()
+    if "\x00" in value:
+        raise CoordinationError(N_("This text contains a character that is not allowed."), field=field)
+    if len(value) > max_length:
+        raise CoordinationError(N_("This text is too long (at most %(max)d characters)."), field=field, max=max_length)
+    if required and not value:
+        raise CoordinationError(N_("Please fill this in."), field=field)
+    return value
+
+
+def audit(actor: User, action: str, *, subject: User | None = None, report_id: int | None = None,
+          programme_id: int | None = None, reason: str = "") -> AuditEntry:
+    """Add an audit entry to the current transaction (the caller commits)."""
+    entry = AuditEntry(actor_id=actor.id, action=action, subject_user_id=subject.id if subject else None,
+                       report_id=report_id, programme_id=programme_id, reason=reason)
+    db.session.add(entry)
+    return entry
+
+
+def audit_log(limit: int = AUDIT_PAGE, *, subject_id: int | None = None) -> list[AuditEntry]:
+    """The newest audit entries first (optionally only those about one person)."""
+    query = (
+        select(AuditEntry)
+        .options(joinedload(AuditEntry.actor), joinedload(AuditEntry.subject_user), joinedload(AuditEntry.programme))
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+        .limit(limit)
+    )
+    if subject_id is not None:
+        query = query.where(AuditEntry.subject_user_id == subject_id)
+    return list(db.session.scalars(query))
+
+
+# --- vetting ------------------------------------------------------------------------------------
+
+
+def _declined():
+    """SQL: the volunteer's latest vetting decision was a decline."""
+    latest = (
+        select(AuditEntry.action)
+        .where(AuditEntry.subject_user_id == VolunteerProfile.user_id,
+               AuditEntry.action.in_([f"volunteer.{decision}" for decision in DECISIONS]))
+        .order_by(AuditEntry.id.desc())  # ids grow with time; clocks may tie
+        .limit(1)
+        .scalar_subquery()
+    )
+    return latest == "volunteer.decline"
+
+
+@dataclass(frozen=True)
+class VettingQueue:
+    """Volunteers waiting for a decision, those declined (who may be approved later) and those paused."""
+
+    pending: list[VolunteerProfile]
+    declined: list[VolunteerProfile]
+    paused: list[VolunteerProfile]
+
+
+def vetting_queue() -> VettingQueue:
+    """The queue: pending volunteers oldest first, then the declined and the paused."""
+    base = (
+        select(VolunteerProfile)
+        .join(VolunteerProfile.user)
+        .options(joinedload(VolunteerProfile.user), selectinload(VolunteerProfile.rules))
+        .where(User.is_active.is_(True), User.role == "volunteer")
+    )
+    pending = base.where(VolunteerProfile.state == "pending")
+    return VettingQueue(
+        pending=list(db.session.scalars(pending.where(~_declined()).order_by(User.created_at, User.id))),
+        declined=list(db.session.scalars(pending.where(_declined()).order_by(User.display_name, User.id))),
+        paused=list(db.session.scalars(
+            base.where(VolunteerProfile.state == "paused").order_by(User.display_name, User.id))),
+    )
+
+
+def volunteer_or_none(volunteer_id: int) -> VolunteerProfile | None:
+    """Any volunteer's profile by id (coordinators see every state), or None."""
+    if not 1 <= volunteer_id <= MAX_ID:
+        return None
+    return db.session.scalar(
+        select(VolunteerProfile).join(VolunteerProfile.user)
+        .options(joinedload(VolunteerProfile.user))
+        .where(VolunteerProfile.user_id == volunteer_id, User.role == "volunteer")
+    )
+
+
+def decide_volunteer(coordinator: User, volunteer_id: int, decision: str, reason: str) -> VolunteerProfile:
+    """Approve, decline or pause a volunteer with a reason; logs it and emails the volunteer; commits.
+
+    Paused volunteers keep their bookings (SPEC §1); a decline leaves the
+    profile ``pending`` and out of the queue.
+    """
+    if not coordinator.is_coordinator:
+        raise CoordinationError(N_("Only coordinators can do this."))
+    if decision not in DECISIONS:
+        raise CoordinationError(N_("Choose approve, decline or pause."), field="decision")
+    reason = _clean(reason, "reason", REASON_MAX_LENGTH, required=decision != "approve")
+    volunteer = volunteer_or_none(volunteer_id)
+    if volunteer is None:
+        raise NotFound()
+    if decision == "pause" and volunteer.state != "approved":
+        raise CoordinationError(N_("Only approved volunteers can be paused."), field="decision")
+    if decision == "decline" and volunteer.state != "pending":
+        raise CoordinationError(N_("Only volunteers waiting for a decision can be declined."), field="decision")
+    try:
+        volunteer.state = _STATE_AFTER[decision]
+        audit(coordinator, f"volunteer.{decision}", subject=volunteer.user, reason=reason)
+        _queue_decision_email(volunteer.user, decision, reason)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return volunteer
+
+
+_SUBJECTS = {
+    "approve": N_("You can now take bookings"),
+    "decline": N_("About your application to volunteer"),
+    "pause": N_("Your volunteer profile is paused"),
+}
+_BODIES = {
+    "approve": N_("A coordinator approved your volunteer profile. Learners can now book the times you offer."),
+    "decline": N_("A coordinator looked at your application and cannot approve it at the moment."),
+    "pause": N_("A coordinator paused your volunteer profile: learners can't book new sessions with you. "
+                "Sessions already booked stay."),
+}
+
+
+def _queue_decision_email(volunteer: User, decision: str, reason: str) -> None:
+    """The decision and its reason, in the volunteer's language, into the outbox (same transaction)."""
+    base_url = current_app.config.get("BASE_URL", "").rstrip("/")
+    link = base_url + (url_for("account.dashboard") if has_request_context() else "/me/")
+    with force_locale(volunteer.language):
+        subject = gettext(_SUBJECTS[decision])
+        paragraphs = [gettext("Hello %(name)s,", name=volunteer.display_name), gettext(_BODIES[decision])]
+        if reason:
+            paragraphs.append(gettext("The coordinator's reason: %(reason)s", reason=reason))
+        paragraphs.append(gettext("Your page: %(link)s", link=link))
+    queue_mail(volunteer.email, subject, "\n\n".join(paragraphs) + "\n")
+
+
+# --- programmes ---------------------------------------------------------------------------------
+
+
+def slugify(name: str) -> str:
+    """A URL word for a programme name: lower-case ASCII letters, digits and dashes (``maths-for-remote-schools``)."""
+    ascii_text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:50]
+    return slug or "programme"
+
+
+def _unique_slug(name: str, exclude_id: int | None = None) -> str:
+    base = slugify(name)
+    slug, number = base, 1
+    while True:
+        clash = select(Programme.id).where(Programme.slug == slug)
+        if exclude_id is not None:
+            clash = clash.where(Programme.id != exclude_id)
+        if db.session.scalar(clash) is None:
+            return slug
+        number += 1
+        slug = f"{base}-{number}"
+
+
+def _programme_fields(name: Any, description: Any, kinds: Any) -> tuple[str, str, list[str]]:
+    name = _clean(name, "name", NAME_MAX_LENGTH, required=True)
+    description = _clean(description, "description", DESCRIPTION_MAX_LENGTH)
+    kinds = [kind for kind in (kinds or []) if isinstance(kind, str)]
+    if not kinds or any(kind not in KINDS for kind in kinds):
+        raise CoordinationError(N_("Choose at least one kind of session."), field="kinds")
+    return name, description, kinds
+
+
+def create_programme(coordinator: User, *, name: Any, description: Any = "", kinds: Any = KINDS,
+                     support_needs_training: bool = False) -> Programme:
+    """A new programme (its slug made from the name); logged; commits."""
+    name, description, kinds = _programme_fields(name, description, kinds)
+    try:
+        programme = Programme(slug=_unique_slug(name), name=name, description=description, kinds=kinds,
+                              support_needs_training=bool(support_needs_training))
+        db.session.add(programme)
+        db.session.flush()
+        audit(coordinator, "programme.create", programme_id=programme.id)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return programme
+
+
+def update_programme(coordinator: User, programme_id: int, *, name: Any, description: Any, kinds: Any,
+                     support_needs_training: bool) -> Programme:
+    """Change a programme's name, description, kinds and training rule (the slug stays: links keep working)."""
+    programme = programme_or_none(programme_id)
+    if programme is None:
+        raise NotFound()
+    name, description, kinds = _programme_fields(name, description, kinds)
+    try:
+        programme.name, programme.description, programme.kinds = name, description, kinds
+        programme.support_needs_training = bool(support_needs_training)
+        audit(coordinator, "programme.update", programme_id=programme.id)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return programme
+
+
+def programme_or_none(programme_id: int) -> Programme | None:
+    """The programme with this id, or None."""
+    if not 1 <= programme_id <= MAX_ID:
+        return None
+    return db.session.get(Programme, programme_id)
+
+
+def set_membership(coordinator: User, programme_id: int, volunteer_id: int, *, member: bool,
+                   trained: bool | None = None) -> None:
+    """Add a volunteer to a programme or remove them, or mark them trained (or not); logged; commits."""
+    programme = programme_or_none(programme_id)
+    volunteer = volunteer_or_none(volunteer_id)
+    if programme is None or volunteer is None:
+        raise NotFound()
+    row = db.session.get(ProgrammeMember, (programme.id, volunteer.id))
+    try:
+        if not member:
+            if row is not None:
+                db.session.delete(row)
+                audit(coordinator, "programme.remove_member", subject=volunteer.user, programme_id=programme.id)
+        else:
+            if row is None:
+                row = ProgrammeMember(programme_id=programme.id, volunteer_id=volunteer.id, trained=False)
+                db.session.add(row)
+                audit(coordinator, "programme.add_member", subject=volunteer.user, programme_id=programme.id)
+            if trained is not None and bool(trained) != bool(row.trained):
+                row.trained = bool(trained)
+                audit(coordinator, "programme.train" if trained else "programme.untrain", subject=volunteer.user,
+                      programme_id=programme.id)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def programmes_of(volunteer_id: int) -> list[tuple[Programme, bool]]:
+    """The programmes a volunteer belongs to, with whether they are marked trained there."""
+    rows = db.session.execute(
+        select(Programme, ProgrammeMember.trained)
+        .join(ProgrammeMember, ProgrammeMember.programme_id == Programme.id)
+        .where(ProgrammeMember.volunteer_id == volunteer_id)
+        .order_by(Programme.name)
+    )
+    return [(programme, trained) for programme, trained in rows]
+
+
+def member_counts() -> dict[int, int]:
+    """How many volunteers each programme has, by programme id."""
+    rows = db.session.execute(
+        select(ProgrammeMember.programme_id, func.count()).group_by(ProgrammeMember.programme_id)
+    )
+    return {programme_id: count for programme_id, count in rows}
+
+
+def support_needs_training(volunteer_id: int) -> bool:
+    """True if a programme of this volunteer requires training for `support` and they aren't marked trained in it."""
+    query = select(
+        exists().where(
+            and_(
+                ProgrammeMember.volunteer_id == volunteer_id,
+                ProgrammeMember.trained.is_(False),
+                ProgrammeMember.programme_id == Programme.id,
+                Programme.support_needs_training.is_(True),
+            )
+        )
+    )
+    return bool(db.session.scalar(query))

@@ -1,0 +1,176 @@
+"""Safeguarding: learners' reports, coordinators resolving them, volunteers blocking learners.
+
+A report is written *for* coordinators, so they read its text; a booking's
+private note is never copied into it or shown next to it. A block stops the
+learner booking that volunteer again (``check_may_book``, called by the
+booking service under its lock); existing bookings stay, and either side
+may still cancel them.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from tutoring.extensions import db
+from tutoring.models import Booking, LearnerBlock, SafeguardingReport, Session, User, VolunteerProfile
+from tutoring.services.coordination import MAX_ID, CoordinationError, N_, NotFound, _clean, audit
+from tutoring.timeutil import utcnow
+
+DETAILS_MAX_LENGTH = 4000
+RESOLUTION_MAX_LENGTH = 2000
+
+
+# --- reports ------------------------------------------------------------------------------------
+
+
+def reportable_booking(learner: User, booking_id: int) -> Booking | None:
+    """The learner's own booking (a session they can report), or None (a 404)."""
+    if not 1 <= booking_id <= MAX_ID:
+        return None
+    return db.session.scalar(
+        select(Booking).options(joinedload(Booking.session).joinedload(Session.volunteer).joinedload(VolunteerProfile.user))
+        .where(Booking.id == booking_id, Booking.learner_id == learner.id)
+    )
+
+
+def reportable_volunteer(volunteer_id: int) -> User | None:
+    """A volunteer a learner may report: one they can see (approved or paused) or have booked; None otherwise."""
+    if not 1 <= volunteer_id <= MAX_ID:
+        return None
+    return db.session.scalar(
+        select(User).join(VolunteerProfile, VolunteerProfile.user_id == User.id)
+        .where(User.id == volunteer_id, User.role == "volunteer", VolunteerProfile.state != "pending")
+    )
+
+
+def file_report(learner: User, details: str, *, booking_id: int | None = None,
+                volunteer_id: int | None = None) -> SafeguardingReport:
+    """A learner reports a session of theirs or a volunteer; commits. Only learners report."""
+    if not learner.is_learner:
+        raise CoordinationError(N_("Only learners can send a report here."))
+    details = _clean(details, "details", DETAILS_MAX_LENGTH, required=True)
+    booking = None
+    if booking_id is not None:
+        booking = reportable_booking(learner, booking_id)
+        if booking is None:
+            raise NotFound()
+        volunteer_id = booking.session.volunteer_id
+    elif volunteer_id is None or reportable_volunteer(volunteer_id) is None:
+        raise NotFound()
+    report = SafeguardingReport(reporter_id=learner.id, volunteer_id=volunteer_id,
+                                booking_id=booking.id if booking else None, details=details, status="open")
+    db.session.add(report)
+    db.session.commit()
+    return report
+
+
+def reports(status: str | None = None) -> list[SafeguardingReport]:
+    """Reports for coordinators, open ones first, newest first."""
+    query = (
+        select(SafeguardingReport)
+        .options(joinedload(SafeguardingReport.reporter), joinedload(SafeguardingReport.volunteer),
+                 joinedload(SafeguardingReport.resolved_by),
+                 joinedload(SafeguardingReport.booking).joinedload(Booking.session))
+        .order_by((SafeguardingReport.status == "open").desc(), SafeguardingReport.created_at.desc(),
+                  SafeguardingReport.id.desc())
+    )
+    if status is not None:
+        query = query.where(SafeguardingReport.status == status)
+    return list(db.session.scalars(query))
+
+
+def report_or_none(report_id: int) -> SafeguardingReport | None:
+    """One report by id (coordinators only call this), or None."""
+    if not 1 <= report_id <= MAX_ID:
+        return None
+    return db.session.get(SafeguardingReport, report_id)
+
+
+def resolve_report(coordinator: User, report_id: int, resolution: str) -> SafeguardingReport:
+    """Close a report with what was done about it; logged; commits."""
+    if not coordinator.is_coordinator:
+        raise CoordinationError(N_("Only coordinators can do this."))
+    resolution = _clean(resolution, "resolution", RESOLUTION_MAX_LENGTH, required=True)
+    report = report_or_none(report_id)
+    if report is None:
+        raise NotFound()
+    if report.status == "resolved":
+        raise CoordinationError(N_("This report is already resolved."))
+    try:
+        report.status, report.resolution = "resolved", resolution
+        report.resolved_at, report.resolved_by_id = utcnow(), coordinator.id
+        audit(coordinator, "report.resolve", subject=report.volunteer, report_id=report.id, reason=resolution)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return report
+
+
+# --- blocks -------------------------------------------------------------------------------------
+
+
+def blockable_booking(volunteer: User, booking_id: int) -> Booking | None:
+    """A booking of one of ``volunteer``'s sessions (its learner is someone they may block), or None (a 404)."""
+    if not volunteer.is_volunteer or not 1 <= booking_id <= MAX_ID:
+        return None
+    return db.session.scalar(
+        select(Booking).join(Booking.session).options(joinedload(Booking.learner))
+        .where(Booking.id == booking_id, Session.volunteer_id == volunteer.id)
+    )
+
+
+def block_learner(volunteer: User, booking_id: int) -> LearnerBlock:
+    """The volunteer blocks the learner of one of their bookings from booking them again; commits."""
+    booking = blockable_booking(volunteer, booking_id)
+    if booking is None:
+        raise NotFound()
+    block = db.session.get(LearnerBlock, (volunteer.id, booking.learner_id))
+    if block is None:
+        block = LearnerBlock(volunteer_id=volunteer.id, learner_id=booking.learner_id)
+        db.session.add(block)
+        db.session.commit()
+    return block
+
+
+def unblock_learner(volunteer: User, learner_id: int) -> None:
+    """Remove one of the volunteer's own blocks; commits (404 if there is none)."""
+    block = db.session.get(LearnerBlock, (volunteer.id, learner_id)) if 1 <= learner_id <= MAX_ID else None
+    if block is None:
+        raise NotFound()
+    db.session.delete(block)
+    db.session.commit()
+
+
+def blocks_of(volunteer: User) -> list[LearnerBlock]:
+    """The learners this volunteer blocked, newest first."""
+    return list(db.session.scalars(
+        select(LearnerBlock).options(joinedload(LearnerBlock.learner))
+        .where(LearnerBlock.volunteer_id == volunteer.id)
+        .order_by(LearnerBlock.created_at.desc())
+    ))
+
+
+def is_blocked(volunteer_id: int, learner_id: int) -> bool:
+    """True if the volunteer blocked this learner."""
+    return db.session.get(LearnerBlock, (volunteer_id, learner_id)) is not None
+
+
+def check_may_book(volunteer_id: int, learner_id: int, kind: str) -> None:
+    """Refuse a booking a block or a programme's training rule forbids (raises the booking service's errors).
+
+    A blocked learner hears the same words as for a volunteer who takes no
+    new bookings, so a block is not announced to them.
+    """
+    from tutoring.services.booking import InvalidBooking, SlotUnavailable
+    from tutoring.services.coordination import support_needs_training
+
+    if is_blocked(volunteer_id, learner_id):
+        raise SlotUnavailable(N_("This volunteer is not taking new bookings at the moment."))
+    if kind == "support" and support_needs_training(volunteer_id):
+        raise InvalidBooking(
+            N_("This volunteer can't offer listening and support sessions until their programme marks them trained."),
+            field="kind",
+        )
+
+
