@@ -62,6 +62,13 @@ class Busy:
 
 
 @dataclass(frozen=True)
+class ExternalBusy(Busy):
+    """Time the volunteer's own calendar says they are busy (docs/EXTERNAL_CALENDARS.md):
+    no slot overlapping it is offered, but it is no session, so it is not widened
+    by the buffer and never counts toward the weekly cap."""
+
+
+@dataclass(frozen=True)
 class OpenGroup(Busy):
     """A group session of the volunteer with seats left: busy for every other
     slot, but offered itself (at its own start and end) until it is full."""

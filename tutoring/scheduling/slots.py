@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from operator import attrgetter
 
-from tutoring.scheduling.model import Availability, Busy, OpenGroup, Slot
+from tutoring.scheduling.model import Availability, Busy, ExternalBusy, OpenGroup, Slot
 from tutoring.scheduling.zones import DAY, day_number, utc_from_seconds, zone_clock
 
 # Bookings are looked for this far before the asked range, so a busy period
@@ -222,13 +222,16 @@ def slots_between(
     buffer = settings.buffer_minutes * 60
     step = length + buffer
     cap = settings.max_sessions_per_week
+    bookings, external = _split_external(bookings)
 
-    # Time no slot may overlap: bookings widened by the buffer, and away periods.
+    # Time no slot may overlap: bookings widened by the buffer, busy time from
+    # the volunteer's own calendar as it is, and away periods.
     low = bisect_left(bookings, utc_from_seconds(first_start - buffer - LONGEST_BUSY_SECONDS), key=_busy_start)
     high = bisect_left(bookings, utc_from_seconds(last_start + length + buffer), key=_busy_start)
     near = bookings[low:high]
     blocked = _merge(
         [(math.floor(b.start_at.timestamp()) - buffer, math.ceil(b.end_at.timestamp()) + buffer) for b in near]
+        + [(math.floor(b.start_at.timestamp()), math.ceil(b.end_at.timestamp())) for b in external]
         + plan.away,
         first_start,
         _FOREVER,
@@ -268,6 +271,16 @@ def slots_between(
     if plan.group_capacities or open_groups:
         slots = _with_groups(availability, plan, slots, open_groups, first_start, last_start)
     return slots
+
+
+def _split_external(busy: Sequence[Busy]) -> tuple[Sequence[Busy], Sequence[Busy]]:
+    """``(sessions, external busy time)``; most volunteers have no ExternalBusy, and then nothing is copied."""
+    for item in busy:
+        if item.__class__ is ExternalBusy:
+            break
+    else:
+        return busy, ()
+    return [b for b in busy if b.__class__ is not ExternalBusy], [b for b in busy if b.__class__ is ExternalBusy]
 
 
 def _with_groups(
