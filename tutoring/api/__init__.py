@@ -43,4 +43,4 @@ def _no_store(response: Response) -> Response:
     return response
 
 
-from tutoring.api import availability, bookings, views  # noqa: E402,F401  (attach the routes to bp)
+from tutoring.api import availability, bookings, series, views  # noqa: E402,F401  (attach the routes to bp)

@@ -199,6 +199,12 @@ PATHS: dict[str, Any] = {
                     {"type": "string", "pattern": _any_case_choice(KINDS)},
                 ),
                 _query(
+                    "programme",
+                    "Only members of this programme, by its slug (e.g. `maths-for-remote-schools`, as in the "
+                    "search page's `?programme=`); an unknown slug is a 422 naming `programme`.",
+                    {"type": "string"},
+                ),
+                _query(
                     "limit",
                     f"Page size, 1 to {MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE}).",
                     {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": DEFAULT_PAGE_SIZE},
@@ -379,6 +385,113 @@ PATHS.update({
 })
 
 
+
+# --- weekly series (tutoring/api/series.py, docs/SERIES.md) ---
+SCHEMAS.update({
+    "NewSeries": {
+        "type": "object",
+        "required": ["volunteer_id", "start", "weeks", "kind"],
+        "properties": {
+            "volunteer_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+            "start": {"type": "string", "format": "date-time",
+                      "description": "Start of the first week: an offered slot, with offset."},
+            "weeks": {"type": "integer", "minimum": 2, "maximum": 26},
+            "kind": {"type": "string", "enum": list(KINDS)},
+            "note": {"type": ["string", "null"], "maxLength": NOTE_MAX_LENGTH,
+                     "description": "Private to the learner and the volunteer; copied to every week."},
+        },
+    },
+    "Series": {
+        "type": "object",
+        "required": ["id", "volunteer_id", "learner_id", "kind", "weeks", "first_start", "bookings"],
+        "properties": {
+            "id": {"type": "integer"},
+            "volunteer_id": {"type": "integer"},
+            "learner_id": {"type": "integer"},
+            "kind": {"type": "string", "enum": list(KINDS)},
+            "weeks": {"type": "integer", "minimum": 2, "maximum": 26, "description": "How many weeks were asked for."},
+            "first_start": {"type": "string", "format": "date-time"},
+            "bookings": {"type": "array", "items": _ref("Booking"),
+                         "description": "Its bookings by start (moved weeks at their new time, cancelled ones too)."},
+            "skipped": {
+                "type": "array",
+                "description": "Only in the answer to booking it: the weeks not booked, and why.",
+                "items": {
+                    "type": "object",
+                    "required": ["start", "start_utc", "reason", "message"],
+                    "properties": {
+                        "start": {"type": "string", "format": "date-time"},
+                        "start_utc": {"type": "string", "format": "date-time", "pattern": "Z$"},
+                        "reason": {"type": "string", "enum": ["booked", "learner_busy", "away", "week_full",
+                                                               "beyond_horizon", "too_soon", "not_offered"]},
+                        "message": {"type": "string", "description": "The reason in the caller's language."},
+                    },
+                },
+            },
+            "cancelled": {"type": "array", "items": {"type": "integer"},
+                          "description": "Only in the answer to a cancel: ids of the bookings it cancelled."},
+        },
+    },
+    "SeriesCancelRequest": {
+        "type": "object",
+        "required": ["from"],
+        "properties": {
+            "from": {**_DATE, "description": "Cancel the weeks starting on or after this date (the caller's zone)."},
+            "reason": {"type": ["string", "null"], "maxLength": REASON_MAX_LENGTH},
+        },
+    },
+})
+
+_SERIES_ID = {"name": "series_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+PATHS.update({
+    f"{PREFIX}/series": {
+        "post": {
+            "operationId": "createSeries",
+            "summary": "Book the same time every week",
+            "description": "Books `weeks` weekly sessions at the same local time in the volunteer's zone, in one "
+            "transaction. Each week is an ordinary booking with its own `uid` and `series_id`. Weeks that are not "
+            "free (taken, away, week full, too far ahead, the learner busy) are skipped and listed with a reason. "
+            "409 `slot_unavailable` when the first week itself is not offered. One week is cancelled or moved with "
+            "the booking endpoints.",
+            "requestBody": {"required": True, "content": _json(_ref("NewSeries"))},
+            "responses": {
+                "201": {
+                    "description": "Booked (maybe with skipped weeks).",
+                    "headers": {"Location": {"description": "The series' address.", "schema": {"type": "string"}}},
+                    "content": _json(_ref("Series")),
+                },
+                **_errors(400, 401, 403, 409, 415, 422, 429),
+            },
+        }
+    },
+    f"{PREFIX}/series/{{series_id}}": {
+        "get": {
+            "operationId": "getSeries",
+            "summary": "One of the caller's series",
+            "description": "404 for anyone who is not its learner or its volunteer.",
+            "parameters": [_SERIES_ID],
+            "responses": {
+                "200": {"description": "The series.", "content": _json(_ref("Series"))},
+                **_errors(401, 404, 429),
+            },
+        }
+    },
+    f"{PREFIX}/series/{{series_id}}/cancel": {
+        "post": {
+            "operationId": "cancelSeries",
+            "summary": "Cancel a series from a date on",
+            "description": "Either party cancels every confirmed week that starts on or after `from` (a date in the "
+            "caller's zone) and has not ended, in one transaction; each person gets a CANCEL per week. "
+            "409 `invalid_state` when there is none.",
+            "parameters": [_SERIES_ID],
+            "requestBody": {"required": True, "content": _json(_ref("SeriesCancelRequest"))},
+            "responses": {
+                "200": {"description": "The series after the change.", "content": _json(_ref("Series"))},
+                **_errors(400, 401, 404, 409, 415, 422, 429),
+            },
+        }
+    },
+})
 
 # --- the caller's availability (tutoring/api/availability.py) ---
 _CLOCK = {"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]$", "examples": ["18:00"]}

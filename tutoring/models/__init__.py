@@ -3,6 +3,8 @@ from tutoring.models.audit import AUDIT_ACTIONS, AuditEntry
 from tutoring.models.availability import AvailabilityRule, AwayPeriod, ExtraWindow
 from tutoring.models.block import LearnerBlock
 from tutoring.models.booking import BOOKING_STATUSES, Booking
+from tutoring.models.external_calendar import CALENDAR_KINDS, ExternalBusyTime, ExternalCalendar
+from tutoring.models.notice import NOTICE_KINDS, Notice
 from tutoring.models.outbox import OUTBOX_KINDS, OutboxMessage
 from tutoring.models.programme import Programme, ProgrammeMember
 from tutoring.models.safeguarding import REPORT_STATUSES, SafeguardingReport
@@ -12,6 +14,7 @@ from tutoring.models.token import ApiToken
 from tutoring.models.types import UTCDateTime
 from tutoring.models.user import LANGUAGES, ROLES, User
 from tutoring.models.volunteer import KINDS, STATES, VolunteerProfile
+from tutoring.models.waitlist import WAITLIST_STATUSES, WaitlistRequest
 
 __all__ = [
     "AUDIT_ACTIONS",
@@ -32,6 +35,9 @@ __all__ = [
     "AvailabilityRule",
     "AwayPeriod",
     "Booking",
+    "CALENDAR_KINDS",
+    "ExternalBusyTime",
+    "ExternalCalendar",
     "ExtraWindow",
     "OutboxMessage",
     "Series",
@@ -39,4 +45,8 @@ __all__ = [
     "User",
     "UTCDateTime",
     "VolunteerProfile",
+    "NOTICE_KINDS",
+    "WAITLIST_STATUSES",
+    "Notice",
+    "WaitlistRequest",
 ]

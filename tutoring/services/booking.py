@@ -243,6 +243,7 @@ def book_session(
         db.session.add_all([session, booking])
         db.session.flush()
         _queue_messages(booking, "booked", by_user_id=learner_id)
+        _end_waitlist(learner_id, volunteer_id, now)
         booking_id = booking.id  # read before the commit expires it
     log.info("booking %s: learner %s booked volunteer %s at %s", booking_id, learner_id, volunteer_id,
              slot.start_at.isoformat())
@@ -345,6 +346,13 @@ def _queue_messages(booking: Booking, change: str, *, by_user_id: int) -> None:
     from tutoring.services.notifications import queue_booking_messages
 
     queue_booking_messages(booking, change)
+
+
+def _end_waitlist(learner_id: int, volunteer_id: int, now: datetime) -> None:
+    """A learner who books a volunteer stops waiting for them (their waitlist request ends, issue 9)."""
+    from tutoring.services.waitlist import end_requests_on_booking
+
+    end_requests_on_booking(learner_id, volunteer_id, now)
 
 
 # --- internals --------------------------------------------------------------

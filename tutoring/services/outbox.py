@@ -454,6 +454,21 @@ class Worker:
         if self._last_purge is None or now - self._last_purge >= timedelta(hours=1):
             purge_sent(now=now)
             self._last_purge = now
+        self.series_housekeeping(now)
+
+    def series_housekeeping(self, now: datetime) -> None:
+        """Hourly: clock-change notices; every few minutes: waitlists (a missed trigger waits at most that long)."""
+        from tutoring.services.clock_notices import queue_clock_change_notices
+        from tutoring.services.waitlist import check_waitlists
+
+        last_notices = getattr(self, "_last_clock_notices", None)
+        if last_notices is None or now - last_notices >= timedelta(hours=1):
+            queue_clock_change_notices(now=now)
+            self._last_clock_notices = now
+        last_waitlists = getattr(self, "_last_waitlists", None)
+        if last_waitlists is None or now - last_waitlists >= timedelta(minutes=5):
+            check_waitlists(now=now)
+            self._last_waitlists = now
 
     def send_batch(self) -> tuple[int, int]:
         """Claim one batch and send it; returns (claimed, sent)."""
