@@ -21,12 +21,13 @@ from tutoring.api.volunteers import (
     MAX_SLOT_SPAN_DAYS,
     find_volunteers,
     load_bookable_volunteer,
+    programme_arg,
 )
 from tutoring.models import KINDS
 from tutoring.services.slots import slots_on_days
 from tutoring.timeutil import utcnow
 
-FILTERS = ("subject", "language", "kind")
+FILTERS = ("subject", "language", "kind", "programme")
 DEFAULT_SLOT_DAYS = 7
 # No volunteer's horizon exceeds 365 days (a database CHECK), so no slot lies
 # outside these local dates around today; asking further only costs work.
@@ -49,12 +50,13 @@ def me():
 
 @bp.get("/volunteers")
 def volunteers():
-    """Approved volunteers, filtered by subject, language and kind; paginated with limit/offset."""
+    """Approved volunteers, filtered by subject, language, kind and programme; paginated with limit/offset."""
     subject, language = text_arg("subject"), text_arg("language")
     kind = choice_arg("kind", KINDS)
     limit = int_arg("limit", default=DEFAULT_PAGE_SIZE, minimum=1, maximum=MAX_PAGE_SIZE)
     offset = int_arg("offset", default=0, minimum=0, maximum=MAX_OFFSET)
-    found = find_volunteers(subject=subject, language=language, kind=kind)
+    programme = programme_arg("programme")
+    found = find_volunteers(subject=subject, language=language, kind=kind, programme=programme)
     response = jsonify([volunteer_json(volunteer) for volunteer in found[offset : offset + limit]])
     response.headers["X-Total-Count"] = str(len(found))
     links = _page_links(total=len(found), limit=limit, offset=offset)

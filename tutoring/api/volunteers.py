@@ -1,12 +1,14 @@
 """Finding bookable volunteers for the API: the listing filters and the 404-ing loader."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
 
-from tutoring.api.errors import not_found
+from tutoring.api.errors import not_found, validation_error
+from tutoring.api.params import text_arg
 from tutoring.extensions import db
-from tutoring.models import User, VolunteerProfile
+from tutoring.models import Programme, ProgrammeMember, User, VolunteerProfile
 
 # Ids are 32-bit integers in the database; a bigger one can't exist, and
 # SQLite refuses to even compare with a number past 64 bits.
@@ -32,14 +34,31 @@ def _has(values: list[str], wanted: str | None) -> bool:
     return wanted is None or wanted.casefold() in {value.casefold() for value in values}
 
 
-def find_volunteers(*, subject: str | None, language: str | None, kind: str | None) -> list[VolunteerProfile]:
-    """Approved, active volunteers by name, keeping those whose lists contain each given value.
+def programme_arg(name: str) -> Programme | None:
+    """The programme whose slug is query parameter ``name``; None when absent; 422 for an unknown slug."""
+    slug = text_arg(name)
+    if slug is None:
+        return None
+    programme = Programme.by_slug(slug[:100])
+    if programme is None:
+        raise validation_error(name, _("Choose a programme from the list."))
+    return programme
+
+
+def find_volunteers(
+    *, subject: str | None, language: str | None, kind: str | None, programme: Programme | None = None
+) -> list[VolunteerProfile]:
+    """Approved, active volunteers by name, keeping those whose lists contain each given value
+    (and, with ``programme``, only its members).
 
     Matching is exact but case-insensitive (``Math`` finds ``math``). It runs
     in Python: case-folding inside JSON lists differs between SQLite and
     PostgreSQL, and a programme has hundreds of volunteers, not millions.
     """
     query = _bookable().order_by(User.display_name, User.id)
+    if programme is not None:
+        members = select(ProgrammeMember.volunteer_id).where(ProgrammeMember.programme_id == programme.id)
+        query = query.where(VolunteerProfile.user_id.in_(members))
     return [
         volunteer
         for volunteer in db.session.scalars(query)

@@ -57,7 +57,8 @@ class Programme(db.Model):
     @classmethod
     def by_slug(cls, slug: str) -> Programme | None:
         """The programme with this slug, or None."""
-        if not slug:
+        # PostgreSQL can't even compare with a NUL character; no slug holds one.
+        if not slug or "\x00" in slug or len(slug) > 60:
             return None
         return db.session.scalar(select(cls).where(cls.slug == slug))
 

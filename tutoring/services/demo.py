@@ -216,5 +216,8 @@ def load_demo() -> DemoResult:
                     language=spec.language,
                 )
             )
+    from tutoring.services.demo_coordination import load_programmes
+
+    load_programmes()  # programmes and past sessions for the coordinator's reports (issue 7)
     db.session.commit()
     return result

@@ -28,7 +28,7 @@ from sqlalchemy.orm import contains_eager
 
 from tutoring.extensions import db
 from tutoring.formatting import language_name
-from tutoring.models import KINDS, User, VolunteerProfile
+from tutoring.models import KINDS, Programme, ProgrammeMember, User, VolunteerProfile
 from tutoring.scheduling import Slot, day_range_bounds, slots_between
 from tutoring.services.slots import busy_by_volunteer
 from tutoring.volunteers.browse import availabilities, first_slots
@@ -50,7 +50,7 @@ VOCABULARY_SECONDS = 60
 _VOCABULARY_KEY = "tutoring.search_vocabulary"
 MINUTES_PER_DAY = 24 * 60
 
-FILTER_KEYS = ("subject", "language", "kind", "from", "to", "time_from", "time_to")
+FILTER_KEYS = ("subject", "language", "kind", "programme", "from", "to", "time_from", "time_to")
 
 
 # --- reading the filters -----------------------------------------------------------------------
@@ -63,6 +63,7 @@ class SearchFilters:
     subject: str = ""
     language: str = ""
     kind: str = ""
+    programme: Programme | None = None  # from its slug in ``?programme=`` (issue 7)
     first_day: date | None = None  # local dates in the viewer's zone, inclusive
     last_day: date | None = None
     time_from: int | None = None  # minutes after local midnight, in the viewer's zone
@@ -78,7 +79,7 @@ class SearchFilters:
     @property
     def is_empty(self) -> bool:
         """True when nothing narrows the list."""
-        return not (self.subject or self.language or self.kind or self.wants_free_time)
+        return not (self.subject or self.language or self.kind or self.programme or self.wants_free_time)
 
     @property
     def hours(self) -> tuple[str, str] | None:
@@ -130,6 +131,10 @@ def parse_filters(args: Mapping[str, str], today: date) -> SearchFilters:
         errors["kind"] = _("Choose a kind of session from the list.")
         kind = ""
 
+    programme = Programme.by_slug(raw["programme"]) if raw["programme"] else None
+    if raw["programme"] and programme is None:
+        errors["programme"] = _("Choose a programme from the list.")
+
     days: dict[str, date | None] = {}
     for key in ("from", "to"):
         days[key] = None
@@ -176,6 +181,7 @@ def parse_filters(args: Mapping[str, str], today: date) -> SearchFilters:
         subject=raw["subject"],
         language=raw["language"],
         kind=kind,
+        programme=programme,
         first_day=first_day,
         last_day=last_day,
         time_from=time_from,
@@ -285,6 +291,9 @@ def _list_conditions(filters: SearchFilters) -> list[ColumnElement[bool]]:
         conditions.append(_lists_any(VolunteerProfile.languages, spellings(filters.language)))
     if filters.kind:
         conditions.append(_lists_any(VolunteerProfile.kinds, [filters.kind]))
+    if filters.programme is not None:
+        members = select(ProgrammeMember.volunteer_id).where(ProgrammeMember.programme_id == filters.programme.id)
+        conditions.append(VolunteerProfile.user_id.in_(members))
     return conditions
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import request, url_for
 
 from tutoring.htmx import is_fragment_request, render_page_or_fragment
-from tutoring.models import KINDS
+from tutoring.models import KINDS, Programme
 from tutoring.timeutil import utcnow
 from tutoring.volunteers import bp
 from tutoring.volunteers.browse import (
@@ -50,6 +50,7 @@ def home_page():
         words=words,
         language_choices=language_choices(words, filters.language) if words is not None else [],
         kinds=KINDS,
+        programmes=Programme.all_by_name() if words is not None else [],
         filter_keys=FILTER_KEYS,
         today=today,
         booking_href=booking_href,
