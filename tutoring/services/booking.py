@@ -227,6 +227,11 @@ def book_session(
         volunteer = _lock_volunteer(volunteer_id) if 1 <= volunteer_id <= MAX_ID else None
         _check_bookable(volunteer, kind)
         _check_coordination(volunteer_id, learner_id, kind)
+        seat = _group_seat(volunteer, learner_id, start_at, kind, note, now)
+        if seat is not None:  # a seat in an existing group session (docs/GROUPS.md)
+            _queue_messages(seat, "booked", by_user_id=learner_id)
+            _end_waitlist(learner_id, volunteer_id, now)
+            return seat
         slot = _offered_slot(volunteer, start_at, now)
         _check_learner_free(learner_id, slot.start_at, slot.end_at)
 
@@ -237,7 +242,7 @@ def book_session(
             end_at=slot.end_at,
             blocked_until_at=slot.end_at + timedelta(minutes=volunteer.buffer_minutes),
             status="confirmed",
-            capacity=1,
+            capacity=slot.capacity,  # above 1 for a slot of a group window: later learners join it
         )
         booking = Booking(session=session, learner_id=learner_id, note=note, uid=new_booking_uid(), sequence=0)
         db.session.add_all([session, booking])
@@ -296,6 +301,8 @@ def reschedule_booking(user: User | int, booking_id: int, new_start_at: datetime
             raise BookingStateError(N_("Only confirmed bookings can be moved."))
         if session.start_at <= now:
             raise BookingStateError(N_("This session has already started, so it can't be moved."))
+        if session.capacity > 1:
+            raise BookingStateError(N_("This is a seat in a group session: cancel it and book another time instead."))
         if any(other.status != "cancelled" for other in session.bookings if other.id != booking.id):
             # Group sessions (SPEC §1, coming): moving one learner means a
             # new session for them, not moving everybody's.
@@ -346,6 +353,15 @@ def _queue_messages(booking: Booking, change: str, *, by_user_id: int) -> None:
     from tutoring.services.notifications import queue_booking_messages
 
     queue_booking_messages(booking, change)
+
+
+def _group_seat(
+    volunteer: VolunteerProfile, learner_id: int, start_at: datetime, kind: str, note: str, now: datetime
+) -> Booking | None:
+    """A seat in the volunteer's open group session at ``start_at``, or None when there is none to join."""
+    from tutoring.services.groups import take_seat
+
+    return take_seat(volunteer, learner_id, start_at, kind, note, now)
 
 
 def _end_waitlist(learner_id: int, volunteer_id: int, now: datetime) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from tutoring.extensions import db
 from tutoring.models import Session, VolunteerProfile
-from tutoring.scheduling import Busy, Slot, day_range_bounds, slots_between
+from tutoring.scheduling import Busy, OpenGroup, Slot, day_range_bounds, slots_between
 from tutoring.scheduling.slots import LONGEST_BUSY_SECONDS
 from tutoring.timeutil import utcnow
 
@@ -38,7 +38,8 @@ def busy_by_volunteer(
         return {}
     buffers = {volunteer.id: timedelta(minutes=volunteer.buffer_minutes) for volunteer in volunteers}
     query = (
-        select(Session.volunteer_id, Session.start_at, Session.end_at, Session.blocked_until_at)
+        select(Session.id, Session.volunteer_id, Session.start_at, Session.end_at, Session.blocked_until_at,
+               Session.capacity)
         .where(
             Session.volunteer_id.in_(list(buffers)),
             Session.status != "cancelled",
@@ -48,9 +49,27 @@ def busy_by_volunteer(
         .order_by(Session.volunteer_id, Session.start_at)
     )
     busy: dict[int, list[Busy]] = defaultdict(list)
-    for volunteer_id, session_start, session_end, blocked_until in db.session.execute(query):
-        busy[volunteer_id].append(Busy(session_start, max(session_end, blocked_until - buffers[volunteer_id])))
+    groups = []
+    for session_id, volunteer_id, session_start, session_end, blocked_until, capacity in db.session.execute(query):
+        item = Busy(session_start, max(session_end, blocked_until - buffers[volunteer_id]))
+        busy[volunteer_id].append(item)
+        if capacity > 1:
+            groups.append((session_id, volunteer_id, len(busy[volunteer_id]) - 1, capacity, session_end))
+    if groups:
+        _open_groups(busy, groups)
     return busy
+
+
+def _open_groups(busy: dict[int, list[Busy]], groups: list[tuple[int, int, int, int, datetime]]) -> None:
+    """Turn group sessions with free seats into ``OpenGroup``s, which the core offers until full (docs/GROUPS.md)."""
+    from tutoring.services.groups import seats_taken  # groups builds on the booking service
+
+    taken = seats_taken([session_id for session_id, *_ in groups])
+    for session_id, volunteer_id, index, capacity, session_end in groups:
+        left = capacity - taken.get(session_id, 0)
+        if left > 0:
+            # Offered at its real times (the core widens it by the buffer for other slots).
+            busy[volunteer_id][index] = OpenGroup(busy[volunteer_id][index].start_at, session_end, capacity, left)
 
 
 def slots_in_range(

@@ -1,0 +1,173 @@
+"""Group sessions: one session of a volunteer, several learners' seats (docs/GROUPS.md).
+
+A volunteer marks a weekly rule or an extra window as a group window with a
+``capacity`` (2..50). The first learner to book one of its slots creates the
+``Session`` (with that capacity) and its first ``Booking``; later learners
+add a ``Booking`` (a seat) to the same session, until it is full. Every seat
+has its own iCalendar UID and SEQUENCE, so each learner's invites and feed
+carry only that learner and the volunteer.
+
+Seats are counted under locks inside the booking service's transaction: the
+volunteer's profile row (and then the session row) ``FOR UPDATE`` on
+PostgreSQL; on SQLite every transaction already begins with ``BEGIN
+IMMEDIATE``. So the seats of a session never exceed its capacity, however
+many learners race for the last one.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from tutoring.extensions import db
+from tutoring.models import Booking, Session, User, VolunteerProfile
+from tutoring.scheduling import OpenGroup, is_offered
+from tutoring.services.booking import (
+    MAX_ID,
+    N_,
+    REASON_MAX_LENGTH,
+    BookingNotFound,
+    BookingStateError,
+    InvalidBooking,
+    SlotUnavailable,
+    _busy_near,
+    _check_learner_free,
+    _id_of,
+    _lock_volunteer,
+    _queue_messages,
+    _text,
+    _write_transaction,
+    new_booking_uid,
+)
+from tutoring.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+
+def live_seats(session_id: int) -> int:
+    """How many live (not cancelled) bookings the session holds."""
+    return db.session.scalar(
+        select(func.count(Booking.id)).where(Booking.session_id == session_id, Booking.status != "cancelled")
+    ) or 0
+
+
+def seats_taken(session_ids: list[int]) -> dict[int, int]:
+    """Live bookings per session, for many sessions in one query."""
+    if not session_ids:
+        return {}
+    rows = db.session.execute(
+        select(Booking.session_id, func.count(Booking.id))
+        .where(Booking.session_id.in_(session_ids), Booking.status != "cancelled")
+        .group_by(Booking.session_id)
+    )
+    return {session_id: count for session_id, count in rows}
+
+
+def open_group_at(volunteer_id: int, start_at: datetime) -> Session | None:
+    """The volunteer's live group session starting at ``start_at``, locked ``FOR UPDATE``, or None."""
+    return db.session.scalar(
+        select(Session)
+        .where(
+            Session.volunteer_id == volunteer_id,
+            Session.start_at == start_at,
+            Session.status == "confirmed",
+            Session.capacity > 1,
+        )
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def take_seat(
+    volunteer: VolunteerProfile, learner_id: int, start_at: datetime, kind: str, note: str, now: datetime
+) -> Booking | None:
+    """A new seat for the learner in the volunteer's group session at ``start_at``; None when there is no such session.
+
+    Called by ``book_session`` inside its transaction, after it locked the
+    learner and the volunteer. Refuses (SlotUnavailable) a full session, a
+    learner who already holds a seat or is busy then, and a session that is
+    no longer offered (notice, horizon, away days, a paused volunteer).
+    """
+    session = open_group_at(volunteer.id, start_at)
+    if session is None:
+        return None
+    taken = live_seats(session.id)
+    if db.session.scalar(
+        select(Booking.id).where(
+            Booking.session_id == session.id, Booking.learner_id == learner_id, Booking.status != "cancelled"
+        )
+    ) is not None:
+        raise SlotUnavailable(N_("You already have a seat in this group session."))
+    if taken >= session.capacity:
+        raise SlotUnavailable(N_("This group session is full. Please choose another time."))
+    if kind != session.kind:
+        raise InvalidBooking(N_("This group session is for another kind of session."), field="kind")
+    busy = [
+        OpenGroup(session.start_at, session.end_at, session.capacity, session.capacity - taken)
+        if (busy.start_at, busy.end_at) == (session.start_at, session.end_at)
+        else busy
+        for busy in _busy_near(volunteer.id, start_at, None)
+    ]
+    if is_offered(volunteer.availability(), busy, start_at, now) is None:
+        raise SlotUnavailable()
+    _check_learner_free(learner_id, session.start_at, session.end_at)
+    booking = Booking(session=session, learner_id=learner_id, note=note, uid=new_booking_uid(), sequence=0)
+    db.session.add(booking)
+    db.session.flush()
+    log.info("booking %s: learner %s took seat %d/%d of session %s", booking.id, learner_id, taken + 1,
+             session.capacity, session.id)
+    return booking
+
+
+def session_for_volunteer(volunteer: User | int, session_id: int) -> Session | None:
+    """The session if ``volunteer`` gives it; None for anyone else (a 404)."""
+    if not 1 <= session_id <= MAX_ID:
+        return None
+    return db.session.scalar(
+        select(Session).where(Session.id == session_id, Session.volunteer_id == _id_of(volunteer))
+    )
+
+
+def cancel_session(volunteer: User | int, session_id: int, reason: str | None = None, now: datetime | None = None) -> Session:
+    """The volunteer cancels a whole (group) session: every live seat is cancelled and told; commits.
+
+    Each seat gets its own METHOD:CANCEL with its UID and a higher SEQUENCE,
+    so every learner's calendar drops exactly their own entry.
+    """
+    volunteer_id = _id_of(volunteer)
+    reason = _text(reason, "reason", REASON_MAX_LENGTH)
+    now = now or utcnow()
+    with _write_transaction():
+        if session_for_volunteer(volunteer_id, session_id) is None:
+            raise BookingNotFound()
+        _lock_volunteer(volunteer_id)
+        session = db.session.scalar(
+            select(Session).where(Session.id == session_id).with_for_update().execution_options(populate_existing=True)
+        )
+        if session.status == "cancelled":
+            raise BookingStateError(N_("This session is already cancelled."))
+        if session.status != "confirmed" or session.end_at <= now:
+            raise BookingStateError(N_("This session is over, so it can't be cancelled."))
+        seats = list(db.session.scalars(
+            select(Booking)
+            .where(Booking.session_id == session.id, Booking.status == "confirmed")
+            .order_by(Booking.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ))
+        for booking in seats:
+            booking.status = "cancelled"
+            booking.cancel_reason = reason
+            booking.bump_sequence()
+        session.status = "cancelled"
+        db.session.flush()
+        for booking in seats:
+            _queue_messages(booking, "cancelled", by_user_id=volunteer_id)
+    log.info("session %s: cancelled by volunteer %s with %d seats", session_id, volunteer_id, len(seats))
+    return session
+
+
+def learners_of(session: Session) -> list[User]:
+    """The learners holding live seats in ``session``, by booking; for the volunteer's eyes only."""
+    return [booking.learner for booking in session.bookings if booking.status != "cancelled"]
