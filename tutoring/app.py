@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from tutoring.config import development_secret_key, normalize_database_url, settings_from_env
+from tutoring.config import development_secret_key, engine_options, normalize_database_url, settings_from_env
 from tutoring.extensions import babel, configure_sqlite, csrf, db, htmx, limiter, login_manager, migrate
 
 # Flask-Migrate looks for "migrations" relative to the working directory by
@@ -40,6 +40,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("TUTORING")
     app.config.update(overrides)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "translations"))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = development_secret_key(app.instance_path)
@@ -63,6 +64,7 @@ def _init_extensions(app: Flask) -> None:
     from tutoring.assets import init_assets
     from tutoring.formatting import register_template_helpers
     from tutoring.i18n import LANGUAGES, current_language, current_timezone, select_locale, select_timezone, text_direction
+    from tutoring.security import init_security
 
     db.init_app(app)
     with app.app_context():
@@ -73,6 +75,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     htmx.init_app(app)
+    init_security(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     register_template_helpers(app)
     init_assets(app)  # fingerprinted static URLs, a year of caching, gzip (tutoring/assets.py)

@@ -54,6 +54,34 @@ def development_secret_key(instance_path: str) -> str:
     return key
 
 
+# PostgreSQL connection pool, per process (TUTORING_DB_POOL_SIZE etc.): a
+# gunicorn worker with N threads needs at most N connections at once, so the
+# defaults cover the 4 threads of gunicorn.conf.py with room for the worker's
+# own housekeeping. Total connections = processes x (size + overflow): keep it
+# under the server's max_connections (docs/DEPLOYMENT.md).
+POOL_DEFAULTS = {"DB_POOL_SIZE": 5, "DB_MAX_OVERFLOW": 5, "DB_POOL_TIMEOUT": 10, "DB_POOL_RECYCLE": 1800}
+
+
+def engine_options(config: Mapping[str, Any]) -> dict[str, Any]:
+    """SQLAlchemy engine options for the configured database: pool sizes for PostgreSQL, pre-ping for all.
+
+    Options already in ``SQLALCHEMY_ENGINE_OPTIONS`` win over these defaults.
+    """
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("postgresql"):
+        value = {name: int(config.get(name) or default) for name, default in POOL_DEFAULTS.items()}
+        options.update(
+            pool_size=value["DB_POOL_SIZE"],
+            max_overflow=value["DB_MAX_OVERFLOW"],
+            # Waiting longer for a free connection than a client waits for a page helps nobody.
+            pool_timeout=value["DB_POOL_TIMEOUT"],
+            # Managed databases and proxies drop idle connections; renew them before that.
+            pool_recycle=value["DB_POOL_RECYCLE"],
+        )
+    options.update(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    return options
+
+
 def settings_from_env(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
     """Configuration defaults for one app, read from ``env`` (normally ``os.environ``)."""
     database_url = env.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'tutoring.sqlite3'}"
@@ -73,6 +101,11 @@ def settings_from_env(env: Mapping[str, str], instance_path: str) -> dict[str, A
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",
         "RATELIMIT_ENABLED": parse_bool(env.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # If Redis stops answering, count per process in memory until it is back
+        # (limits stay on, just looser) rather than fail every request.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        # Request bodies above this get 413 (tutoring/security.py); forms and JSON here are small.
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
         "BASE_URL": base_url,
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",

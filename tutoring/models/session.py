@@ -37,6 +37,8 @@ class Session(db.Model):
         CheckConstraint("blocked_until_at >= end_at", name="blocked_until_after_end"),
         CheckConstraint("capacity BETWEEN 1 AND 100", name="capacity_range"),
         Index("ix_sessions_volunteer_id_start_at", "volunteer_id", "start_at"),
+        # Sweeps over everyone's sessions by time: reminders, note retention.
+        Index("ix_sessions_start_at", "start_at"),
         # Two live sessions of one volunteer never overlap, buffers included.
         # PostgreSQL only (the migration creates it there); on SQLite the
         # booking service's BEGIN IMMEDIATE transaction is the guard.

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -57,8 +58,12 @@ class ApiToken(db.Model):
         """The unrevoked token row for ``raw`` whose user is active, or None."""
         if not raw:
             return None
-        token = db.session.scalar(select(cls).where(cls.token_hash == hash_token(raw), cls.revoked_at.is_(None)))
-        if token is None or not token.user.is_active:
+        digest = hash_token(raw)
+        # The index finds the row by the digest, which tells an attacker
+        # nothing about any raw token; the final comparison is constant-time
+        # all the same, so no timing difference depends on secret bytes.
+        token = db.session.scalar(select(cls).where(cls.token_hash == digest, cls.revoked_at.is_(None)))
+        if token is None or not hmac.compare_digest(token.token_hash, digest) or not token.user.is_active:
             return None
         return token
 

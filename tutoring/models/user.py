@@ -65,6 +65,9 @@ class User(UserMixin, db.Model):
     # A column named like UserMixin's property, so Flask-Login honours it.
     is_active: Mapped[bool] = mapped_column(default=True, server_default=true())
     calendar_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_calendar_token)
+    # Set when the owner deleted the account: the row stays, anonymised, so
+    # the other party's past sessions keep their shape (services/privacy.py).
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     volunteer_profile: Mapped[VolunteerProfile | None] = relationship(
         back_populates="user", cascade="all, delete-orphan", uselist=False

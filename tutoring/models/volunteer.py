@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, select
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
@@ -46,6 +46,12 @@ class VolunteerProfile(db.Model):
             "max_sessions_per_week IS NULL OR max_sessions_per_week BETWEEN 1 AND 100",
             name="max_sessions_per_week_range",
         ),
+        # The search's `@>` containment on PostgreSQL (GIN, jsonb_path_ops);
+        # plain, unused indexes on SQLite, so both databases have one schema.
+        Index("ix_volunteer_profiles_subjects", "subjects", postgresql_using="gin",
+              postgresql_ops={"subjects": "jsonb_path_ops"}),
+        Index("ix_volunteer_profiles_languages", "languages", postgresql_using="gin",
+              postgresql_ops={"languages": "jsonb_path_ops"}),
     )
 
     # The profile shares the user's id, so "volunteer id" means one thing everywhere.

@@ -23,7 +23,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from tutoring.extensions import db
 from tutoring.models import Booking, OutboxMessage, Session, User, VolunteerProfile
@@ -105,7 +105,9 @@ def queue_due_reminders(now: datetime | None = None) -> int:
                     Session.start_at <= now + timedelta(hours=max(hours)),
                 )
                 .options(
-                    joinedload(Booking.session, innerjoin=True)
+                    # The session is already joined: a second join of it
+                    # (joinedload) would scan every session (tests/test_query_plans.py).
+                    contains_eager(Booking.session)
                     .joinedload(Session.volunteer, innerjoin=True)
                     .joinedload(VolunteerProfile.user, innerjoin=True),
                     joinedload(Booking.learner, innerjoin=True),

@@ -1,0 +1,80 @@
+"""HTTP hardening for every response: security headers (Flask-Talisman), HSTS, and oversized requests.
+
+* A Content-Security-Policy with no ``unsafe-inline`` anywhere: pages load
+  scripts and styles from this site only (templates carry no inline
+  ``<script>``, ``style=`` or ``on*=`` attributes; htmx is told not to inject
+  its indicator ``<style>``), and no site may frame ours
+  (``frame-ancestors 'none'``, plus ``X-Frame-Options: DENY`` for old browsers).
+* ``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: same-origin``:
+  pages and feed settings hold secret addresses, which must never reach
+  another site in a Referer; same-origin still lets Flask-WTF check the
+  Referer of HTTPS form posts.
+* ``Strict-Transport-Security`` only on requests that really came over HTTPS.
+  Flask-Talisman would also believe an ``X-Forwarded-Proto`` header from
+  anyone; we decide with ``request.is_secure``, which honours that header only
+  when ``TRUSTED_PROXIES`` installed ProxyFix (``tutoring.app``).
+* ``MAX_CONTENT_LENGTH`` (1 MiB by default; ``TUTORING_MAX_CONTENT_LENGTH``)
+  caps request bodies; a larger one gets a clear 413 page, or the API's
+  JSON error shape.
+"""
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_talisman import Talisman
+
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+REFERRER_POLICY = "same-origin"
+HSTS_SECONDS = 365 * 24 * 3600
+DEFAULT_MAX_CONTENT_LENGTH = 1024 * 1024
+
+
+def init_security(app: Flask) -> None:
+    """Attach the security headers, the HSTS rule and the 413 handler to ``app``."""
+    app.config.setdefault("MAX_CONTENT_LENGTH", DEFAULT_MAX_CONTENT_LENGTH)
+    # One Talisman per app: it keeps a reference to the app it was given.
+    app.extensions["talisman"] = Talisman(
+        app,
+        # Redirecting to HTTPS is the load balancer's or reverse proxy's job
+        # (docs/DEPLOYMENT.md); the app itself also answers plain HTTP on 127.0.0.1.
+        force_https=False,
+        frame_options="DENY",
+        strict_transport_security=False,  # see _hsts
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        referrer_policy=REFERRER_POLICY,
+        # Talisman would otherwise overwrite the cookie settings config.py chose.
+        session_cookie_secure=False,
+        session_cookie_samesite=app.config.get("SESSION_COOKIE_SAMESITE", "Lax"),
+        x_content_type_options=True,
+    )
+    app.after_request(_hsts)
+    app.register_error_handler(413, _too_large)
+
+
+def _hsts(response):
+    """Tell browsers to use HTTPS only, when this request itself came over HTTPS (directly or via a trusted proxy)."""
+    if request.is_secure:
+        response.headers["Strict-Transport-Security"] = f"max-age={HSTS_SECONDS}; includeSubDomains"
+    return response
+
+
+def _too_large(_error):
+    """A request body over MAX_CONTENT_LENGTH: say so plainly; nothing was read or saved."""
+    from tutoring.auth.errors import wants_json
+
+    limit_kib = int(request.max_content_length or 0) // 1024
+    message = _("What you sent is too large (at most %(size)s KiB). Nothing was saved.", size=limit_kib)
+    if wants_json():
+        return jsonify(error={"code": "payload_too_large", "message": message}), 413
+    return render_template("errors/too_large.html", message=message), 413
