@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("booking", __name__)
 
-from tutoring.booking import views  # noqa: E402,F401  (attaches the routes to bp)
+from tutoring.booking import series_views, views  # noqa: E402,F401  (attaches the routes to bp)
