@@ -108,7 +108,8 @@ def _declined():
         .limit(1)
         .scalar_subquery()
     )
-    return latest == "volunteer.decline"
+    # COALESCE: with no decision yet the subquery is NULL, and NOT (NULL = ...) would drop the row.
+    return func.coalesce(latest, "") == "volunteer.decline"
 
 
 @dataclass(frozen=True)
