@@ -23,10 +23,12 @@ from babel.dates import format_interval as babel_format_interval
 from babel.dates import format_skeleton as babel_format_skeleton
 from babel.dates import format_time as babel_format_time
 from flask import request
-from flask_babel import force_locale, get_locale, gettext
+from babel.numbers import format_decimal
+from flask_babel import force_locale, get_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
 from flask_login import current_user
+from hijridate import Gregorian
 from markupsafe import Markup
 
 from tutoring.calendar.text import format_offset
@@ -48,6 +50,8 @@ UTC_ZONES = frozenset(
 # EST5EDT, ...) are legacy aliases that are still accepted when typed.
 PICKER_REGIONS = ("Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific")
 
+# Pages in these languages show the Hijri (Umm al-Qura) date beside the Gregorian one (issue 6).
+HIJRI_LANGUAGES = frozenset({"ar"})
 # Session kinds (SPEC §1) as people read them.
 KIND_LABELS = {"tutoring": _l("Tutoring"), "mentoring": _l("Mentoring"), "support": _l("Listening and support")}
 
@@ -121,6 +125,59 @@ def format_day_range(first: date, last: date, locale: Locale | str | None = None
     return babel_format_interval(first, last, "yMMMd", locale=_locale(locale))
 
 
+def format_duration(minutes: int, locale: Locale | str | None = None) -> str:
+    """``45 minutes``, ``1 hour``, ``2 hours and 30 minutes``, in the locale's plural forms (Arabic has six)."""
+    with force_locale(str(_locale(locale))) if locale is not None else nullcontext():
+        hours, rest = divmod(max(int(minutes), 0), 60)
+        hours_text = ngettext("%(num)d hour", "%(num)d hours", hours)
+        if not rest:
+            return hours_text
+        minutes_text = ngettext("%(num)d minute", "%(num)d minutes", rest)
+        if not hours:
+            return minutes_text
+        return gettext("%(hours)s and %(minutes)s", hours=hours_text, minutes=minutes_text)
+
+
+def format_hijri(
+    day: date | datetime, zone: ZoneInfo | str | None = None, locale: Locale | str | None = None, with_year: bool = True
+) -> str:
+    """The Umm al-Qura (Hijri) date of a day: ``16 جمادى الآخرة 1448 هـ`` / ``16 Jumada al-Akhirah 1448 AH``.
+
+    An instant is first placed in ``zone`` (the day depends on where one is).
+    The Umm al-Qura tables (``hijridate``) cover 1343-1500 AH (1924-2077);
+    outside them this answers ``""`` rather than a wrong date.
+    """
+    if isinstance(day, datetime):
+        day = local_datetime(day, zone).date()
+    loc = _locale(locale)
+    try:
+        hijri = Gregorian(day.year, day.month, day.day).to_hijri()
+    except (OverflowError, ValueError):
+        return ""
+    month = hijri.month_name("ar" if loc.language == "ar" else "en")
+    number = format_decimal(hijri.day, locale=loc)
+    with force_locale(str(loc)):
+        if not with_year:
+            return gettext("%(day)s %(month)s", day=number, month=month)
+        return gettext("%(day)s %(month)s %(year)s AH", day=number, month=month,
+                       year=format_decimal(hijri.year, format="0", locale=loc))
+
+
+def shows_hijri(locale: Locale | str | None = None) -> bool:
+    """True when pages in this locale (default: the request's) show Hijri dates too."""
+    return _locale(locale).language in HIJRI_LANGUAGES
+
+
+def hijri_beside(
+    day: date | datetime, zone: ZoneInfo | str | None = None, with_year: bool = True
+) -> Markup:
+    """For templates: the Hijri date in a ``<span class="hijri">`` on Arabic pages, nothing on others."""
+    if not shows_hijri():
+        return Markup("")
+    text = format_hijri(day, zone, with_year=with_year)
+    return Markup('<span class="hijri">{}</span>').format(text) if text else Markup("")
+
+
 def utc_iso(instant: datetime) -> str:
     """``2026-12-01T13:15:00Z``: how instants leave the server (SPEC §2 rule 5)."""
     if instant.tzinfo is None:
@@ -189,9 +246,10 @@ def bdi(text: str) -> Markup:
 
 def register_template_helpers(app: Flask) -> None:
     """Make the formatters Jinja filters (``start_at|format_time(zone)``) and the rest globals."""
-    for function in (format_instant, format_day, format_time, utc_iso, bdi):
+    for function in (format_instant, format_day, format_time, utc_iso, bdi, format_duration, format_hijri, hijri_beside):
         app.add_template_filter(function)
     for function in (
-        zone_label, zone_city, language_name, kind_label, format_day_range, format_offset, picker_zones, zone_is_fallback
+        zone_label, zone_city, language_name, kind_label, format_day_range, format_offset, picker_zones, zone_is_fallback,
+        format_duration, shows_hijri,
     ):
         app.add_template_global(function)
