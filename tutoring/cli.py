@@ -90,9 +90,29 @@ def worker_command(once):
     run_worker_command(once=once)
 
 
+notices_cli = AppGroup("notices", help="Jobs that tell people about changes (the worker runs them too).")
+
+
+@notices_cli.command("clock-changes")
+def clock_changes_command():
+    """Queue clock-change notices for weekly sessions a week (or less) away; safe to run again."""
+    from tutoring.services.clock_notices import queue_clock_change_notices
+
+    click.echo(f"Clock-change notices: {queue_clock_change_notices()} people told.")
+
+
+@notices_cli.command("waitlists")
+def waitlists_command():
+    """Tell waiting learners about newly free times that match their requests (at most once a day each)."""
+    from tutoring.services.waitlist import check_waitlists
+
+    click.echo(f"Waitlists: {check_waitlists()} learners told.")
+
+
 def register_cli(app: Flask) -> None:
     """Attach the commands to ``app``."""
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(worker_command)
+    app.cli.add_command(notices_cli)

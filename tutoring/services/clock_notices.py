@@ -24,6 +24,7 @@ import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date, format_time
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -174,8 +175,6 @@ def clock_lines(data: dict, viewer_zone: str, language: str, translate) -> tuple
     places = translate(N_("%(first)s and %(second)s")) % {
         "first": zone_city(data["changed"][0], language), "second": zone_city(data["changed"][1], language)
     } if len(data["changed"]) == 2 else zone_city(data["changed"][0] if data["changed"] else viewer_zone, language)
-    from babel.dates import format_date, format_time
-
     after_zone = ZoneInfo(viewer_zone)
     day = format_date(after.astimezone(after_zone).date(), "full", locale=locale)
     why = translate(_WHY) % {"places": places, "day": day, "name": data["other_name"]}
