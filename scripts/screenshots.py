@@ -79,6 +79,16 @@ def edit_inline(page) -> None:
     page.wait_for_load_state("networkidle")
 
 
+def in_language(language: str):
+    """A ``prepare`` that switches a signed-in account's language with the page's own switcher (the account's wins)."""
+
+    def switch(page) -> None:
+        page.locator(f".language-switcher button[value={language}]").click()
+        page.wait_for_load_state("networkidle")
+
+    return switch
+
+
 SHOTS = (
     Shot("home-en", "/", full_page=False),
     Shot("home-ar", "/", language="ar", zone="Asia/Riyadh", full_page=False),
@@ -96,6 +106,11 @@ SHOTS = (
          sign_in="amira.hassan@example.org", size=PHONE, prepare=fill_editor),
     Shot("editor-inline-en", "/me/availability", sign_in="priya.shrestha@example.org", prepare=edit_inline,
          size=(1280, 900), full_page=False),
+    # The coordinator's report with its SVG charts (demo programmes and eight weeks of past sessions).
+    Shot("report-en", "/coordinator/reports", zone="Europe/London", sign_in="coordinator@example.org",
+         prepare=in_language("en")),
+    Shot("report-ar", "/coordinator/reports", language="ar", zone="Europe/London", sign_in="coordinator@example.org",
+         prepare=in_language("ar")),
 )
 
 
