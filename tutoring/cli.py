@@ -14,6 +14,7 @@ from tutoring.services.demo import DEMO_PASSWORD, load_demo
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 tokens_cli = AppGroup("tokens", help="Manage personal API tokens.")
+calendars_cli = AppGroup("calendars", help="Volunteers' own calendars (busy times).")
 
 
 def _read_password() -> str:
@@ -90,6 +91,19 @@ def worker_command(once):
     run_worker_command(once=once)
 
 
+@calendars_cli.command("refresh")
+@click.option("--due", is_flag=True, help="Only the calendars whose scheduled read has come (what the worker does).")
+def refresh_calendars_command(due):
+    """Read volunteers' own calendars now and store their busy times (failures keep the last good copy)."""
+    from tutoring.services.external_calendars import refresh_all_calendars, refresh_due_calendars
+
+    if due:
+        click.echo(f"Read {refresh_due_calendars(limit=1_000_000)} calendars whose turn it was.")
+        return
+    read, failed = refresh_all_calendars()
+    click.echo(f"Read {read} calendars; {failed} could not be read (their last good copy is kept).")
+
+
 notices_cli = AppGroup("notices", help="Jobs that tell people about changes (the worker runs them too).")
 
 
@@ -113,6 +127,7 @@ def register_cli(app: Flask) -> None:
     """Attach the commands to ``app``."""
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
+    app.cli.add_command(calendars_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(worker_command)
     app.cli.add_command(notices_cli)

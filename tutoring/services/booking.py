@@ -46,6 +46,7 @@ from tutoring.extensions import SQLITE_BUSY_TIMEOUT_MS, db
 from tutoring.models import KINDS, Booking, Session, User, VolunteerProfile
 from tutoring.scheduling import Busy, Slot, is_offered
 from tutoring.scheduling.slots import LONGEST_BUSY_SECONDS
+from tutoring.services.external_calendars import external_busy
 from tutoring.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -552,7 +553,10 @@ def _busy_near(volunteer_id: int, start_at: datetime, exclude_session_id: int | 
     )
     if exclude_session_id is not None:
         query = query.where(Session.id != exclude_session_id)
-    return [Busy(session_start, session_end) for session_start, session_end in db.session.execute(query)]
+    sessions = [Busy(session_start, session_end) for session_start, session_end in db.session.execute(query)]
+    # What the volunteer's own calendar says counts at booking time too (docs/EXTERNAL_CALENDARS.md).
+    external = external_busy([volunteer_id], start_at - _NEAR, start_at + _NEAR).get(volunteer_id)
+    return sorted(sessions + external, key=lambda item: item.start_at) if external else sessions
 
 
 def _check_learner_free(learner_id: int, start_at: datetime, end_at: datetime, exclude_session_id: int | None = None) -> None:

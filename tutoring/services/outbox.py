@@ -446,11 +446,13 @@ class Worker:
         return sent
 
     def housekeeping(self) -> None:
-        """Queue reminders that came due; now and then, delete long-sent rows."""
+        """Queue reminders that came due; read volunteers' own calendars whose turn it is; now and then, delete long-sent rows."""
+        from tutoring.services.external_calendars import refresh_due_calendars
         from tutoring.services.reminders import queue_due_reminders
 
         now = self.clock()
         queue_due_reminders(now=now)
+        refresh_due_calendars(now=now)  # a few per round, each claimed first (docs/EXTERNAL_CALENDARS.md)
         if self._last_purge is None or now - self._last_purge >= timedelta(hours=1):
             purge_sent(now=now)
             self._last_purge = now

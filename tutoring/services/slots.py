@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from tutoring.extensions import db
 from tutoring.models import Session, VolunteerProfile
+from tutoring.services.external_calendars import external_busy
 from tutoring.scheduling import Busy, OpenGroup, Slot, day_range_bounds, slots_between
 from tutoring.scheduling.slots import LONGEST_BUSY_SECONDS
 from tutoring.timeutil import utcnow
@@ -57,6 +58,7 @@ def busy_by_volunteer(
             groups.append((session_id, volunteer_id, len(busy[volunteer_id]) - 1, capacity, session_end))
     if groups:
         _open_groups(busy, groups)
+    _add_external_busy(busy, list(buffers), start_at, end_at)
     return busy
 
 
@@ -70,6 +72,15 @@ def _open_groups(busy: dict[int, list[Busy]], groups: list[tuple[int, int, int, 
         if left > 0:
             # Offered at its real times (the core widens it by the buffer for other slots).
             busy[volunteer_id][index] = OpenGroup(busy[volunteer_id][index].start_at, session_end, capacity, left)
+
+
+def _add_external_busy(
+    busy: dict[int, list[Busy]], volunteer_ids: list[int], start_at: datetime, end_at: datetime
+) -> None:
+    """Add the busy times read from volunteers' own calendars (docs/EXTERNAL_CALENDARS.md), keeping each list sorted."""
+    for volunteer_id, external in external_busy(volunteer_ids, start_at, end_at).items():
+        sessions = busy.get(volunteer_id)
+        busy[volunteer_id] = sorted(sessions + external, key=lambda item: item.start_at) if sessions else external
 
 
 def slots_in_range(

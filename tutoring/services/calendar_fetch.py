@@ -1,0 +1,303 @@
+"""Fetching a volunteer's own calendar over the network: an ICS address or a CalDAV calendar.
+
+No database and no Flask here: an address and sign-in details in, iCalendar
+texts out, or a :class:`FetchError` whose ``code`` says what went wrong in
+words a settings page can translate (``tutoring.services.external_calendars``).
+
+The server fetches addresses that users type, so it must not become a way to
+reach what only it can reach (SSRF, docs/EXTERNAL_CALENDARS.md):
+
+* only ``http``/``https`` (``webcal://`` is read as ``https://``);
+* every address a host name resolves to must be a public one, unless
+  ``allow_private`` (tests, or a deployment that wants an intranet server);
+* for ICS the check runs on the socket actually connected, so a name that
+  resolves differently a moment later (DNS rebinding) gains nothing, and each
+  redirect is checked the same way (at most five; sign-in details are not
+  sent to another host);
+* CalDAV goes through the ``caldav`` library, whose HTTP client we can't
+  hook at connect time: the host is checked before each read, redirects are
+  refused, and environment proxies and ``.netrc`` are ignored;
+* answers are read up to a size limit, with a timeout.
+"""
+from __future__ import annotations
+
+import base64
+import http.client
+import ipaddress
+import socket
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit, urlunsplit
+
+MAX_ADDRESS_LENGTH = 2000
+MAX_REDIRECTS = 5
+USER_AGENT = "tutoring-calendar-reader/1"
+
+# FetchError codes (the settings page has a sentence for each).
+BAD_ADDRESS = "bad_address"          # not an http(s) address
+BLOCKED_ADDRESS = "blocked_address"  # resolves to a private, loopback or otherwise internal address
+UNREACHABLE = "unreachable"          # DNS, connection, TLS or timeout
+REFUSED = "refused"                  # 401/403: sign-in details wrong or missing
+NOT_FOUND = "not_found"              # 404/410
+SERVER_ERROR = "server_error"        # any other unhappy answer
+TOO_LARGE = "too_large"              # more than the size limit
+NOT_A_CALENDAR = "not_a_calendar"    # the answer isn't iCalendar (or has absurdly many events)
+
+
+class FetchError(Exception):
+    """Reading the calendar failed; ``code`` is one of the constants above. Never carries the address or secrets."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        self.code = code
+        self.detail = detail
+        super().__init__(f"{code}: {detail}" if detail else code)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a calendar is and how to sign in (all of it is stored only encrypted)."""
+
+    kind: str  # "ics" or "caldav"
+    url: str
+    username: str = ""
+    password: str = ""
+
+    def __repr__(self) -> str:  # never show secrets in logs or tracebacks
+        return f"Source(kind={self.kind!r}, host={host_of(self.url)!r})"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How patient and how generous a read is, and whether internal addresses may be read."""
+
+    timeout_seconds: float = 15.0
+    max_bytes: int = 5 * 1024 * 1024
+    allow_private: bool = False
+
+
+def normalize_address(raw: str) -> tuple[str, str, str]:
+    """``(url, username, password)`` from what a person typed: ``webcal://`` read as ``https://``,
+    sign-in details written into the address moved out of it. Raises ``FetchError(BAD_ADDRESS)``."""
+    url = (raw or "").strip()
+    if not url or len(url) > MAX_ADDRESS_LENGTH or any(ch.isspace() or ord(ch) < 32 for ch in url):
+        raise FetchError(BAD_ADDRESS)
+    if url.lower().startswith("webcal://"):
+        url = "https://" + url[len("webcal://"):]
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises ValueError for a bad port
+    except ValueError as error:
+        raise FetchError(BAD_ADDRESS) from error
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise FetchError(BAD_ADDRESS)
+    username = parts.username or ""
+    password = parts.password or ""
+    host = parts.hostname
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None:
+        netloc += f":{port}"
+    clean = urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", parts.query, ""))
+    return clean, username, password
+
+
+def host_of(url: str) -> str:
+    """The host name of ``url`` (what a page may show), or an empty string."""
+    try:
+        return (urlsplit(url).hostname or "")[:255]
+    except ValueError:
+        return ""
+
+
+def is_public_address(address: str) -> bool:
+    """Whether ``address`` (an IP address as text) is on the public internet."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def check_host(host: str, port: int, limits: Limits) -> None:
+    """Refuse a host that resolves to any non-public address (unless ``allow_private``)."""
+    if limits.allow_private:
+        return
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as error:
+        raise FetchError(UNREACHABLE, "name not resolved") from error
+    if not infos or not all(is_public_address(info[4][0]) for info in infos):
+        raise FetchError(BLOCKED_ADDRESS)
+
+
+def fetch_texts(source: Source, start_at: datetime, end_at: datetime, limits: Limits) -> list[bytes]:
+    """The iCalendar texts of ``source`` (one feed, or one per CalDAV object) for events near [start_at, end_at)."""
+    url, username, password = normalize_address(source.url)
+    username = source.username or username
+    password = source.password or password
+    if source.kind == "ics":
+        return [fetch_ics(url, username, password, limits)]
+    if source.kind == "caldav":
+        return fetch_caldav(url, username, password, start_at, end_at, limits)
+    raise FetchError(BAD_ADDRESS, "unknown kind")
+
+
+# --- ICS over guarded urllib -------------------------------------------------------------------
+
+
+def _guarded_create_connection(limits: Limits) -> Callable[..., socket.socket]:
+    """``socket.create_connection`` that refuses a peer that isn't public, checked on the connected socket."""
+
+    def create_connection(address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, source_address=None, **kwargs):
+        sock = socket.create_connection(address, timeout, source_address, **kwargs)
+        if not limits.allow_private and not is_public_address(sock.getpeername()[0]):
+            sock.close()
+            raise FetchError(BLOCKED_ADDRESS)
+        return sock
+
+    return create_connection
+
+
+def _opener(limits: Limits) -> urllib.request.OpenerDirector:
+    connect = _guarded_create_connection(limits)
+
+    class GuardedHTTPConnection(http.client.HTTPConnection):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._create_connection = connect
+
+    class GuardedHTTPSConnection(http.client.HTTPSConnection):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._create_connection = connect
+
+    class HTTPHandler(urllib.request.HTTPHandler):
+        def http_open(self, req):
+            return self.do_open(GuardedHTTPConnection, req)
+
+    class HTTPSHandler(urllib.request.HTTPSHandler):
+        def https_open(self, req):
+            return self.do_open(GuardedHTTPSConnection, req, context=self._context)
+
+    class RedirectHandler(urllib.request.HTTPRedirectHandler):
+        max_redirections = MAX_REDIRECTS
+
+        def redirect_request(self, req, fp, code, msg, headers, newurl):
+            try:
+                normalize_address(newurl)
+            except FetchError:
+                raise FetchError(BLOCKED_ADDRESS, "redirect to a non-http address") from None
+            new = super().redirect_request(req, fp, code, msg, headers, newurl)
+            if new is not None and host_of(newurl) != host_of(req.full_url):
+                new.remove_header("Authorization")  # sign-in details stay with the host they are for
+            return new
+
+    # No ProxyHandler: environment proxies are not ours to use for users' addresses.
+    return urllib.request.build_opener(
+        urllib.request.ProxyHandler({}), HTTPHandler(), HTTPSHandler(), RedirectHandler()
+    )
+
+
+def fetch_ics(url: str, username: str, password: str, limits: Limits) -> bytes:
+    """The body of an ICS address, at most ``limits.max_bytes``."""
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "text/calendar, */*;q=0.5"})
+    if username or password:
+        token = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
+        request.add_unredirected_header("Authorization", f"Basic {token}")
+    try:
+        with _opener(limits).open(request, timeout=limits.timeout_seconds) as response:
+            body = response.read(limits.max_bytes + 1)
+    except FetchError:
+        raise
+    except urllib.error.HTTPError as error:
+        error.close()
+        raise FetchError(_status_code(error.code), f"HTTP {error.code}") from None
+    except urllib.error.URLError as error:
+        if isinstance(error.reason, FetchError):
+            raise error.reason from None
+        raise FetchError(UNREACHABLE, type(error.reason).__name__) from None
+    except (OSError, http.client.HTTPException, ValueError) as error:
+        raise FetchError(UNREACHABLE, type(error).__name__) from None
+    if len(body) > limits.max_bytes:
+        raise FetchError(TOO_LARGE)
+    if b"BEGIN:VCALENDAR" not in body[:4096].upper():
+        raise FetchError(NOT_A_CALENDAR)
+    return body
+
+
+def _status_code(status: int) -> str:
+    if status in (401, 403):
+        return REFUSED
+    if status in (404, 410):
+        return NOT_FOUND
+    return SERVER_ERROR
+
+
+# --- CalDAV through the caldav library ----------------------------------------------------------
+
+
+def fetch_caldav(
+    url: str, username: str, password: str, start_at: datetime, end_at: datetime, limits: Limits
+) -> list[bytes]:
+    """The events of a CalDAV calendar overlapping [start_at, end_at), unexpanded (busy.py expands them).
+
+    ``url`` is the calendar's own address; if it names an account (a
+    principal or calendar home) instead, every calendar of that account is read.
+    """
+    import caldav
+    from caldav.elements import dav
+    from caldav.lib import error as dav_error
+
+    parts = urlsplit(url)
+    check_host(parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80), limits)
+    try:
+        client = caldav.DAVClient(
+            url=url,
+            username=username or None,
+            password=password or None,
+            timeout=limits.timeout_seconds,
+            enable_rfc6764=False,  # no DNS discovery: read exactly the address given
+        )
+        client.session.trust_env = False  # no environment proxies or .netrc
+        client.session.max_redirects = 0
+        with client:
+            target = client.calendar(url=url)
+            kinds = target.get_properties([dav.ResourceType()]).get("{DAV:}resourcetype") or []
+            if _CALDAV_CALENDAR in ([kinds] if isinstance(kinds, str) else kinds):
+                calendars = [target]
+            else:  # the account's address (principal or calendar home): read all its calendars
+                calendars = client.principal().calendars()
+            objects = [obj for calendar in calendars for obj in _search(calendar, start_at, end_at)]
+            texts, size = [], 0
+            for obj in objects:
+                data = obj.data
+                text = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+                size += len(text)
+                if size > limits.max_bytes:
+                    raise FetchError(TOO_LARGE)
+                texts.append(text)
+            return texts
+    except FetchError:
+        raise
+    except dav_error.AuthorizationError as error:
+        raise FetchError(REFUSED, type(error).__name__) from None
+    except dav_error.NotFoundError as error:
+        raise FetchError(NOT_FOUND, type(error).__name__) from None
+    except dav_error.DAVError as error:
+        raise FetchError(SERVER_ERROR, type(error).__name__) from None
+    except Exception as error:  # niquests' connection errors, timeouts, TLS, redirects, bad XML
+        name = type(error).__name__
+        code = SERVER_ERROR if "Redirect" in name or "XML" in name else UNREACHABLE
+        raise FetchError(code, name) from None
+
+
+_CALDAV_CALENDAR = "{urn:ietf:params:xml:ns:caldav}calendar"
+
+
+def _search(calendar, start_at: datetime, end_at: datetime) -> list:
+    """Events overlapping the range, as the server stores them (recurring ones unexpanded)."""
+    return calendar.search(event=True, start=start_at, end=end_at, expand=False)
