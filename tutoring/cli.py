@@ -123,6 +123,19 @@ def waitlists_command():
     click.echo(f"Waitlists: {check_waitlists()} learners told.")
 
 
+privacy_cli = AppGroup("privacy", help="Keep the promises of docs/SECURITY.md (the worker runs these too).")
+
+
+@privacy_cli.command("purge-notes")
+@click.option("--days", type=click.IntRange(min=0), help="Override TUTORING_NOTE_RETENTION_DAYS for this run.")
+def purge_notes_command(days):
+    """Clear learners' notes of sessions that ended more than the retention period ago."""
+    from tutoring.services.privacy import note_retention_days, purge_old_notes
+
+    kept = note_retention_days() if days is None else days
+    click.echo(f"Cleared the notes of {purge_old_notes(days=days)} bookings whose sessions ended over {kept} days ago.")
+
+
 def register_cli(app: Flask) -> None:
     """Attach the commands to ``app``."""
     app.cli.add_command(users_cli)
@@ -130,4 +143,5 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(calendars_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(worker_command)
+    app.cli.add_command(privacy_cli)
     app.cli.add_command(notices_cli)

@@ -448,6 +448,7 @@ class Worker:
     def housekeeping(self) -> None:
         """Queue reminders that came due; read volunteers' own calendars whose turn it is; now and then, delete long-sent rows."""
         from tutoring.services.external_calendars import refresh_due_calendars
+        from tutoring.services.privacy import purge_old_notes
         from tutoring.services.reminders import queue_due_reminders
 
         now = self.clock()
@@ -455,6 +456,7 @@ class Worker:
         refresh_due_calendars(now=now)  # a few per round, each claimed first (docs/EXTERNAL_CALENDARS.md)
         if self._last_purge is None or now - self._last_purge >= timedelta(hours=1):
             purge_sent(now=now)
+            purge_old_notes(now=now)  # learners' notes past TUTORING_NOTE_RETENTION_DAYS (docs/SECURITY.md)
             self._last_purge = now
         self.series_housekeeping(now)
 

@@ -1,0 +1,275 @@
+"""A person's own data: download it, delete the account, and let old private notes expire.
+
+What is stored and who sees it is in docs/SECURITY.md; this module is where
+the promises made there are kept.
+
+* ``export_data(user)``: everything the service holds about one person, as a
+  JSON-ready dict: account, volunteer profile and availability, every booking
+  they are part of (with the note, which both parties can already read), the
+  rows of other tables that belong to them, and the list (not the bodies) of
+  emails queued or sent to them. Secrets (password hash, token hashes, feed
+  token, calendar credentials) are left out; so are safeguarding reports and
+  the coordinators' audit log, which exist for the protection of others.
+* ``delete_account(user)``: cancels every session still to come through the
+  booking service's own cancel path (so the other person gets the usual
+  cancellation email and calendar update from the outbox), then, in one
+  transaction, anonymises what must stay for the other party's history (the
+  user row, their past bookings' notes) and deletes what only concerned them.
+* ``purge_old_notes(now)``: clears learners' notes and cancel reasons of
+  sessions that ended more than ``NOTE_RETENTION_DAYS`` ago (``flask privacy
+  purge-notes``, and the mail worker every hour).
+"""
+from __future__ import annotations
+
+import base64
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import LargeBinary, Table, delete, or_, select, update
+
+from tutoring.extensions import db
+from tutoring.models import Booking, OutboxMessage, Session, User, VolunteerProfile
+from tutoring.services.booking import BookingError, bookings_for, cancel_booking
+from tutoring.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+DEFAULT_NOTE_RETENTION_DAYS = 180
+DELETED_NAME = "Deleted account"
+DELETED_EMAIL_DOMAIN = "deleted.invalid"  # RFC 2606: can never receive mail
+# Handled on their own below, or not the person's to take away (safeguarding
+# reports and the audit log protect others; they point at the anonymised row).
+_OWN_HANDLING = {"users", "bookings", "sessions", "outbox_messages", "api_tokens", "volunteer_profiles"}
+_NOT_EXPORTED = {"safeguarding_reports", "audit_entries"}
+_SECRET_WORDS = ("hash", "secret", "token", "password")
+
+
+# --- export -----------------------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """A column value as JSON: instants and dates in ISO 8601 (UTC with Z), bytes as base64."""
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    return value
+
+
+def _user_columns(table: Table) -> list:
+    """The table's columns that point at a person (``users.id`` or ``volunteer_profiles.user_id``)."""
+    return [
+        fk.parent
+        for fk in table.foreign_keys
+        if (fk.column.table.name, fk.column.name) in {("users", "id"), ("volunteer_profiles", "user_id")}
+    ]
+
+
+def _shown_columns(table: Table) -> list:
+    return [
+        column for column in table.columns
+        if not isinstance(column.type, LargeBinary) and not any(word in column.name for word in _SECRET_WORDS)
+    ]
+
+
+def export_data(user: User, now: datetime | None = None) -> dict[str, Any]:
+    """Everything stored about ``user`` that is theirs to see, as a JSON-ready dict."""
+    now = now or utcnow()
+    data: dict[str, Any] = {
+        "exported_at": _plain(now),
+        "account": {
+            "id": user.id,
+            "email": user.email,
+            "role": user.role,
+            "display_name": user.display_name,
+            "timezone": user.timezone,
+            "language": user.language,
+            "created_at": _plain(user.created_at),
+        },
+        "api_tokens": [
+            {"created_at": _plain(token.created_at), "last_used_at": _plain(token.last_used_at),
+             "revoked_at": _plain(token.revoked_at)}
+            for token in user.api_tokens
+        ],
+    }
+    profile = user.volunteer_profile
+    if profile is not None:
+        table = VolunteerProfile.__table__
+        data["volunteer_profile"] = {
+            column.name: _plain(getattr(profile, column.key)) for column in _shown_columns(table)
+        }
+    data["bookings"] = [_booking_data(booking, user) for booking in bookings_for(user)]
+    data["emails"] = [
+        {"kind": kind, "subject": subject, "queued_at": _plain(created), "sent_at": _plain(sent)}
+        for kind, subject, created, sent in db.session.execute(
+            select(OutboxMessage.kind, OutboxMessage.subject, OutboxMessage.created_at, OutboxMessage.sent_at)
+            .where(OutboxMessage.recipient == user.email)
+            .order_by(OutboxMessage.id)
+        )
+    ]
+    # Rows of any other table that belong to the person (availability,
+    # waitlist requests, notices, ...), found through their foreign keys, so
+    # a table added later is exported without changing this function.
+    for table in db.metadata.sorted_tables:
+        if table.name in _OWN_HANDLING or table.name in _NOT_EXPORTED:
+            continue
+        columns = _user_columns(table)
+        if not columns:
+            continue
+        shown = _shown_columns(table)
+        rows = db.session.execute(select(*shown).where(or_(*(column == user.id for column in columns)))).all()
+        if rows:
+            data[table.name] = [{column.name: _plain(value) for column, value in zip(shown, row)} for row in rows]
+    return data
+
+
+def _booking_data(booking: Booking, user: User) -> dict[str, Any]:
+    session = booking.session
+    as_learner = booking.learner_id == user.id
+    other = session.volunteer.user if as_learner else booking.learner
+    return {
+        "id": booking.id,
+        "uid": booking.uid,
+        "as": "learner" if as_learner else "volunteer",
+        "with": other.display_name,
+        "kind": session.kind,
+        "start": _plain(session.start_at),
+        "end": _plain(session.end_at),
+        "status": booking.status,
+        "sequence": booking.sequence,
+        "note": booking.note,
+        "cancel_reason": booking.cancel_reason,
+        "created_at": _plain(booking.created_at),
+        "updated_at": _plain(booking.updated_at),
+    }
+
+
+# --- deletion ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """What ``delete_account`` did."""
+
+    cancelled: int
+    not_cancelled: int
+
+
+def upcoming_bookings(user: User, now: datetime | None = None) -> list[Booking]:
+    """The person's confirmed bookings whose session hasn't ended: what deleting the account cancels."""
+    now = now or utcnow()
+    return [
+        booking for booking in bookings_for(user, include_cancelled=False)
+        if booking.status == "confirmed" and booking.session.end_at > now
+    ]
+
+
+def delete_account(user_id: int, now: datetime | None = None) -> Deletion:
+    """Cancel the person's future sessions (with notice to the other party), then anonymise and delete.
+
+    The caller has confirmed the password. Each cancellation is the booking
+    service's own transaction; the anonymisation is one more. If it is run
+    again (say the process died half-way), it picks up where it stopped.
+    """
+    now = now or utcnow()
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise LookupError(f"no user {user_id}")
+    old_email = user.email
+    cancelled = failed = 0
+    for booking_id in [booking.id for booking in upcoming_bookings(user, now)]:
+        try:
+            cancel_booking(user_id, booking_id, now=now)
+            cancelled += 1
+        except BookingError as error:
+            # Ended in the meantime, or already cancelled by the other side: nothing to tell anyone.
+            failed += 1
+            log.info("account %s deletion: booking %s not cancelled (%s)", user_id, booking_id, error.code)
+    try:
+        _anonymise(user_id, old_email, now)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    log.info("account %s deleted: %d sessions cancelled", user_id, cancelled)
+    return Deletion(cancelled=cancelled, not_cancelled=failed)
+
+
+def _anonymise(user_id: int, old_email: str, now: datetime) -> None:
+    user = db.session.get(User, user_id, populate_existing=True)
+    user.email = f"deleted-{user_id}-{secrets.token_hex(4)}@{DELETED_EMAIL_DOMAIN}"
+    user.display_name = DELETED_NAME
+    user.set_password(secrets.token_urlsafe(32))  # nobody knows it; the account is inactive anyway
+    user.is_active = False
+    user.deleted_at = now
+    user.rotate_calendar_token()  # the old feed address stops working
+    profile = user.volunteer_profile
+    if profile is not None:
+        # The profile row stays (past sessions point at it), emptied and not bookable.
+        profile.state = "paused"
+        profile.bio = ""
+        profile.subjects = []
+        profile.languages = []
+    # Their own words in past bookings; the booking rows stay for the other person's history.
+    db.session.execute(
+        update(Booking)
+        .where(Booking.learner_id == user_id)
+        .values(note="", cancel_reason=None, updated_at=Booking.updated_at)
+    )
+    # Mail to them, sent or not: it holds their name and address (the
+    # cancellations just queued for them included; they are leaving).
+    db.session.execute(delete(OutboxMessage).where(OutboxMessage.recipient == old_email))
+    # Rows that live and die with the person (ON DELETE CASCADE): tokens,
+    # availability, calendar connections, waitlist requests, notices, ...
+    for table in reversed(db.metadata.sorted_tables):
+        if table.name in ("users", "volunteer_profiles"):
+            continue
+        columns = [column for column in _user_columns(table)
+                   if any(fk.ondelete == "CASCADE" for fk in column.foreign_keys)]
+        if columns:
+            db.session.execute(table.delete().where(or_(*(column == user_id for column in columns))))
+    db.session.flush()
+
+
+# --- note retention ------------------------------------------------------------------------------------
+
+
+def note_retention_days() -> int:
+    """``NOTE_RETENTION_DAYS`` (``TUTORING_NOTE_RETENTION_DAYS``): days after a session's end that its notes are kept."""
+    value = current_app.config.get("NOTE_RETENTION_DAYS", DEFAULT_NOTE_RETENTION_DAYS)
+    days = int(value)
+    if days < 0:
+        raise ValueError("NOTE_RETENTION_DAYS must be 0 or more")
+    return days
+
+
+def purge_old_notes(now: datetime | None = None, days: int | None = None) -> int:
+    """Clear notes and cancel reasons of sessions that ended more than ``days`` ago; commits; returns how many bookings."""
+    now = now or utcnow()
+    cutoff = now - timedelta(days=note_retention_days() if days is None else days)
+    old_sessions = select(Session.id).where(
+        Session.start_at < cutoff,  # implied by the end, and what the index serves
+        Session.end_at < cutoff,
+    )
+    try:
+        count = db.session.execute(
+            update(Booking)
+            .where(Booking.session_id.in_(old_sessions), or_(Booking.note != "", Booking.cancel_reason.is_not(None)))
+            # Keep updated_at: feeds show recent cancellations by it, and
+            # clearing a note is not a change anyone's calendar should see.
+            .values(note="", cancel_reason=None, updated_at=Booking.updated_at)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    if count:
+        log.info("cleared the notes of %d bookings whose sessions ended before %s", count, cutoff.isoformat())
+    return count
