@@ -24,6 +24,7 @@ PAGES = [
     "/coordinator/programmes/{programme}",
     "/coordinator/reports",
     "/coordinator/reports.csv",
+    "/coordinator/sessions?from=2026-11-01&to=2026-11-30",
     "/coordinator/safeguarding",
     "/coordinator/audit",
     "/coordinator/volunteers/{volunteer}",

@@ -164,3 +164,13 @@ def test_chart_scale_and_an_empty_chart():
     assert [nice_ceiling(v) for v in (0, 1, 3, 7, 12, 51, 100)] == [1, 1, 5, 10, 20, 100, 100]
     empty = bar_chart([], [("s", [])])
     assert empty.bars == [] and empty.y_labels
+
+
+def test_the_sessions_list_shows_bookings_of_the_range_without_notes(client, world):
+    page = client.get("/coordinator/sessions", query_string=RANGE).get_data(as_text=True)
+    assert page.count("<tr>") == 1 + 7  # the header and the seven bookings inside the range
+    assert "Vera One" in page and "Learner" in page
+    assert "secret note" not in page
+    only_maths = client.get("/coordinator/sessions", query_string={**RANGE, "programme": "maths"}).get_data(as_text=True)
+    assert only_maths.count("<tr>") == 1 + 4 and "Victor Two" not in only_maths
+    assert client.get("/coordinator/sessions?from=nonsense&programme=zzz").status_code == 200

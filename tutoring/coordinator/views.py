@@ -19,7 +19,7 @@ from tutoring.models import KINDS, Programme
 from tutoring.services import coordination, safeguarding
 from tutoring.services.certificate import build_certificate
 from tutoring.services.coordination import DECISIONS, CoordinationError, NotFound
-from tutoring.services.reports import build_report, parse_report_args, report_csv
+from tutoring.services.reports import BOOKINGS_SHOWN, bookings_between, build_report, parse_report_args, report_csv
 from tutoring.timeutil import utcnow
 from tutoring.volunteers.browse import local_today
 
@@ -232,6 +232,14 @@ def reports_csv():
     name = f"report-{report.query.first_day.isoformat()}-{report.query.last_day.isoformat()}.csv"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@bp.get("/sessions")
+def sessions():
+    """Programme-wide bookings for a range of days: times, people, kinds and statuses (never notes)."""
+    query = parse_report_args(request.args, _today(), current_user.timezone)
+    return render_template("coordinator/sessions.html", query=query, lines=bookings_between(query),
+                           limit=BOOKINGS_SHOWN, programmes=Programme.all_by_name(), now=utcnow())
 
 
 # --- safeguarding -------------------------------------------------------------------------------

@@ -23,11 +23,12 @@ import io
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from tutoring.extensions import db
 from tutoring.models import Booking, Programme, ProgrammeMember, Session, User
@@ -249,3 +250,43 @@ def report_csv(report: Report) -> str:
     return buffer.getvalue()
 
 
+
+
+# --- the bookings list ----------------------------------------------------------------------------
+
+BOOKINGS_SHOWN = 500
+
+
+@dataclass(frozen=True)
+class BookingLine:
+    """One booking as coordinators see it: who, when, what kind, what became of it. Never the note."""
+
+    booking_id: int
+    start_at: datetime
+    end_at: datetime
+    kind: str
+    status: str
+    volunteer_id: int
+    volunteer_name: str
+    learner_name: str
+
+
+def bookings_between(query: ReportQuery, limit: int = BOOKINGS_SHOWN) -> list[BookingLine]:
+    """Bookings of sessions starting in the query's days (and programme), by start; selected column by column
+    so that no note is ever loaded."""
+    start_at, end_at = day_range_bounds(query.zone, query.first_day, query.last_day)
+    volunteer, learner = aliased(User), aliased(User)
+    rows = (
+        select(Booking.id, Session.start_at, Session.end_at, Session.kind, Booking.status, Session.volunteer_id,
+               volunteer.display_name, learner.display_name)
+        .join(Session, Booking.session_id == Session.id)
+        .join(volunteer, volunteer.id == Session.volunteer_id)
+        .join(learner, learner.id == Booking.learner_id)
+        .where(Session.start_at >= start_at, Session.start_at < end_at)
+        .order_by(Session.start_at, Booking.id)
+        .limit(limit)
+    )
+    if query.programme is not None:
+        members = select(ProgrammeMember.volunteer_id).where(ProgrammeMember.programme_id == query.programme.id)
+        rows = rows.where(Session.volunteer_id.in_(members))
+    return [BookingLine(*row) for row in db.session.execute(rows)]
