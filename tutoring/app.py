@@ -107,6 +107,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(feeds_bp)
     app.register_blueprint(booking_bp)
     _register_coordination(app)
+    _register_scheduling_help(app)
 
 
 def _register_coordination(app: Flask) -> None:
@@ -118,6 +119,15 @@ def _register_coordination(app: Flask) -> None:
     app.register_blueprint(coordinator_bp)
     app.register_blueprint(safeguarding_bp)
     app.register_blueprint(certificates_bp)
+
+
+def _register_scheduling_help(app: Flask) -> None:
+    """Issue 10: group sessions (the volunteer's page of one) and finding a time from a learner's free hours."""
+    from tutoring.find import bp as find_bp
+    from tutoring.groups import bp as groups_bp
+
+    app.register_blueprint(groups_bp)
+    app.register_blueprint(find_bp)
 
 
 @login_manager.user_loader

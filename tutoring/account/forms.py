@@ -45,6 +45,13 @@ class RuleForm(ServiceErrors, FlaskForm):
     weekday = SelectField(_l("Day"), validate_choice=False)
     start = StringField(_l("From"), widget=TimeInput(), render_kw={"required": True})
     end = StringField(_l("To"), widget=TimeInput(), render_kw={"required": True})
+    capacity = StringField(
+        _l("Learners per session"),
+        description=_l("1 for one learner at a time; 2 to 50 makes this a group window."),
+        default="1",
+        widget=NumberInput(min=1, max=50, step=1),
+        render_kw={"inputmode": "numeric"},
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -68,6 +75,13 @@ class ExtraForm(ServiceErrors, FlaskForm):
     day_on = StringField(_l("Date"), widget=DateInput(), render_kw={"required": True})
     start = StringField(_l("From"), widget=TimeInput(), render_kw={"required": True})
     end = StringField(_l("To"), widget=TimeInput(), render_kw={"required": True})
+    capacity = StringField(
+        _l("Learners per session"),
+        description=_l("1 for one learner at a time; 2 to 50 makes this a group window."),
+        default="1",
+        widget=NumberInput(min=1, max=50, step=1),
+        render_kw={"inputmode": "numeric"},
+    )
 
 
 def _number(label, description, name: str, **kwargs) -> StringField:

@@ -154,7 +154,7 @@ def create_rule():
     volunteer = current_volunteer()
     form = RuleForm()
     try:
-        add_rule(volunteer.id, form.weekday.data, form.start.data, form.end.data)
+        add_rule(volunteer.id, form.weekday.data, form.start.data, form.end.data, form.capacity.data)
     except AvailabilityError as error:
         form.show_error(error)
         weekday = _weekday_of(form)
@@ -181,7 +181,8 @@ def edit_rule(rule_id: int):
     volunteer = current_volunteer()
     rule = own_rule_or_404(volunteer, rule_id)
     form = RuleForm(
-        formdata=None, weekday=str(rule.weekday), start=clock_text(rule.start_minute), end=clock_text(rule.end_minute)
+        formdata=None, weekday=str(rule.weekday), start=clock_text(rule.start_minute), end=clock_text(rule.end_minute),
+        capacity=str(rule.capacity),
     )
     editor = Editor(volunteer, editing=rule.id, edit_form=form)
     return render_page_or_fragment(EDITOR_PAGE, "account/_rule_form.html", hx_target=rule_target(rule.id),
@@ -195,7 +196,7 @@ def update_rule(rule_id: int):
     rule = own_rule_or_404(volunteer, rule_id)
     form = RuleForm()
     try:
-        change_rule(volunteer.id, rule.id, form.weekday.data, form.start.data, form.end.data)
+        change_rule(volunteer.id, rule.id, form.weekday.data, form.start.data, form.end.data, form.capacity.data)
     except AvailabilityNotFound:
         abort(404)
     except AvailabilityError as error:
@@ -251,7 +252,7 @@ def create_extra():
     volunteer = current_volunteer()
     form = ExtraForm()
     try:
-        add_extra(volunteer.id, form.day_on.data, form.start.data, form.end.data)
+        add_extra(volunteer.id, form.day_on.data, form.start.data, form.end.data, form.capacity.data)
     except AvailabilityError as error:
         form.show_error(error)
         return render_page_or_fragment(EDITOR_PAGE, "account/_extra.html", hx_target=EXTRA_TARGET,

@@ -29,6 +29,7 @@ from tutoring.services.booking import (
     cancel_booking,
     reschedule_booking,
 )
+from tutoring.services.groups import cancel_session
 
 RETRY_AFTER_SECONDS = 1
 
@@ -83,6 +84,16 @@ def cancel(booking_id: int):
     return jsonify(booking_json(booking, caller))
 
 
+@bp.post("/sessions/<int:session_id>/cancel")
+def cancel_whole_session(session_id: int):
+    """The volunteer cancels a whole session (every seat of a group session), with an optional ``reason``."""
+    body = _json_body(required=False)
+    caller = current_caller()
+    session = cancel_session(caller, session_id, _text_field(body, "reason"))
+    return jsonify({"id": session.id, "status": session.status,
+                    "bookings": [booking_json(booking, caller) for booking in session.bookings]})
+
+
 @bp.post("/bookings/<int:booking_id>/reschedule")
 def reschedule(booking_id: int):
     """Move a booking to another offered ``start``: same UID, higher SEQUENCE; 409 if that time isn't offered."""
@@ -115,6 +126,9 @@ def booking_json(booking: Booking, viewer: User) -> dict[str, Any]:
         "note": booking.note,
         "cancel_reason": booking.cancel_reason,
         "series_id": booking.series_id,
+        # A seat of a group session shares its session with other learners (docs/GROUPS.md), never their names.
+        "session_id": session.id,
+        "capacity": session.capacity,
     }
 
 

@@ -29,6 +29,7 @@ from tutoring.services.availability import (
     SETTING_RANGES,
 )
 from tutoring.services.booking import MAX_ID, NOTE_MAX_LENGTH, REASON_MAX_LENGTH
+from tutoring.models.availability import MAX_GROUP_CAPACITY
 
 API_VERSION = "1.0.0"
 PREFIX = "/api/v1"
@@ -144,6 +145,19 @@ SCHEMAS: dict[str, Any] = {
                 "format": "date-time",
                 "pattern": "Z$",
                 "description": "Start in UTC, e.g. `2026-03-02T18:00:00Z`.",
+            },
+            "capacity": {
+                "type": "integer",
+                "minimum": 2,
+                "maximum": 100,
+                "description": "Only on group slots (docs/GROUPS.md): how many learners the group session holds. "
+                "Booking it takes one seat; the slot stays offered until every seat is taken.",
+            },
+            "seats_left": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": 100,
+                "description": "Only on group slots: seats still free.",
             },
         },
     },
@@ -270,7 +284,7 @@ SCHEMAS.update({
     "Booking": {
         "type": "object",
         "required": ["id", "uid", "sequence", "status", "kind", "start", "end", "start_utc", "end_utc",
-                     "volunteer", "learner", "note", "cancel_reason", "series_id"],
+                     "volunteer", "learner", "note", "cancel_reason", "series_id", "session_id", "capacity"],
         "properties": {
             "id": {"type": "integer"},
             "uid": {"type": "string", "description": "The iCalendar UID; never changes."},
@@ -286,6 +300,10 @@ SCHEMAS.update({
             "note": {"type": "string", "description": "The learner's private note (only the two parties see it)."},
             "cancel_reason": {"type": ["string", "null"]},
             "series_id": {"type": ["integer", "null"], "description": "The weekly series it belongs to, if any."},
+            "session_id": {"type": "integer", "description": "The volunteer's session this booking is a seat in; "
+                           "the seats of one group session share it (docs/GROUPS.md)."},
+            "capacity": {"type": "integer", "minimum": 1, "maximum": 100,
+                         "description": "Seats of that session: 1 for a one-to-one session, more for a group session."},
         },
     },
     "NewBooking": {
@@ -329,7 +347,10 @@ PATHS.update({
             "summary": "Book an offered slot",
             "description": "Books the slot of `volunteer_id` starting at `start` for the caller (a learner). "
             "409 `slot_unavailable` when that slot is not (or no longer) offered, or the caller already has a "
-            "session then; 409 `busy` (with `Retry-After`) when the volunteer is being booked by many at once.",
+            "session then; 409 `busy` (with `Retry-After`) when the volunteer is being booked by many at once. "
+            "A group slot (one with `capacity`, docs/GROUPS.md): the first booking creates the group session, later "
+            "ones take a seat in it until it is full (then 409 `slot_unavailable`); joining needs the session's "
+            "`kind` (else 422 naming `kind`).",
             "requestBody": {"required": True, "content": _json(_ref("NewBooking"))},
             "responses": {
                 "201": {
@@ -378,6 +399,30 @@ PATHS.update({
             "requestBody": {"required": True, "content": _json(_ref("RescheduleRequest"))},
             "responses": {
                 "200": {"description": "The moved booking.", "content": _json(_ref("Booking"))},
+                **_errors(400, 401, 404, 409, 415, 422, 429),
+            },
+        }
+    },
+    f"{PREFIX}/sessions/{{session_id}}/cancel": {
+        "post": {
+            "operationId": "cancelSession",
+            "summary": "Cancel a whole session (the volunteer)",
+            "description": "The session's volunteer cancels it with every seat in it (a group session's learners "
+            "each get their own cancellation, docs/GROUPS.md); the body is optional. 404 for anyone but the "
+            "session's volunteer; 409 `invalid_state` if it is already cancelled or over.",
+            "parameters": [{"name": "session_id", "in": "path", "required": True,
+                            "schema": {"type": "integer", "minimum": 1}}],
+            "requestBody": {"required": False, "content": _json(_ref("CancelRequest"))},
+            "responses": {
+                "200": {"description": "The cancelled session and its seats.", "content": _json({
+                    "type": "object",
+                    "required": ["id", "status", "bookings"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "status": {"type": "string", "enum": ["cancelled"]},
+                        "bookings": {"type": "array", "items": _ref("Booking")},
+                    },
+                })},
                 **_errors(400, 401, 404, 409, 415, 422, 429),
             },
         }
@@ -495,6 +540,15 @@ PATHS.update({
 
 # --- the caller's availability (tutoring/api/availability.py) ---
 _CLOCK = {"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]$", "examples": ["18:00"]}
+_CAPACITY = {
+    "type": "integer",
+    "minimum": 1,
+    "maximum": MAX_GROUP_CAPACITY,
+    "default": 1,
+    "description": "Optional learners per session: 1 (the default) for one learner at a time, 2 to "
+    f"{MAX_GROUP_CAPACITY} for a group window whose slots are group sessions (docs/GROUPS.md). GET shows it only "
+    "when above 1.",
+}
 _AVAILABILITY_DATE = {**_DATE, "description": f"`YYYY-MM-DD`, {FIRST_DATE.year} to {LAST_DATE.year}."}
 SCHEMAS.update({
     "Availability": {
@@ -524,6 +578,7 @@ SCHEMAS.update({
                         "weekday": {"type": "integer", "minimum": 0, "maximum": 6, "description": "0 = Monday."},
                         "start": _CLOCK,
                         "end": _CLOCK,
+                        "capacity": _CAPACITY,
                         "valid_from": {**_AVAILABILITY_DATE, "description": "Optional first local date the rule "
                                        "applies on (compared with the date a window starts on); GET shows it only when set."},
                         "valid_until": {**_AVAILABILITY_DATE, "description": "Optional last local date, inclusive."},
@@ -549,7 +604,7 @@ SCHEMAS.update({
                     "type": "object",
                     "required": ["date", "start", "end"],
                     "additionalProperties": False,
-                    "properties": {"date": _AVAILABILITY_DATE, "start": _CLOCK, "end": _CLOCK},
+                    "properties": {"date": _AVAILABILITY_DATE, "start": _CLOCK, "end": _CLOCK, "capacity": _CAPACITY},
                 },
             },
         },

@@ -21,13 +21,17 @@ def iso_in_zone(instant: datetime, zone: ZoneInfo) -> str:
     return instant.astimezone(zone).isoformat(timespec="seconds")
 
 
-def slot_json(slot: Slot, zone: ZoneInfo) -> dict[str, str]:
-    """One offered slot: start and end in the asked zone, and the start in UTC."""
-    return {
+def slot_json(slot: Slot, zone: ZoneInfo) -> dict[str, str | int]:
+    """One offered slot: start and end in the asked zone, and the start in UTC; a group slot adds its seats."""
+    found: dict[str, str | int] = {
         "start": iso_in_zone(slot.start_at, zone),
         "end": iso_in_zone(slot.end_at, zone),
         "start_utc": iso_utc(slot.start_at),
     }
+    if slot.is_group:  # docs/GROUPS.md; one-to-one slots keep exactly the SPEC's three fields
+        found["capacity"] = slot.capacity
+        found["seats_left"] = slot.seats_left
+    return found
 
 
 def public_base_url() -> str:

@@ -148,8 +148,10 @@ class SessionView:
 
     @property
     def can_reschedule(self) -> bool:
-        """Either person may move a booked session that hasn't started."""
-        return self.booking.status == "confirmed" and self.booking.start_at > self.now
+        """Either person may move a booked session that hasn't started (not a seat of a group session)."""
+        return (
+            self.booking.status == "confirmed" and self.booking.start_at > self.now and self.booking.session.capacity == 1
+        )
 
     @property
     def can_record(self) -> bool:

@@ -44,6 +44,7 @@ from sqlalchemy.orm import selectinload
 
 from tutoring.extensions import db
 from tutoring.models import AvailabilityRule, AwayPeriod, ExtraWindow, VolunteerProfile
+from tutoring.models.availability import MAX_GROUP_CAPACITY
 from tutoring.scheduling import SessionSettings, Slot, day_range_bounds, slots_between
 from tutoring.services.slots import busy_by_volunteer
 from tutoring.timeutil import is_valid_zone, utcnow
@@ -130,6 +131,7 @@ class RuleInput:
     valid_from: date | None = None
     valid_until: date | None = None
     id: int | None = None
+    capacity: int = 1  # learners per session: above 1 a group window (docs/GROUPS.md)
 
     @property
     def week_span(self) -> tuple[int, int]:
@@ -155,6 +157,7 @@ class ExtraInput:
     start_minute: int
     end_minute: int
     id: int | None = None
+    capacity: int = 1
 
     @property
     def span(self) -> tuple[int, int]:
@@ -252,6 +255,19 @@ def parse_setting(name: str, value: Any, *, strict: bool = True) -> int | None:
     return value
 
 
+def parse_capacity(value: Any, field: str = "capacity", *, strict: bool = True) -> int:
+    """Learners per session of a window: 1 (one at a time) or a group of 2..MAX_GROUP_CAPACITY; form text may be blank (1)."""
+    if not strict and isinstance(value, str):
+        value = value.strip() or "1"
+        value = int(value) if value.isdigit() else value
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_GROUP_CAPACITY:
+        raise AvailabilityError(
+            field, N_("Learners per session must be a whole number from 1 to %(max)d (1: one learner at a time)."),
+            max=MAX_GROUP_CAPACITY,
+        )
+    return value
+
+
 def parse_zone(value: Any, field: str = "timezone") -> str:
     """An IANA zone name that the shipped tzdata knows."""
     if not isinstance(value, str) or not is_valid_zone(value):
@@ -328,16 +344,17 @@ def parse_availability(document: Any) -> AvailabilityInput:
     rules = []
     for index, item in enumerate(_array(body["rules"], "rules", MAX_RULES)):
         field = f"rules[{index}]"
-        raw = _object(item, field, ("weekday", "start", "end"), ("valid_from", "valid_until"))
+        raw = _object(item, field, ("weekday", "start", "end"), ("valid_from", "valid_until", "capacity"))
         try:
             rule = parse_rule_fields(raw["weekday"], raw["start"], raw["end"])
             valid_from = _optional_date(raw.get("valid_from"), "valid_from")
             valid_until = _optional_date(raw.get("valid_until"), "valid_until")
+            capacity = parse_capacity(raw.get("capacity", 1))
         except AvailabilityError as error:
             raise error.at(field) from None
         if valid_from and valid_until and valid_until < valid_from:
             raise AvailabilityError(f"{field}.valid_until", N_("The last day must be on or after the first day."))
-        rules.append(RuleInput(rule.weekday, rule.start_minute, rule.end_minute, valid_from, valid_until))
+        rules.append(RuleInput(rule.weekday, rule.start_minute, rule.end_minute, valid_from, valid_until, capacity=capacity))
     check_rules(rules, field_of=lambda index, part: f"rules[{index}].{part}")
 
     away = []
@@ -353,9 +370,11 @@ def parse_availability(document: Any) -> AvailabilityInput:
     extra = []
     for index, item in enumerate(_array(body["extra"], "extra", MAX_EXTRA)):
         field = f"extra[{index}]"
-        raw = _object(item, field, ("date", "start", "end"))
+        raw = _object(item, field, ("date", "start", "end"), ("capacity",))
         try:
-            extra.append(parse_extra_fields(raw["date"], raw["start"], raw["end"]))
+            window = parse_extra_fields(raw["date"], raw["start"], raw["end"])
+            extra.append(ExtraInput(window.on, window.start_minute, window.end_minute,
+                                    capacity=parse_capacity(raw.get("capacity", 1))))
         except AvailabilityError as error:
             raise error.at(field) from None
     check_extra(extra, field_of=lambda index, part: f"extra[{index}].{part}")
@@ -376,6 +395,8 @@ def availability_document(volunteer: VolunteerProfile) -> dict[str, Any]:
             item["valid_from"] = rule.valid_from_on.isoformat()
         if rule.valid_until_on is not None:
             item["valid_until"] = rule.valid_until_on.isoformat()
+        if rule.capacity > 1:
+            item["capacity"] = rule.capacity
         rules.append(item)
     return {
         "timezone": volunteer.user.timezone,
@@ -384,6 +405,7 @@ def availability_document(volunteer: VolunteerProfile) -> dict[str, Any]:
         "away": [{"from": p.first_on.isoformat(), "to": p.last_on.isoformat()} for p in volunteer.away_periods],
         "extra": [
             {"date": w.day_on.isoformat(), "start": clock_text(w.start_minute), "end": clock_text(w.end_minute)}
+            | ({"capacity": w.capacity} if w.capacity > 1 else {})
             for w in volunteer.extra_windows
         ],
     }
@@ -564,33 +586,38 @@ def replace_availability(volunteer_id: int, data: AvailabilityInput) -> Voluntee
                 end_minute=rule.end_minute,
                 valid_from_on=rule.valid_from,
                 valid_until_on=rule.valid_until,
+                capacity=rule.capacity,
             )
             for rule in data.rules
         ]
         profile.away_periods = [AwayPeriod(first_on=p.first_on, last_on=p.last_on) for p in data.away]
         profile.extra_windows = [
-            ExtraWindow(day_on=w.on, start_minute=w.start_minute, end_minute=w.end_minute) for w in data.extra
+            ExtraWindow(day_on=w.on, start_minute=w.start_minute, end_minute=w.end_minute, capacity=w.capacity)
+            for w in data.extra
         ]
         db.session.flush()
     return profile
 
 
-def add_rule(volunteer_id: int, weekday: Any, start: Any, end: Any) -> AvailabilityRule:
+def add_rule(volunteer_id: int, weekday: Any, start: Any, end: Any, capacity: Any = 1) -> AvailabilityRule:
     """Add a weekly window from form text; refuses overlaps with the volunteer's other windows; commits."""
     new = parse_rule_fields(weekday, start, end, strict=False)
+    seats = parse_capacity(capacity, strict=False)
     with _write_transaction():
         profile = _locked_profile(volunteer_id)
         _room_for(len(profile.rules), MAX_RULES, "weekday")
         check_rule_against(new, [_rule_input(rule) for rule in profile.rules])
-        rule = AvailabilityRule(weekday=new.weekday, start_minute=new.start_minute, end_minute=new.end_minute)
+        rule = AvailabilityRule(weekday=new.weekday, start_minute=new.start_minute, end_minute=new.end_minute,
+                                capacity=seats)
         profile.rules.append(rule)
         db.session.flush()
     return rule
 
 
-def change_rule(volunteer_id: int, rule_id: int, weekday: Any, start: Any, end: Any) -> AvailabilityRule:
-    """Change the day and times of one of the volunteer's weekly windows (its validity dates stay); commits."""
+def change_rule(volunteer_id: int, rule_id: int, weekday: Any, start: Any, end: Any, capacity: Any = None) -> AvailabilityRule:
+    """Change the day, times (and, when given, learners per session) of one weekly window (its validity dates stay); commits."""
     new = parse_rule_fields(weekday, start, end, strict=False)
+    seats = None if capacity is None else parse_capacity(capacity, strict=False)
     with _write_transaction():
         profile = _locked_profile(volunteer_id)
         rule = next((rule for rule in profile.rules if rule.id == rule_id), None)
@@ -599,6 +626,8 @@ def change_rule(volunteer_id: int, rule_id: int, weekday: Any, start: Any, end: 
         new = RuleInput(new.weekday, new.start_minute, new.end_minute, rule.valid_from_on, rule.valid_until_on)
         check_rule_against(new, [_rule_input(other) for other in profile.rules if other.id != rule_id])
         rule.weekday, rule.start_minute, rule.end_minute = new.weekday, new.start_minute, new.end_minute
+        if seats is not None:
+            rule.capacity = seats
         db.session.flush()
     return rule
 
@@ -636,14 +665,15 @@ def remove_away(volunteer_id: int, away_id: int) -> None:
         profile.away_periods.remove(period)
 
 
-def add_extra(volunteer_id: int, on: Any, start: Any, end: Any) -> ExtraWindow:
-    """Add a one-off window from form text (errors name ``date``, ``start`` or ``end``); commits."""
+def add_extra(volunteer_id: int, on: Any, start: Any, end: Any, capacity: Any = 1) -> ExtraWindow:
+    """Add a one-off window from form text (errors name ``date``, ``start``, ``end`` or ``capacity``); commits."""
     new = parse_extra_fields(on, start, end, strict=False)
+    seats = parse_capacity(capacity, strict=False)
     with _write_transaction():
         profile = _locked_profile(volunteer_id)
         _room_for(len(profile.extra_windows), MAX_EXTRA, "date")
         check_extra_against(new, [_extra_input(window) for window in profile.extra_windows])
-        window = ExtraWindow(day_on=new.on, start_minute=new.start_minute, end_minute=new.end_minute)
+        window = ExtraWindow(day_on=new.on, start_minute=new.start_minute, end_minute=new.end_minute, capacity=seats)
         profile.extra_windows.append(window)
         db.session.flush()
     return window

@@ -193,25 +193,25 @@ def availabilities(volunteers: Sequence[VolunteerProfile]) -> dict[int, Availabi
     parts = union_all(
         select(literal_column("'rule'").label("part"), AvailabilityRule.volunteer_id, AvailabilityRule.id,
                AvailabilityRule.weekday, AvailabilityRule.start_minute, AvailabilityRule.end_minute,
-               AvailabilityRule.valid_from_on, AvailabilityRule.valid_until_on)
+               AvailabilityRule.valid_from_on, AvailabilityRule.valid_until_on, AvailabilityRule.capacity)
         .where(AvailabilityRule.volunteer_id.in_(ids)),
         select(literal_column("'extra'"), ExtraWindow.volunteer_id, ExtraWindow.id, no_number,
-               ExtraWindow.start_minute, ExtraWindow.end_minute, ExtraWindow.day_on, no_date)
+               ExtraWindow.start_minute, ExtraWindow.end_minute, ExtraWindow.day_on, no_date, ExtraWindow.capacity)
         .where(ExtraWindow.volunteer_id.in_(ids)),
         select(literal_column("'away'"), AwayPeriod.volunteer_id, AwayPeriod.id, no_number, no_number, no_number,
-               AwayPeriod.first_on, AwayPeriod.last_on)
+               AwayPeriod.first_on, AwayPeriod.last_on, no_number)
         .where(AwayPeriod.volunteer_id.in_(ids)),
     )
     rules: dict[int, list] = defaultdict(list)
     extra: dict[int, list] = defaultdict(list)
     away: dict[int, list] = defaultdict(list)
-    for part, volunteer_id, row_id, weekday, start, end, first_on, last_on in db.session.execute(parts):
+    for part, volunteer_id, row_id, weekday, start, end, first_on, last_on, capacity in db.session.execute(parts):
         if part == "rule":
             rules[volunteer_id].append(((weekday, start, row_id), WeeklyRule(
-                weekday, time_of(start), time_of(end), _as_date(first_on), _as_date(last_on))))
+                weekday, time_of(start), time_of(end), _as_date(first_on), _as_date(last_on), capacity)))
         elif part == "extra":
             day = _as_date(first_on)
-            extra[volunteer_id].append(((day, start, row_id), ExtraDay(day, time_of(start), time_of(end))))
+            extra[volunteer_id].append(((day, start, row_id), ExtraDay(day, time_of(start), time_of(end), capacity)))
         else:
             first, last = _as_date(first_on), _as_date(last_on)
             away[volunteer_id].append(((first, row_id), AwayDays(first, last)))
