@@ -97,12 +97,19 @@ class FeedServer:
     def __init__(self) -> None:
         self.body = b""
         self.status = 200
+        self.redirect_to: str | None = None
         self.requests = 0
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802  (http.server's name)
                 server.requests += 1
+                if server.redirect_to and not self.path.startswith("/moved/"):
+                    self.send_response(302)
+                    self.send_header("Location", server.redirect_to)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 if server.status != 200:
                     self.send_response(server.status)
                     self.send_header("Content-Length", "0")
@@ -339,6 +346,17 @@ def test_a_server_that_is_down_is_unreachable(app, volunteer, feed):
     calendar_id = connect(app, volunteer, "ics", feed.url)
     feed.close()
     assert refresh(app, calendar_id).last_error == "unreachable"
+
+
+def test_redirects_are_followed_only_to_http_addresses(app, volunteer, feed):
+    tuesday = next_weekday(1)
+    feed.body = ics("UID:r@test", f"DTSTART:{stamp(tuesday, 9)}", f"DTEND:{stamp(tuesday, 10)}").encode()
+    feed.redirect_to = "file:///etc/passwd"
+    with app.app_context(), pytest.raises(service.CalendarError):
+        service.connect_calendar(volunteer.id, "ics", feed.url)
+    feed.redirect_to = feed.url.rsplit("/feeds/", 1)[0] + "/moved/calendar.ics"
+    connect(app, volunteer, "ics", feed.url)
+    assert london(tuesday, 9) not in slots(app, volunteer, tuesday)
 
 
 def test_something_that_is_not_a_calendar_is_refused_on_connect(app, volunteer, feed):
