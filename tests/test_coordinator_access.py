@@ -148,3 +148,21 @@ def test_unknown_ids_in_the_coordinator_area_are_404(client, sign_in, world):
     for page in ("/coordinator/volunteers/999999", f"/coordinator/volunteers/{world['learner'].id}",
                  "/coordinator/programmes/999999", "/coordinator/volunteers/99999999999999/certificate"):
         assert client.get(page).status_code == 404, page
+
+
+def test_the_booking_page_offers_a_report_to_the_learner_and_a_block_to_the_volunteer(client, sign_in, world):
+    sign_in(world["learner"])
+    learner_page = client.get(f"/bookings/{world['booking']}").get_data(as_text=True)
+    assert f"/safety/report?booking={world['booking']}" in learner_page
+    assert "/block" not in learner_page
+    sign_in(world["a"])
+    volunteer_page = client.get(f"/bookings/{world['booking']}").get_data(as_text=True)
+    assert f"/safety/bookings/{world['booking']}/block" in volunteer_page
+    assert "/safety/report" not in volunteer_page
+
+
+def test_a_coordinators_api_booking_list_is_empty(client, bearer, world):
+    response = client.get("/api/v1/bookings", headers=bearer(world["coordinator"]))
+    assert response.status_code == 200
+    assert response.get_json() == []
+    assert NOTE not in response.get_data(as_text=True)
