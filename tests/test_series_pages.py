@@ -88,3 +88,16 @@ def test_a_volunteer_cannot_book_a_series(client, people, sign_in):
     volunteer, _learner = people
     sign_in(volunteer)
     assert client.get(f"/volunteers/{volunteer.id}/series?start={FIRST}&weeks=3").status_code == 403
+
+
+def test_a_paused_volunteer_offers_no_series(app, client, people, sign_in):
+    volunteer, learner = people
+    with app.app_context():
+        from tutoring.models import VolunteerProfile
+
+        db.session.get(VolunteerProfile, volunteer.id).state = "paused"
+        db.session.commit()
+    sign_in(learner)
+    response = client.get(f"/volunteers/{volunteer.id}/series?start={FIRST}&weeks=3")
+    assert response.status_code in (404, 409)
+    assert 'class="week-free"' not in response.get_data(as_text=True)

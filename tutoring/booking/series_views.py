@@ -106,8 +106,9 @@ def _page(context: dict, status: int, *, plan: bool = False) -> Response:
         try:
             context["plan"] = preview_series(current_user.id, context["volunteer"].id, context["start_at"],
                                              context["weeks"], utcnow())
-        except SlotUnavailable as error:
+        except SlotUnavailable as error:  # the volunteer takes no bookings now
             context["problem"] = context["problem"] or error.message
+            status = 409 if status == 200 else status
         if context["plan"] and not context["plan"][0].is_free and status == 200:
             status = 409
             context["problem"] = context["problem"] or _(
