@@ -89,6 +89,36 @@ def in_language(language: str):
     return switch
 
 
+def book_first_free(page, slots: str = "#week a.slot") -> None:
+    """As the signed-in learner, book the first free time that takes (the demo learner may be busy at some): the
+    confirmation page."""
+    start = page.url
+    for index in range(8):
+        page.goto(start)
+        page.locator(slots).nth(index).click()
+        kinds = page.locator("form.booking-form input[name=kind]")
+        if kinds.count():
+            kinds.first.check()
+        page.locator("form.booking-form button[type=submit]").click()
+        page.wait_for_load_state("networkidle")
+        if page.locator(".flashes").count():
+            return
+    raise RuntimeError(f"no free time on {start} could be booked")
+
+
+def with_a_booking(page) -> None:
+    """My sessions with at least one upcoming session: book the first free time on the home page if there is none."""
+    if page.locator(".session-row").count() == 0:
+        sessions_url = page.url
+        page.goto(sessions_url.replace("/sessions", "/"))
+        book_first_free(page, ".card a.slot")
+        page.goto(sessions_url)
+        page.wait_for_load_state("networkidle")
+
+
+AMIRA = "/volunteers/{volunteer:amira.hassan@example.org}"
+PRIYA = "/volunteers/{volunteer:priya.shrestha@example.org}"
+
 SHOTS = (
     Shot("home-en", "/", full_page=False),
     Shot("home-ar", "/", language="ar", zone="Asia/Riyadh", full_page=False),
@@ -106,6 +136,25 @@ SHOTS = (
          sign_in="amira.hassan@example.org", size=PHONE, prepare=fill_editor),
     Shot("editor-inline-en", "/me/availability", sign_in="priya.shrestha@example.org", prepare=edit_inline,
          size=(1280, 900), full_page=False),
+    # Phones (375 px) for the pages above that had only a desktop picture.
+    Shot("home-phone-en", "/", size=PHONE, full_page=False),
+    Shot("home-phone-ar", "/", language="ar", zone="Asia/Riyadh", size=PHONE, full_page=False),
+    Shot("volunteer-phone-en", AMIRA, size=PHONE),
+    # The confirmation right after booking, signed in as a demo learner (Sami reads Arabic, Maya English).
+    Shot("booking-en", PRIYA, zone="Europe/London", sign_in="maya@example.org", prepare=book_first_free),
+    Shot("booking-ar", AMIRA, language="ar", zone="Asia/Riyadh", sign_in="sami@example.org", prepare=book_first_free),
+    Shot("booking-phone-en", PRIYA, zone="Europe/London", sign_in="maya@example.org", size=PHONE,
+         prepare=book_first_free),
+    Shot("booking-phone-ar", AMIRA, language="ar", zone="Asia/Riyadh", sign_in="sami@example.org", size=PHONE,
+         prepare=book_first_free),
+    # My sessions, with the bookings made above.
+    Shot("sessions-en", "/sessions", zone="Europe/London", sign_in="maya@example.org", prepare=with_a_booking),
+    Shot("sessions-ar", "/sessions", language="ar", zone="Asia/Riyadh", sign_in="sami@example.org",
+         prepare=with_a_booking),
+    Shot("sessions-phone-en", "/sessions", zone="Europe/London", sign_in="maya@example.org", size=PHONE,
+         prepare=with_a_booking),
+    Shot("sessions-phone-ar", "/sessions", language="ar", zone="Asia/Riyadh", sign_in="sami@example.org", size=PHONE,
+         prepare=with_a_booking),
     # The coordinator's report with its SVG charts (demo programmes and eight weeks of past sessions).
     Shot("report-en", "/coordinator/reports", zone="Europe/London", sign_in="coordinator@example.org",
          prepare=in_language("en")),

@@ -101,7 +101,10 @@ def test_main_pages_have_no_serious_axe_violations(open_page, live_server, demo,
     page.goto(f"{live_server}/volunteers/{amira}")
     page.locator("#week a.slot").first.click()
     check(page, None, "booking page", found)
-    page.locator("main form button[type=submit]").last.click()
+    kinds = page.locator("form.booking-form input[name=kind]")
+    if kinds.count():
+        kinds.first.check()
+    page.locator("form.booking-form button[type=submit]").click()
     expect(page.locator(".flashes")).to_be_visible()
     check(page, None, "booking confirmation", found)
     check(page, f"{live_server}/sessions", "sessions list", found)
