@@ -10,7 +10,7 @@ WEB_CONCURRENCY        2 x CPUs (at least 2)       worker processes
 GUNICORN_THREADS       4                           threads per worker (gthread)
 GUNICORN_TIMEOUT       30                          seconds before a stuck worker is restarted
 GUNICORN_KEEPALIVE     5                           seconds an idle client connection stays open
-GUNICORN_MAX_REQUESTS  2000                        requests before a worker is replaced (with jitter)
+GUNICORN_MAX_REQUESTS  10000                       requests before a worker is replaced (with jitter)
 GUNICORN_ACCESSLOG     (off)                       ``-`` for standard output; feed addresses are redacted
 =====================  ==========================  =====================================
 
@@ -40,7 +40,7 @@ graceful_timeout = timeout
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 # Replace workers now and then so a slow leak can't grow without bound; the
 # jitter keeps them from all restarting at once.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))
 max_requests_jitter = max_requests // 10
 preload_app = False
 # Client addresses and the scheme come from the app's ProxyFix
