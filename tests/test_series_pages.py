@@ -10,7 +10,7 @@ import tutoring.booking.series_views as series_views
 import tutoring.services.booking as booking_service
 import tutoring.services.series as series_service
 from tutoring.extensions import db
-from tutoring.models import Booking, Series
+from tutoring.models import Series, VolunteerProfile
 from tutoring.services.booking import book_session
 
 NOW = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
@@ -22,7 +22,6 @@ def frozen_now(monkeypatch):
     for module in (booking_service, series_service, series_views):
         monkeypatch.setattr(module, "utcnow", lambda: NOW)
     import tutoring.booking.views as views
-    import tutoring.booking.pages as pages  # noqa: F401
 
     monkeypatch.setattr(views, "utcnow", lambda: NOW)
 
@@ -93,8 +92,6 @@ def test_a_volunteer_cannot_book_a_series(client, people, sign_in):
 def test_a_paused_volunteer_offers_no_series(app, client, people, sign_in):
     volunteer, learner = people
     with app.app_context():
-        from tutoring.models import VolunteerProfile
-
         db.session.get(VolunteerProfile, volunteer.id).state = "paused"
         db.session.commit()
     sign_in(learner)
