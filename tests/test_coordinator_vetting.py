@@ -191,3 +191,35 @@ def test_programme_pages_create_and_validate(app, client, coordinator):
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "?programme=maths-for-remote-schools" in page
+
+
+def test_a_new_report_emails_each_coordinator_in_their_language_without_its_text(app, client, sign_in, make_user):
+    make_user("coordinator", email="boss@example.org", language="ar")
+    make_user("coordinator", email="deputy@example.org", language="en")
+    volunteer, learner = make_user("volunteer"), make_user("learner")
+    sign_in(learner)
+    assert client.post("/safety/report", data={"volunteer": volunteer.id, "details": "He asked for my address"}).status_code == 302
+    messages = {message["To"]: message for message in outbox(app)}
+    assert set(messages) == {"boss@example.org", "deputy@example.org"}
+    assert messages["boss@example.org"]["Subject"].startswith("بلاغ حماية جديد")
+    assert messages["deputy@example.org"]["Subject"].startswith("New safeguarding report")
+    for message in messages.values():
+        body = message.get_body(("plain",)).get_content()
+        assert "/coordinator/safeguarding#report-" in body
+        assert "address" not in body and volunteer.display_name not in body
+
+
+def test_untrained_volunteers_dont_match_a_search_for_support(app, client, bearer, make_user):
+    coordinator = make_user("coordinator")
+    trained, untrained = make_user("volunteer", name="Tina Trained"), make_user("volunteer", name="Uma Untrained")
+    learner = make_user("learner")
+    with app.app_context():
+        boss = db.session.get(User, coordinator.id)
+        line = create_programme(boss, name="Listening line", kinds=["support"], support_needs_training=True)
+        set_membership(boss, line.id, trained.id, member=True, trained=True)
+        set_membership(boss, line.id, untrained.id, member=True)
+    page = client.get("/?kind=support").get_data(as_text=True)
+    assert "Tina Trained" in page and "Uma Untrained" not in page
+    assert "Uma Untrained" in client.get("/?kind=tutoring").get_data(as_text=True)
+    found = client.get("/api/v1/volunteers?kind=support", headers=bearer(learner)).get_json()
+    assert [volunteer["id"] for volunteer in found] == [trained.id]

@@ -9,6 +9,7 @@ from tutoring.api.errors import not_found, validation_error
 from tutoring.api.params import text_arg
 from tutoring.extensions import db
 from tutoring.models import Programme, ProgrammeMember, User, VolunteerProfile
+from tutoring.services.coordination import untrained_for_support
 
 # Ids are 32-bit integers in the database; a bigger one can't exist, and
 # SQLite refuses to even compare with a number past 64 bits.
@@ -59,6 +60,9 @@ def find_volunteers(
     if programme is not None:
         members = select(ProgrammeMember.volunteer_id).where(ProgrammeMember.programme_id == programme.id)
         query = query.where(VolunteerProfile.user_id.in_(members))
+    if kind is not None and kind.casefold() == "support":
+        # A programme may require training first (issue 7); booking would refuse them.
+        query = query.where(VolunteerProfile.user_id.not_in(untrained_for_support()))
     return [
         volunteer
         for volunteer in db.session.scalars(query)

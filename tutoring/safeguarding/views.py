@@ -6,10 +6,11 @@ another volunteer's learners and a learner can't report someone else's session.
 """
 from __future__ import annotations
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from tutoring.extensions import limiter
 from tutoring.safeguarding import bp
 from tutoring.services import safeguarding
 from tutoring.services.coordination import CoordinationError, NotFound
@@ -40,6 +41,7 @@ def _target():
 
 
 @bp.route("/report", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config.get("SAFETY_REPORT_LIMIT", "20 per hour"), methods=["POST"])
 def report():
     """A learner tells coordinators about a concern with a session of theirs (``booking``) or a volunteer."""
     if not current_user.is_learner:

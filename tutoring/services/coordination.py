@@ -338,3 +338,12 @@ def support_needs_training(volunteer_id: int) -> bool:
         )
     )
     return bool(db.session.scalar(query))
+
+
+def untrained_for_support():
+    """SQL: ids of volunteers who may not hold `support` sessions yet (a programme of theirs needs training)."""
+    return (
+        select(ProgrammeMember.volunteer_id)
+        .join(Programme, Programme.id == ProgrammeMember.programme_id)
+        .where(Programme.support_needs_training.is_(True), ProgrammeMember.trained.is_(False))
+    )

@@ -8,10 +8,13 @@ may still cancel them.
 """
 from __future__ import annotations
 
+from flask import current_app, has_request_context, url_for
+from flask_babel import force_locale, gettext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from tutoring.extensions import db
+from tutoring.mail import queue_mail
 from tutoring.models import Booking, LearnerBlock, SafeguardingReport, Session, User, VolunteerProfile
 from tutoring.services.coordination import MAX_ID, CoordinationError, N_, NotFound, _clean, audit
 from tutoring.timeutil import utcnow
@@ -57,11 +60,40 @@ def file_report(learner: User, details: str, *, booking_id: int | None = None,
         volunteer_id = booking.session.volunteer_id
     elif volunteer_id is None or reportable_volunteer(volunteer_id) is None:
         raise NotFound()
-    report = SafeguardingReport(reporter_id=learner.id, volunteer_id=volunteer_id,
-                                booking_id=booking.id if booking else None, details=details, status="open")
-    db.session.add(report)
-    db.session.commit()
+    try:
+        report = SafeguardingReport(reporter_id=learner.id, volunteer_id=volunteer_id,
+                                    booking_id=booking.id if booking else None, details=details, status="open")
+        db.session.add(report)
+        db.session.flush()
+        _tell_coordinators(report)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
     return report
+
+
+def _tell_coordinators(report: SafeguardingReport) -> None:
+    """Queue a short email to every active coordinator, in their language: a report is waiting.
+
+    The email holds no names and none of the report's text (mail is copied
+    and forwarded); it links to the reports page, behind the sign-in.
+    """
+    base_url = current_app.config.get("BASE_URL", "").rstrip("/")
+    link = base_url + (url_for("coordinator.safeguarding_reports") if has_request_context() else "/coordinator/safeguarding")
+    link += f"#report-{report.id}"
+    coordinators = db.session.scalars(
+        select(User).where(User.role == "coordinator", User.is_active.is_(True)).order_by(User.id)
+    )
+    for coordinator in coordinators:
+        with force_locale(coordinator.language):
+            subject = gettext("New safeguarding report #%(id)d", id=report.id)
+            text = "\n\n".join([
+                gettext("Hello %(name)s,", name=coordinator.display_name),
+                gettext("A learner sent a safeguarding report. Please read it and resolve it:"),
+                link,
+            ]) + "\n"
+        queue_mail(coordinator.email, subject, text)
 
 
 def reports(status: str | None = None) -> list[SafeguardingReport]:

@@ -30,6 +30,7 @@ from tutoring.extensions import db
 from tutoring.formatting import language_name
 from tutoring.models import KINDS, Programme, ProgrammeMember, User, VolunteerProfile
 from tutoring.scheduling import Slot, day_range_bounds, slots_between
+from tutoring.services.coordination import untrained_for_support
 from tutoring.services.slots import busy_by_volunteer
 from tutoring.volunteers.browse import availabilities, first_slots
 
@@ -291,6 +292,9 @@ def _list_conditions(filters: SearchFilters) -> list[ColumnElement[bool]]:
         conditions.append(_lists_any(VolunteerProfile.languages, spellings(filters.language)))
     if filters.kind:
         conditions.append(_lists_any(VolunteerProfile.kinds, [filters.kind]))
+    if filters.kind == "support":
+        # A programme may require training first (issue 7); booking would refuse them.
+        conditions.append(VolunteerProfile.user_id.not_in(untrained_for_support()))
     if filters.programme is not None:
         members = select(ProgrammeMember.volunteer_id).where(ProgrammeMember.programme_id == filters.programme.id)
         conditions.append(VolunteerProfile.user_id.in_(members))
