@@ -400,13 +400,19 @@ def test_a_changed_key_makes_the_saved_details_unreadable_and_says_so(app, make_
 
 
 @pytest.mark.app_config(CALENDAR_ALLOW_PRIVATE=False)
-def test_loopback_and_private_addresses_are_refused_by_default(app, volunteer, feed):
+def test_loopback_and_private_addresses_are_refused_by_default_before_any_connection(app, volunteer, feed, monkeypatch):
     feed.body = ics().encode()
-    for url in (feed.url, "http://10.1.2.3/cal.ics", "http://[::1]:8080/x.ics", "http://localhost:1/x.ics"):
-        with app.app_context(), pytest.raises(service.CalendarError) as refused:
-            service.connect_calendar(volunteer.id, "ics", url)
-        assert "private network" in refused.value.message or "could not be reached" in refused.value.message
-    assert feed.requests == 0
+    connections = []
+    monkeypatch.setattr(socket.socket, "connect", lambda sock, address: connections.append(address))
+    for url in (feed.url, "http://10.1.2.3/cal.ics", "http://[::1]:8080/x.ics", "http://localhost:1/x.ics",
+                "http://169.254.169.254/latest/meta-data/"):
+        for kind in ("ics", "caldav"):
+            with app.app_context(), pytest.raises(service.CalendarError) as refused:
+                service.connect_calendar(volunteer.id, kind, url)
+            assert "private network" in refused.value.message
+    assert connections == [] and feed.requests == 0
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ExternalCalendar)) == 0
 
 
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.org/cal.ics", "gopher://x", "javascript:alert(1)",

@@ -10,10 +10,11 @@ reach what only it can reach (SSRF, docs/EXTERNAL_CALENDARS.md):
 * only ``http``/``https`` (``webcal://`` is read as ``https://``);
 * every address a host name resolves to must be a public one, unless
   ``allow_private`` (tests, or a deployment that wants an intranet server);
-* for ICS the check runs on the socket actually connected, so a name that
-  resolves differently a moment later (DNS rebinding) gains nothing, and each
-  redirect is checked the same way (at most five; sign-in details are not
-  sent to another host);
+* for ICS the host is resolved once, every address checked, and exactly
+  those addresses connected to, so nothing reaches a refused address and a
+  name that resolves differently a moment later (DNS rebinding) gains
+  nothing; each redirect is checked the same way (at most five; sign-in
+  details are not sent to another host);
 * CalDAV goes through the ``caldav`` library, whose HTTP client we can't
   hook at connect time: the host is checked before each read, redirects are
   refused, and environment proxies and ``.netrc`` are ignored;
@@ -150,14 +151,32 @@ def fetch_texts(source: Source, start_at: datetime, end_at: datetime, limits: Li
 
 
 def _guarded_create_connection(limits: Limits) -> Callable[..., socket.socket]:
-    """``socket.create_connection`` that refuses a peer that isn't public, checked on the connected socket."""
+    """``socket.create_connection`` that resolves the host once, refuses it if any address isn't public, and
+    connects to exactly the addresses it checked: nothing is sent to a refused address, not even a SYN, and a
+    name that resolves differently a moment later (DNS rebinding) gains nothing."""
 
-    def create_connection(address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, source_address=None, **kwargs):
-        sock = socket.create_connection(address, timeout, source_address, **kwargs)
-        if not limits.allow_private and not is_public_address(sock.getpeername()[0]):
-            sock.close()
+    def create_connection(address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, source_address=None, **_ignored):
+        host, port = address[0], address[1]
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError) as error:
+            raise FetchError(UNREACHABLE, "name not resolved") from error
+        if not infos or (not limits.allow_private and not all(is_public_address(info[4][0]) for info in infos)):
             raise FetchError(BLOCKED_ADDRESS)
-        return sock
+        last_error: OSError | None = None
+        for family, kind, proto, _, sockaddr in infos:
+            sock = socket.socket(family, kind, proto)
+            try:
+                if timeout is not socket._GLOBAL_DEFAULT_TIMEOUT:
+                    sock.settimeout(timeout)
+                if source_address:
+                    sock.bind(source_address)
+                sock.connect(sockaddr)
+                return sock
+            except OSError as error:
+                last_error = error
+                sock.close()
+        raise last_error or OSError("no address to connect to")
 
     return create_connection
 
