@@ -120,6 +120,7 @@ def test_the_notice_is_in_the_app_in_the_readers_language_and_can_be_dismissed(a
     sign_in(learner)
     page = plain(client.get("/sessions").get_data(as_text=True))
     assert "Clocks change" in page and "until now 9:00 PM" in page
+    assert "Clocks change" in client.get("/me/").get_data(as_text=True)  # the dashboard lists it too
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     notice_id = int(re.search(r'id="notice-(\d+)"', page).group(1))
     sign_in(volunteer)
@@ -140,3 +141,17 @@ def test_the_cli_command_runs_the_job(app, london_riyadh, runner, monkeypatch):
     assert "2" in result.output
     with app.app_context():
         assert len(db.session.scalars(select(Notice)).all()) == 2
+
+
+def test_an_arabic_reader_gets_the_email_and_the_notice_in_arabic(app, client, make_user, sign_in):
+    volunteer = make_user("volunteer", name="Amira", email="amira@example.org", timezone="Europe/London",
+                          rules=[(1, "18:00", "20:00")], horizon_days=365)
+    learner = make_user("learner", name="نور", email="noor@example.org", timezone="Asia/Riyadh", language="ar")
+    with app.app_context():
+        book_series(learner.id, volunteer.id, utc("2027-03-16T18:00:00Z"), 3, "tutoring", now=BOOKED_AT)
+        assert queue_clock_change_notices(now=utc("2027-03-24T00:00:00Z")) == 2
+    [to_learner] = clock_mail(app)["noor@example.org"]
+    assert "تغيير الساعة" in to_learner and "تتغير الساعة في" in to_learner and "وقتك:" in to_learner
+    sign_in(learner)
+    page = client.get("/sessions").get_data(as_text=True)
+    assert "تتغير الساعة في" in page and "الوقت لدى Amira" in page
