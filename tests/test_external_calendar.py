@@ -25,6 +25,7 @@ from sqlalchemy import func, select, text
 
 from tutoring.extensions import db
 from tutoring.models import ExternalBusyTime, ExternalCalendar, VolunteerProfile
+from tutoring.services import calendar_fetch
 from tutoring.services import external_calendars as service
 from tutoring.services.booking import SlotUnavailable, book_session
 from tutoring.services.slots import slots_on_days
@@ -263,6 +264,14 @@ def test_caldav_account_address_reads_every_calendar_of_the_account(app, volunte
     # A floating time: read in the volunteer's zone.
     assert london(wednesday, 9) not in slots(app, volunteer, wednesday)
     assert london(wednesday, 10) in slots(app, volunteer, wednesday)
+
+
+def test_a_caldav_host_name_is_reached_only_at_the_addresses_that_were_checked(app, volunteer, dav_calendar, monkeypatch):
+    url = str(dav_calendar.url).replace("127.0.0.1", "localhost")
+    calendar_id = connect(app, volunteer, "caldav", url, RADICALE_USER, RADICALE_PASSWORD)
+    # Pretend the check saw another address: the library must connect there, not where DNS says now.
+    monkeypatch.setattr(calendar_fetch, "checked_addresses", lambda host, port, limits: ["127.0.0.2"])
+    assert refresh(app, calendar_id).last_error == "unreachable"
 
 
 def test_a_wrong_caldav_password_is_refused_and_nothing_is_saved(app, volunteer, dav_calendar):

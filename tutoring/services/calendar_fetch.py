@@ -15,9 +15,10 @@ reach what only it can reach (SSRF, docs/EXTERNAL_CALENDARS.md):
   name that resolves differently a moment later (DNS rebinding) gains
   nothing; each redirect is checked the same way (at most five; sign-in
   details are not sent to another host);
-* CalDAV goes through the ``caldav`` library, whose HTTP client we can't
-  hook at connect time: the host is checked before each read, redirects are
-  refused, and environment proxies and ``.netrc`` are ignored;
+* CalDAV goes through the ``caldav`` library; its HTTP client (niquests) gets
+  a session whose DNS resolver is an in-memory table of exactly the addresses
+  we checked, so it too connects only there; redirects are refused, and
+  environment proxies and ``.netrc`` are ignored;
 * answers are read up to a size limit, with a timeout.
 """
 from __future__ import annotations
@@ -123,16 +124,16 @@ def is_public_address(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-def check_host(host: str, port: int, limits: Limits) -> None:
-    """Refuse a host that resolves to any non-public address (unless ``allow_private``)."""
-    if limits.allow_private:
-        return
+def checked_addresses(host: str, port: int, limits: Limits) -> list[str]:
+    """The addresses ``host`` resolves to, all of them public (unless ``allow_private``); else a FetchError."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as error:
         raise FetchError(UNREACHABLE, "name not resolved") from error
-    if not infos or not all(is_public_address(info[4][0]) for info in infos):
+    addresses = list(dict.fromkeys(info[4][0] for info in infos))
+    if not addresses or (not limits.allow_private and not all(is_public_address(a) for a in addresses)):
         raise FetchError(BLOCKED_ADDRESS)
+    return addresses
 
 
 def fetch_texts(source: Source, start_at: datetime, end_at: datetime, limits: Limits) -> list[bytes]:
@@ -272,7 +273,8 @@ def fetch_caldav(
     from caldav.lib import error as dav_error
 
     parts = urlsplit(url)
-    check_host(parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80), limits)
+    host = parts.hostname or ""
+    addresses = checked_addresses(host, parts.port or (443 if parts.scheme == "https" else 80), limits)
     try:
         client = caldav.DAVClient(
             url=url,
@@ -281,8 +283,8 @@ def fetch_caldav(
             timeout=limits.timeout_seconds,
             enable_rfc6764=False,  # no DNS discovery: read exactly the address given
         )
-        client.session.trust_env = False  # no environment proxies or .netrc
-        client.session.max_redirects = 0
+        client.session.close()
+        client.session = _pinned_session(host, addresses)
         with client:
             target = client.calendar(url=url)
             kinds = target.get_properties([dav.ResourceType()]).get("{DAV:}resourcetype") or []
@@ -315,6 +317,29 @@ def fetch_caldav(
 
 
 _CALDAV_CALENDAR = "{urn:ietf:params:xml:ns:caldav}calendar"
+
+
+def _pinned_session(host: str, addresses: list[str]):
+    """A niquests session that can reach ``host`` only at the ``addresses`` we checked (its own DNS resolver
+    is an in-memory table), follows no redirects, and ignores environment proxies and ``.netrc``."""
+    import niquests
+
+    if _is_ip_literal(host):
+        session = niquests.Session()
+    else:
+        records = ",".join(f"{host}:[{address}]" if ":" in address else f"{host}:{address}" for address in addresses)
+        session = niquests.Session(resolver=f"in-memory://default/?hosts={records}")
+    session.trust_env = False
+    session.max_redirects = 0
+    return session
+
+
+def _is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _search(calendar, start_at: datetime, end_at: datetime) -> list:
