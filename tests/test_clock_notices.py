@@ -155,3 +155,12 @@ def test_an_arabic_reader_gets_the_email_and_the_notice_in_arabic(app, client, m
     sign_in(learner)
     page = client.get("/sessions").get_data(as_text=True)
     assert "تتغير الساعة في" in page and "الوقت لدى Amira" in page
+
+
+def test_the_worker_runs_the_job_and_sends_the_mail(app, london_riyadh):
+    from tutoring.services.outbox import Worker
+
+    Worker(app, clock=lambda: utc("2027-03-24T00:00:00Z")).run(once=True)
+    with app.app_context():
+        rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key.like("clock:%"))).all()
+        assert len(rows) == 2 and all(row.sent_at is not None for row in rows)
