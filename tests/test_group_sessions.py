@@ -142,8 +142,16 @@ def addresses_in(message: email.message.Message) -> set[str]:
     return found
 
 
+def text_of(message: email.message.Message) -> str:
+    """Every header and decoded part of the message as one text."""
+    parts = [str(value) for value in message.values()]
+    parts += [part.get_payload(decode=True).decode("utf-8", "replace") for part in message.walk() if not part.is_multipart()]
+    return "\n".join(parts)
+
+
 def test_each_learner_is_invited_to_their_own_seat_with_no_other_learners_address(app, make_user, group, client):
-    learners = [make_user("learner", email=f"seat{n}@learners.example") for n in range(3)]
+    learners = [make_user("learner", email=f"seat{n}@learners.example", name=f"Seatholder {word}")
+                for n, word in enumerate(("Alif", "Ba", "Ta"))]
     with app.app_context():
         seats = [book_session(learner.id, group.id, TUE_10, "tutoring", now=NOW) for learner in learners]
         uids = [seat.uid for seat in seats]
@@ -151,6 +159,8 @@ def test_each_learner_is_invited_to_their_own_seat_with_no_other_learners_addres
             (invite,) = messages_to(learner.email)
             others = {other.email for other in learners} - {learner.email}
             assert not addresses_in(invite) & others
+            other_names = {other.display_name for other in learners} - {learner.display_name}
+            assert not any(name in text_of(invite) for name in other_names)
             (calendar,) = {c.to_ical(): c for c in calendar_parts(invite)}.values()
             (event,) = calendar.walk("VEVENT")
             assert str(event["UID"]) == uids[index]
@@ -169,8 +179,12 @@ def test_each_learner_is_invited_to_their_own_seat_with_no_other_learners_addres
     assert feed.status_code == 200
     body = feed.get_data(as_text=True)
     assert learners[0].email not in body and learners[2].email not in body
+    assert "Seatholder Alif" not in body and "Seatholder Ta" not in body
     events = Calendar.from_ical(feed.data).walk("VEVENT")
     assert [str(e["UID"]) for e in events] == [uids[1]]
+    attendees = events[0].get("ATTENDEE") or []
+    attendees = attendees if isinstance(attendees, list) else [attendees]
+    assert {str(a).removeprefix("mailto:").lower() for a in attendees} <= {learners[1].email, group.email}
 
 
 def test_the_volunteer_cancelling_the_session_tells_every_seat(app, make_user, group):
