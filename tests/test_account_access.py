@@ -13,7 +13,7 @@ from datetime import date
 import pytest
 
 from tutoring.extensions import db
-from tutoring.models import AwayPeriod, ExtraWindow, User
+from tutoring.models import AwayPeriod, ExternalCalendar, ExtraWindow, User
 from tutoring.services.availability import availability_document
 
 # (method, path, who may use it, form data). Paths name the owner's objects as {rule}, {away}, {extra}.
@@ -40,7 +40,16 @@ ROUTES = [
     ("POST", "/me/availability/extra/{extra}/delete", "owner", {}),
     ("POST", "/me/availability/pause", "volunteer", {}),
     ("POST", "/me/availability/resume", "volunteer", {}),
+    ("GET", "/me/calendars", "volunteer", None),
+    ("POST", "/me/calendars/{calendar}/refresh", "owner", {}),
+    ("POST", "/me/calendars/{calendar}/delete", "owner", {}),
+    ("GET", "/me/privacy", "any", None),
+    ("GET", "/me/data", "any", None),
 ]
+# Routes whose access tests live with their feature (they can't take the table's shape).
+TESTED_ELSEWHERE = {
+    ("POST", "/me/privacy/delete"),  # deletes the account: tests/test_privacy.py
+}
 ROUTE_IDS = [f"{method} {path}" for method, path, _who, _data in ROUTES]
 
 
@@ -54,8 +63,12 @@ def world(app, make_user):
         profile = db.session.get(User, owner.id).volunteer_profile
         profile.away_periods.append(AwayPeriod(first_on=date(2027, 1, 1), last_on=date(2027, 1, 2)))
         profile.extra_windows.append(ExtraWindow(day_on=date(2027, 1, 9), start="10:00", end="12:00"))
+        # A connected calendar whose secret can't be decrypted: refreshing it reads nothing from the network.
+        calendar = ExternalCalendar(volunteer_id=owner.id, kind="ics", host="calendar.example.org", secret=b"not a token")
+        db.session.add(calendar)
         db.session.commit()
-        ids = {"rule": profile.rules[0].id, "away": profile.away_periods[0].id, "extra": profile.extra_windows[0].id}
+        ids = {"rule": profile.rules[0].id, "away": profile.away_periods[0].id, "extra": profile.extra_windows[0].id,
+               "calendar": calendar.id}
     return {"owner": owner, "other": other, "learner": learner, "ids": ids}
 
 
@@ -85,7 +98,7 @@ def test_the_table_lists_every_route_of_the_blueprint(app):
         if rule.endpoint.startswith("account.")
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
-    listed = {(method, path.split("?")[0]) for method, path, _who, _data in ROUTES}
+    listed = {(method, path.split("?")[0]) for method, path, _who, _data in ROUTES} | TESTED_ELSEWHERE
     assert served == listed
 
 

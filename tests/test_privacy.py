@@ -75,6 +75,15 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, path):
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
 
 
+def test_signed_out_visitors_cannot_delete_anything(app, client, people):
+    _volunteer, learner, _stranger = people
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)"', client.get("/auth/reset").get_data(as_text=True)).group(1)
+    response = client.post("/me/privacy/delete", data={"csrf_token": token, "password": TEST_PASSWORD, "confirm": "y"})
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+    with app.app_context():
+        assert db.session.get(User, learner.id).is_active
+
+
 def test_download_holds_the_persons_data_and_no_secrets(app, client, sign_in, bearer, people):
     volunteer, learner, stranger = people
     mine = book(app, learner, volunteer, 3)

@@ -163,3 +163,9 @@ def test_a_wrong_or_revoked_token_gets_401(client, app, make_user, bearer):
     assert client.get("/api/v1/me", headers=headers).status_code == 401
     with app.app_context():
         assert db.session.get(User, user.id) is not None
+
+
+def test_a_views_own_stricter_referrer_policy_is_kept(client):
+    """The password-reset page carries a token in its address: it says no-referrer, and that stays."""
+    response = client.get("/auth/reset/some-token")
+    assert response.headers["Referrer-Policy"] == "no-referrer"

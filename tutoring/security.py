@@ -40,11 +40,18 @@ HSTS_SECONDS = 365 * 24 * 3600
 DEFAULT_MAX_CONTENT_LENGTH = 1024 * 1024
 
 
+class _Talisman(Talisman):
+    """Flask-Talisman, except that a view's own stricter Referrer-Policy (the reset page's no-referrer) stays."""
+
+    def _set_referrer_policy_headers(self, headers):
+        headers.setdefault("Referrer-Policy", self.referrer_policy)
+
+
 def init_security(app: Flask) -> None:
     """Attach the security headers, the HSTS rule and the 413 handler to ``app``."""
     app.config.setdefault("MAX_CONTENT_LENGTH", DEFAULT_MAX_CONTENT_LENGTH)
     # One Talisman per app: it keeps a reference to the app it was given.
-    app.extensions["talisman"] = Talisman(
+    app.extensions["talisman"] = _Talisman(
         app,
         # Redirecting to HTTPS is the load balancer's or reverse proxy's job
         # (docs/DEPLOYMENT.md); the app itself also answers plain HTTP on 127.0.0.1.
