@@ -26,7 +26,7 @@ class DemoVolunteer:
     subjects: tuple[str, ...]
     speaks: tuple[str, ...]
     bio: str
-    rules: tuple[tuple[int, str, str], ...]
+    rules: tuple[tuple, ...]  # (weekday, start, end) or (weekday, start, end, capacity) for a group window
     state: str = "approved"
     session_minutes: int = 45
     buffer_minutes: int = 15
@@ -51,7 +51,8 @@ VOLUNTEERS: tuple[DemoVolunteer, ...] = (
         "amira.hassan@example.org", "أميرة حسن", "Africa/Cairo", "ar",
         ("tutoring",), ("Mathematics", "Physics"), ("ar", "en"),
         "مهندسة تحب تبسيط الرياضيات والفيزياء لطلاب الثانوية.",
-        ((SUN, "19:00", "21:00"), (TUE, "19:00", "21:00"), (THU, "20:00", "22:00"), (SAT, "10:00", "13:00")),
+        # Saturday mornings are a group class of up to 8 learners (docs/GROUPS.md).
+        ((SUN, "19:00", "21:00"), (TUE, "19:00", "21:00"), (THU, "20:00", "22:00"), (SAT, "10:00", "13:00", 8)),
     ),
     DemoVolunteer(
         "omar.alfarsi@example.org", "عمر الفارسي", "Asia/Riyadh", "ar",
@@ -187,8 +188,8 @@ def _add_volunteer(spec: DemoVolunteer, password_hash: str) -> User:
     profile.session_minutes = spec.session_minutes
     profile.buffer_minutes = spec.buffer_minutes
     profile.max_sessions_per_week = spec.max_sessions_per_week
-    for weekday, start, end in spec.rules:
-        profile.rules.append(AvailabilityRule(weekday=weekday, start=start, end=end))
+    for weekday, start, end, *capacity in spec.rules:
+        profile.rules.append(AvailabilityRule(weekday=weekday, start=start, end=end, capacity=capacity[0] if capacity else 1))
     return user
 
 
