@@ -227,3 +227,39 @@ def test_text_is_gzipped_and_says_so(client):
     # A static file's tag becomes weak (same file, another encoding) and still answers 304.
     again = client.get(css_url, headers={**GZIP, "If-None-Match": css.headers["ETag"]})
     assert again.status_code == 304
+
+
+@pytest.mark.parametrize("language", ["ar", "en"])
+def test_a_first_visit_in_chromium_stays_on_this_host_and_under_60_kb(browser, live_server, demo, language):
+    """A real browser with an empty cache and no cookies: every request it makes, the zone reload included.
+
+    Sizes are what Chromium reports as transferred (headers plus the encoded body). A visitor's first page is
+    loaded twice (js/timezone.js reloads once to show times in the browser's zone); the assets come from the
+    cache the second time.
+    """
+    amira = demo["ids"]["amira.hassan@example.org"]
+    context = browser.new_context(locale="ar-SA" if language == "ar" else "en-GB", timezone_id=PEOPLE[language]["zone"],
+                                  extra_http_headers={"Accept-Language": language})
+    try:
+        for path in ("/", f"/volunteers/{amira}"):
+            page = context.new_page()
+            requests = []
+            page.on("requestfinished", lambda request: requests.append(request))
+            # Chromium's own count of bytes received per request (headers and encoded body; 0 from the cache).
+            received = []
+            devtools = context.new_cdp_session(page)
+            devtools.on("Network.loadingFinished", lambda event: received.append(event["encodedDataLength"]))
+            devtools.send("Network.enable")
+            page.goto(live_server + path)
+            page.wait_for_load_state("networkidle")
+            assert page.locator("html").get_attribute("dir") == ("rtl" if language == "ar" else "ltr")
+            foreign = [r.url for r in requests if not r.url.startswith(live_server)]
+            assert not foreign, f"{path} fetched from other hosts: {foreign}"
+            sent = sum(received)
+            PAGE_WEIGHTS[f"chromium first visit {path} ({language})"] = sent
+            print(f"chromium, first visit to {path} ({language}): {len(requests)} requests, {sent / 1024:.1f} KB")
+            assert sent <= PAGE_BUDGET, f"{path}: {sent / 1024:.1f} KB"
+            page.close()
+            context.clear_cookies()
+    finally:
+        context.close()
