@@ -476,14 +476,18 @@ def test_only_the_owner_reaches_a_calendar(app, client, sign_in, make_user, volu
     feed.body = ics().encode()
     calendar_id = connect(app, volunteer, "ics", feed.url)
     paths = [f"/me/calendars/{calendar_id}/refresh", f"/me/calendars/{calendar_id}/delete"]
+    connect_form = {"kind": "ics", "url": feed.url}
     for path in paths:  # signed out: to the sign-in page
-        assert post(client, path).status_code == 302
+        assert post(client, path).headers["Location"].startswith("/auth/login")
+    assert post(client, "/me/calendars", **connect_form).headers["Location"].startswith("/auth/login")
     sign_in(make_user("volunteer"))
     for path in paths:
         assert post(client, path).status_code == 404
     sign_in(make_user("learner"))
     assert client.get("/me/calendars").status_code == 403
+    assert post(client, "/me/calendars", **connect_form).status_code == 403
     for path in paths:
         assert post(client, path).status_code == 403
+    assert feed.requests == 1  # only the owner's own connect read it
     with app.app_context():
         assert db.session.get(ExternalCalendar, calendar_id) is not None
