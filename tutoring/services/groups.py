@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from tutoring.extensions import db
 from tutoring.models import Booking, Session, User, VolunteerProfile
-from tutoring.scheduling import OpenGroup, is_offered
+from tutoring.scheduling import Busy, OpenGroup, is_offered
 from tutoring.services.booking import (
     MAX_ID,
     N_,
@@ -103,9 +103,12 @@ def take_seat(
         raise SlotUnavailable(N_("This group session is full. Please choose another time."))
     if kind != session.kind:
         raise InvalidBooking(N_("This group session is for another kind of session."), field="kind")
+    # This session as the open group it is. Busy time from the volunteer's own
+    # calendar doesn't close an open group (the core offers it anyway): that
+    # calendar may well hold this very session, from the volunteer's feed.
     busy = [
         OpenGroup(session.start_at, session.end_at, session.capacity, session.capacity - taken)
-        if (busy.start_at, busy.end_at) == (session.start_at, session.end_at)
+        if busy.__class__ is Busy and (busy.start_at, busy.end_at) == (session.start_at, session.end_at)
         else busy
         for busy in _busy_near(volunteer.id, start_at, None)
     ]
