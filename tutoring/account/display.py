@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import time
 
 from babel.dates import format_time as babel_format_time
-from flask_babel import get_locale, gettext, ngettext
+from flask_babel import get_locale, gettext
 
 from tutoring.account import bp
 from tutoring.auth.zones import zone_choices
+from tutoring.formatting import format_duration
 from tutoring.services.availability import ends_next_day
 
 
@@ -30,14 +31,7 @@ def window_text(start_minute: int, end_minute: int) -> str:
 
 def duration_text(minutes: int) -> str:
     """``3 hours``, ``45 minutes``, ``2 hours and 30 minutes``, with each language's plural forms."""
-    hours, rest = divmod(max(minutes, 0), 60)
-    hours_text = ngettext("%(num)d hour", "%(num)d hours", hours)
-    if not rest:
-        return hours_text
-    minutes_text = ngettext("%(num)d minute", "%(num)d minutes", rest)
-    if not hours:
-        return minutes_text
-    return gettext("%(hours)s and %(minutes)s", hours=hours_text, minutes=minutes_text)
+    return format_duration(minutes)
 
 
 @bp.context_processor
