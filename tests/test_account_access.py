@@ -49,6 +49,7 @@ ROUTES = [
 # Routes whose access tests live with their feature (they can't take the table's shape).
 TESTED_ELSEWHERE = {
     ("POST", "/me/privacy/delete"),  # deletes the account: tests/test_privacy.py
+    ("POST", "/me/calendars"),  # connecting reads the calendar over the network: tests/test_external_calendar.py
 }
 ROUTE_IDS = [f"{method} {path}" for method, path, _who, _data in ROUTES]
 
