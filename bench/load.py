@@ -234,6 +234,7 @@ class Results:
     lock: threading.Lock = field(default_factory=threading.Lock)
     started: float = 0.0
     ended: float = 0.0
+    cpu: dict[str, float] | None = None  # server CPU seconds in the phase: {"app": ..., "db": ...}
 
     def add(self, action: str, status: int, ms: float, expected: tuple[int, ...]) -> None:
         with self.lock:
@@ -335,8 +336,53 @@ class VirtualUser:
                   body={"reason": "load test"})
 
 
+class ServerCPU:
+    """CPU seconds used by gunicorn's workers and by the PostgreSQL backends of the bench database (Linux /proc).
+
+    The machine is shared, so wall-clock figures include waiting for a CPU;
+    CPU per request is what one request costs the server, whatever else runs.
+    """
+
+    def __init__(self, master_pid: int, url: str) -> None:
+        self.master_pid = master_pid
+        self.url = url
+        self.ticks = os.sysconf("SC_CLK_TCK")
+
+    def _pids(self) -> tuple[list[int], list[int]]:
+        import psycopg
+        from sqlalchemy import make_url
+
+        workers = []
+        for task in Path(f"/proc/{self.master_pid}/task").glob("*/children"):
+            workers += [int(pid) for pid in task.read_text().split()]
+        conninfo = make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(conninfo) as connection:
+            backends = [row[0] for row in connection.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")]
+        return workers, backends
+
+    def _seconds(self, pid: int) -> float:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / self.ticks  # utime + stime
+
+    def snapshot(self) -> dict[str, dict[int, float]]:
+        """CPU seconds so far per process: {"app": {pid: s}, "db": {pid: s}}."""
+        workers, backends = self._pids()
+        return {"app": {pid: self._seconds(pid) for pid in workers},
+                "db": {pid: self._seconds(pid) for pid in backends}}
+
+    @staticmethod
+    def used(before: dict, after: dict) -> dict[str, float]:
+        """CPU seconds used between two snapshots (processes that appeared count from zero)."""
+        return {part: sum(seconds - before[part].get(pid, 0.0) for pid, seconds in after[part].items())
+                for part in ("app", "db")}
+
+
 def run_phase(name: str, port: int, data: dict, users: int, seconds: float, think: float, only: str | None,
-              seed_value: int) -> Results:
+              seed_value: int, cpu: ServerCPU | None = None) -> Results:
     """``users`` threads doing steps for ``seconds``; ``think`` mean seconds between steps (0: none)."""
     results = Results()
     stop = threading.Event()
@@ -354,6 +400,7 @@ def run_phase(name: str, port: int, data: dict, users: int, seconds: float, thin
         user.client.close()
 
     threads = [threading.Thread(target=run, args=(number,), daemon=True) for number in range(users)]
+    before = cpu.snapshot() if cpu else None
     results.started = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -362,6 +409,8 @@ def run_phase(name: str, port: int, data: dict, users: int, seconds: float, thin
     for thread in threads:
         thread.join(timeout=120)
     results.ended = time.perf_counter()
+    if cpu:
+        results.cpu = ServerCPU.used(before, cpu.snapshot())
     print(f"  {name}: {len(results.all_latencies):,} requests in {results.ended - results.started:.0f} s", flush=True)
     return results
 
@@ -385,6 +434,11 @@ def table(title: str, results: Results) -> None:
     for action, values in rows:
         print(f"{action:18}{len(values):>10,}{len(values) / elapsed:>9.1f}{percentile(values, .5):>9.1f}"
               f"{percentile(values, .95):>9.1f}{percentile(values, .99):>9.1f}{max(values):>9.1f}")
+    if results.cpu:
+        count = max(1, len(results.all_latencies))
+        print(f"server CPU per request: {results.cpu['app'] / count * 1000:.1f} ms in gunicorn + "
+              f"{results.cpu['db'] / count * 1000:.1f} ms in PostgreSQL "
+              f"({results.cpu['app'] + results.cpu['db']:.0f} CPU-seconds over {results.ended - results.started:.0f} s)")
     statuses = ", ".join(f"{action} {status}: {count}" for (action, status), count in sorted(results.outcomes.items()))
     print(f"statuses: {statuses}")
     print(f"errors: {sum(results.errors.values())}" + (f" ({dict(results.errors)})" if results.errors else ""))
@@ -469,13 +523,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"gunicorn (pid {server.pid}): {config[0]} workers x {config[1]} threads (gthread), "
                   f"gunicorn.conf.py; RATELIMIT_ENABLED=false", flush=True)
             # Warm-up: every worker builds its caches (zones, Babel, slot texts) before anything is timed.
+            cpu = ServerCPU(server.pid, url)
             warm_up = run_phase("warm-up", args.port, data, min(args.users, 20), 10, 0, None, 1)
             mixed = run_phase(f"mixed traffic, {args.users} users, think {args.think:g} s", args.port, data,
-                              args.users, args.duration, args.think, None, 2)
+                              args.users, args.duration, args.think, None, 2, cpu)
             mixed_saturated = run_phase(f"mixed traffic, {args.users} users, no think time", args.port, data,
-                                        args.users, args.saturation, 0, None, 3)
+                                        args.users, args.saturation, 0, None, 3, cpu)
             trivial = run_phase(f"trivial route, {args.users} users, no think time", args.port, data, args.users,
-                                args.saturation, 0, "trivial", 4)
+                                args.saturation, 0, "trivial", 4, cpu)
             log_tail = (instance / "app" / "gunicorn.log").read_text()[-3000:]
         booked = warm_up.booked + mixed.booked + mixed_saturated.booked
         table(f"Mixed traffic: {args.users} users for {args.duration:g} s, mean think time {args.think:g} s", mixed)
@@ -488,6 +543,13 @@ def main(argv: list[str] | None = None) -> int:
     p99 = percentile(mixed.all_latencies, 0.99)
     print(f"\nThroughput: mixed {mixed_saturated.throughput:.1f} req/s vs trivial {trivial.throughput:.1f} req/s "
           f"at saturation: ratio {ratio:.1%}")
+    if mixed_saturated.cpu and trivial.cpu:
+        cost = {phase: (r.cpu["app"] + r.cpu["db"]) / max(1, len(r.all_latencies))
+                for phase, r in (("mixed", mixed_saturated), ("trivial", trivial))}
+        print(f"Server CPU per request (gunicorn + PostgreSQL): mixed {cost['mixed'] * 1000:.1f} ms, trivial "
+              f"{cost['trivial'] * 1000:.2f} ms; on {os.cpu_count()} otherwise idle CPUs that is at most "
+              f"{os.cpu_count() / cost['mixed']:.0f} mixed and {os.cpu_count() / cost['trivial']:.0f} trivial "
+              f"requests a second (ratio {cost['trivial'] / cost['mixed']:.1%}), before the load generator's own share")
     print(f"Machine: {os.cpu_count()} CPUs, load average after: {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
     if "Traceback" in log_tail or "ERROR" in log_tail:
         print("gunicorn log (tail):\n" + log_tail)
