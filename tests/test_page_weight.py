@@ -263,3 +263,20 @@ def test_a_first_visit_in_chromium_stays_on_this_host_and_under_60_kb(browser, l
             context.clear_cookies()
     finally:
         context.close()
+
+
+def test_streams_and_other_views_files_are_sent_as_they_are(app, tmp_path):
+    """Only whole responses are gzipped here: a generated stream or a send_file outside /static is left alone."""
+    from flask import Response, send_file
+
+    document = tmp_path / "page.html"
+    document.write_text("<p>" + "x" * 4000 + "</p>")
+    app.add_url_rule("/_test/stream", "test_stream",
+                     lambda: Response((part for part in ("<p>", "y" * 4000, "</p>")), mimetype="text/html"))
+    app.add_url_rule("/_test/file", "test_file", lambda: send_file(document, etag=False))
+    client = app.test_client()
+    for path in ("/_test/stream", "/_test/file"):
+        response = client.get(path, headers=GZIP)
+        assert response.status_code == 200
+        assert "Content-Encoding" not in response.headers
+        assert len(response.get_data()) > 4000

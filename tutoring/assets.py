@@ -90,10 +90,12 @@ def _gzip_text(response: Response) -> Response:
     """Gzip a text response for a client that accepts gzip (Vary: Accept-Encoding either way)."""
     if response.mimetype not in COMPRESSIBLE or response.status_code in (204, 206, 304) or response.status_code < 200:
         return response
-    if "Content-Encoding" in response.headers or response.is_streamed and not response.direct_passthrough:
+    if "Content-Encoding" in response.headers:
         return response
     is_static = request.endpoint == "static"
-    if "ETag" in response.headers and not is_static:
+    # Generated streams and other views' files (send_file) are sent as they come; so are responses
+    # with their own ETag (feeds), whose conditional requests compare that exact tag.
+    if not is_static and (response.is_streamed or response.direct_passthrough or "ETag" in response.headers):
         return response
     response.vary.add("Accept-Encoding")
     if not request.accept_encodings["gzip"] or request.method == "HEAD":
