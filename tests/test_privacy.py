@@ -260,3 +260,17 @@ def test_the_worker_purges_notes_on_its_rounds(app, people):
     with app.app_context():
         Worker(app).housekeeping()
         assert db.session.get(Booking, old).note == ""
+
+
+def test_protective_records_are_not_in_a_learners_download(app, client, sign_in, people):
+    """A learner never learns from the download that a volunteer blocked them."""
+    from tutoring.models import LearnerBlock
+
+    volunteer, learner, _stranger = people
+    with app.app_context():
+        db.session.add(LearnerBlock(volunteer_id=volunteer.id, learner_id=learner.id))
+        db.session.commit()
+    sign_in(learner)
+    data = client.get("/me/data").get_json()
+    assert "learner_blocks" not in data
+    assert data["account"]["id"] == learner.id

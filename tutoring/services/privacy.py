@@ -8,8 +8,8 @@ the promises made there are kept.
   they are part of (with the note, which both parties can already read), the
   rows of other tables that belong to them, and the list (not the bodies) of
   emails queued or sent to them. Secrets (password hash, token hashes, feed
-  token, calendar credentials) are left out; so are safeguarding reports and
-  the coordinators' audit log, which exist for the protection of others.
+  token, calendar credentials) are left out; so are safeguarding reports,
+  learner blocks and the coordinators' audit log, which protect others.
 * ``delete_account(user)``: cancels every session still to come through the
   booking service's own cancel path (so the other person gets the usual
   cancellation email and calendar update from the outbox), then, in one
@@ -44,7 +44,9 @@ DELETED_EMAIL_DOMAIN = "deleted.invalid"  # RFC 2606: can never receive mail
 # Handled on their own below, or not the person's to take away (safeguarding
 # reports and the audit log protect others; they point at the anonymised row).
 _OWN_HANDLING = {"users", "bookings", "sessions", "outbox_messages", "api_tokens", "volunteer_profiles"}
-_NOT_EXPORTED = {"safeguarding_reports", "audit_entries"}
+# Protective records: telling a learner who blocked them, or what was
+# reported, could put the volunteer or the reporter at risk.
+_NOT_EXPORTED = {"safeguarding_reports", "audit_entries", "learner_blocks"}
 _SECRET_WORDS = ("hash", "secret", "token", "password")
 
 
