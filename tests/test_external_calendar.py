@@ -27,7 +27,7 @@ from tutoring.extensions import db
 from tutoring.models import ExternalBusyTime, ExternalCalendar, VolunteerProfile
 from tutoring.services import calendar_fetch
 from tutoring.services import external_calendars as service
-from tutoring.services.booking import SlotUnavailable, book_session
+from tutoring.services.booking import SlotUnavailable, book_session, cancel_booking
 from tutoring.services.slots import slots_on_days
 
 pytestmark = pytest.mark.app_config(CALENDAR_ALLOW_PRIVATE=True)
@@ -305,6 +305,25 @@ def test_an_all_day_event_in_an_ics_feed_takes_the_whole_local_day(app, voluntee
     connect(app, volunteer, "ics", feed.url)
     assert slots(app, volunteer, tuesday) == []
     assert slots(app, volunteer, wednesday) == before
+
+
+def test_copies_of_our_own_sessions_in_the_volunteers_calendar_are_not_busy_time(app, volunteer, make_user, feed):
+    """A volunteer who subscribed their calendar to our feed: cancelling a session frees its slot at once."""
+    learner = make_user("learner")
+    tuesday = next_weekday(1)
+    with app.app_context():
+        booking = book_session(learner.id, volunteer.id, london(tuesday, 12), "tutoring")
+        uid, booking_id = booking.uid, booking.id
+    start = london(tuesday, 12)
+    feed.body = ics(f"UID:{uid}", f"DTSTART:{start:%Y%m%dT%H%M%SZ}",
+                    f"DTEND:{start + timedelta(minutes=45):%Y%m%dT%H%M%SZ}").encode()
+    connect(app, volunteer, "ics", feed.url)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ExternalBusyTime)) == 0
+    assert london(tuesday, 12) not in slots(app, volunteer, tuesday)  # the session itself
+    with app.app_context():
+        cancel_booking(learner.id, booking_id)
+    assert london(tuesday, 12) in slots(app, volunteer, tuesday)  # no read needed
 
 
 def test_free_and_cancelled_events_in_a_feed_block_nothing(app, volunteer, feed):

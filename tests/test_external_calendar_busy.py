@@ -155,6 +155,16 @@ def test_several_calendars_are_merged_into_one_sorted_list():
     ]
 
 
+def test_copies_of_our_own_sessions_are_not_busy_time():
+    ics = calendar(
+        lines("DTSTART:20261202T100000Z", "DTEND:20261202T110000Z"),
+    ).replace("UID:0@test", "UID:5f1c@Tutoring.Example.org")
+    other = calendar(lines("DTSTART:20261203T100000Z", "DTEND:20261203T110000Z"))
+    found = busy_intervals([ics, other], START, END, LONDON, own_uid_domain="tutoring.example.org")
+    assert found == [Interval(utc("2026-12-03 10:00"), utc("2026-12-03 11:00"))]
+    assert len(busy_intervals([ics, other], START, END, LONDON)) == 2
+
+
 @pytest.mark.parametrize("text", ["", "hello", "BEGIN:VEVENT\r\nEND:VEVENT\r\n", "<html>not found</html>"])
 def test_text_that_is_no_calendar_is_refused(text):
     with pytest.raises(UnreadableCalendar):

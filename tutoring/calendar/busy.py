@@ -62,20 +62,25 @@ class TooBusy(ValueError):
 
 
 def busy_intervals(
-    calendars: Iterable[str | bytes], start_at: datetime, end_at: datetime, zone: str
+    calendars: Iterable[str | bytes], start_at: datetime, end_at: datetime, zone: str, own_uid_domain: str | None = None
 ) -> list[Interval]:
     """Busy time of the events in ``calendars`` within [start_at, end_at), sorted and merged, as UTC pieces of at most a day.
 
     ``calendars`` holds iCalendar texts (a whole ICS feed, or one CalDAV
     object each); ``zone`` is the volunteer's IANA zone, used for floating
-    times and all-day events. Raises :class:`UnreadableCalendar` when a text
-    doesn't parse and :class:`TooBusy` when there is absurdly much.
+    times and all-day events. Events whose UID ends in ``@own_uid_domain``
+    are this service's own sessions (a volunteer may well have subscribed
+    their calendar to our feed): they are skipped, because the sessions block
+    their time themselves and a cancelled one must free its slot at once, not
+    at the next read. Raises :class:`UnreadableCalendar` when a text doesn't
+    parse and :class:`TooBusy` when there is absurdly much.
     """
     _aware(start_at), _aware(end_at)
     tz = ZoneInfo(zone)
+    own_suffix = f"@{own_uid_domain}".lower() if own_uid_domain else None
     found: list[Interval] = []
     for text in calendars:
-        for interval in _read_one(text, start_at, end_at, zone, tz):
+        for interval in _read_one(text, start_at, end_at, zone, tz, own_suffix):
             found.append(interval)
             if len(found) > MAX_INTERVALS:
                 raise TooBusy(f"more than {MAX_INTERVALS} busy times")
@@ -85,7 +90,9 @@ def busy_intervals(
     return pieces
 
 
-def _read_one(text: str | bytes, start_at: datetime, end_at: datetime, zone: str, tz: ZoneInfo) -> list[Interval]:
+def _read_one(
+    text: str | bytes, start_at: datetime, end_at: datetime, zone: str, tz: ZoneInfo, own_suffix: str | None
+) -> list[Interval]:
     try:
         calendar = icalendar.Calendar.from_ical(text)
     except Exception as error:  # icalendar raises ValueError, KeyError, IndexError... on bad input
@@ -98,6 +105,8 @@ def _read_one(text: str | bytes, start_at: datetime, end_at: datetime, zone: str
         )
         intervals = []
         for event in occurrences:
+            if own_suffix and str(event.get("UID", "")).lower().endswith(own_suffix):
+                continue
             interval = event_interval(event, zone, tz)
             if interval is not None:
                 intervals.append(interval)

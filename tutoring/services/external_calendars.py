@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
@@ -305,7 +306,7 @@ def _read(source: Source, plan: _ReadPlan) -> list:
     """Fetch and interpret; every failure is a FetchError with a code."""
     texts = calendar_fetch.fetch_texts(source, plan.start_at, plan.end_at, limits())
     try:
-        return busy_intervals(texts, plan.start_at, plan.end_at, plan.zone)
+        return busy_intervals(texts, plan.start_at, plan.end_at, plan.zone, own_uid_domain=_own_uid_domain())
     except UnreadableCalendar as error:
         raise FetchError(calendar_fetch.NOT_A_CALENDAR, str(error)) from None
     except TooBusy as error:
@@ -423,6 +424,14 @@ def refresh_all_calendars(now: datetime | None = None) -> tuple[int, int]:
 
 
 # --- internals ----------------------------------------------------------------------------------
+
+
+def _own_uid_domain() -> str:
+    """The domain of our sessions' UIDs (``tutoring.services.booking.new_booking_uid``): their copies in a
+    volunteer's calendar (subscribed to our feed) are not read as busy time."""
+    from tutoring.services.booking import UID_FALLBACK_DOMAIN  # booking imports this module
+
+    return urlsplit(current_app.config.get("BASE_URL") or "").hostname or UID_FALLBACK_DOMAIN
 
 
 def _refresh_interval() -> timedelta:
