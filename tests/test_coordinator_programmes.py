@@ -85,6 +85,7 @@ def test_the_certificate_lists_completed_sessions_and_their_total(app, client, s
     sign_in(volunteer)
     page = client.get("/certificate/?from=2026-03-01&to=2026-03-31").get_data(as_text=True)
     assert "2 hours and 15 minutes" in page and "2 sessions" in page
+    assert "from March 1, 2026 to March 31, 2026" in page
     assert re.search(r"6:00\W?PM", page)  # 12:15 UTC is 18:00 in Kathmandu
     assert "Secret Learner" not in page and "private" not in page
     bad = client.get("/certificate/?from=2026-02-31&to=nonsense")
