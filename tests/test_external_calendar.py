@@ -28,6 +28,7 @@ from tutoring.models import ExternalBusyTime, ExternalCalendar, VolunteerProfile
 from tutoring.services import calendar_fetch
 from tutoring.services import external_calendars as service
 from tutoring.services.booking import SlotUnavailable, book_session, cancel_booking
+from tutoring.services.outbox import Worker
 from tutoring.services.slots import slots_on_days
 
 pytestmark = pytest.mark.app_config(CALENDAR_ALLOW_PRIVATE=True)
@@ -482,8 +483,12 @@ def test_the_worker_and_the_cli_read_calendars(app, runner, volunteer, feed):
     feed.body = ics("UID:w@test", f"DTSTART:{stamp(tuesday, 9)}", f"DTEND:{stamp(tuesday, 9, 15)}").encode()
     with app.app_context():
         assert service.refresh_due_calendars() == 0  # not due yet
-        assert service.refresh_due_calendars(now=datetime.now(UTC) + timedelta(minutes=16)) == 1
+    assert london(tuesday, 9) in slots(app, volunteer, tuesday)
+    # The mail worker's round reads calendars whose turn has come (15 minutes later).
+    Worker(app, clock=lambda: datetime.now(UTC) + timedelta(minutes=16)).run(once=True)
     assert london(tuesday, 9) not in slots(app, volunteer, tuesday)
+    with app.app_context():
+        assert service.refresh_due_calendars(now=datetime.now(UTC) + timedelta(minutes=17)) == 0  # claimed: not twice
 
     feed.body = ics().encode()
     result = runner.invoke(args=["calendars", "refresh"])
