@@ -183,3 +183,19 @@ def test_the_arabic_page_names_the_zone_and_is_right_to_left(client, people):
     client.set_cookie("language", "ar")
     html = client.get("/find-a-time", query_string=noon_to_three_riyadh(), headers={"Accept-Language": "ar"}).get_data(as_text=True)
     assert 'dir="rtl"' in html
+
+
+def test_a_signed_in_learners_own_sessions_are_not_free_time(app, client, people, make_user, sign_in):
+    learner = make_user("learner", timezone="Asia/Riyadh")
+    query = [*noon_to_three_riyadh(), ("subject", "Physics"), ("language", "ar"), ("from", first_day().isoformat())]
+    with app.app_context():
+        from tutoring.services.booking import book_session
+
+        start = datetime.combine(first_day(), datetime.min.time(), UTC).replace(hour=11)
+        book_session(learner.id, people["few"].id, start, "tutoring")
+        wanted = parse_request(MultiDict(query), today=first_day())
+        counts = {m.volunteer.id: m.count for m in find_volunteers(wanted, "Asia/Riyadh", utcnow(), learner.id).matches}
+    # Nadia's 11:00 UTC slot that day overlaps the learner's own session; Faris's is that session.
+    assert counts == {people["many"].id: 20, people["few"].id: 6}
+    sign_in(learner)
+    assert "20 matching times" in client.get("/find-a-time", query_string=query).get_data(as_text=True)

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from flask import request
+from flask_login import current_user
 from flask_babel import gettext as _
 
 from tutoring.account.display import clock
@@ -38,7 +39,8 @@ def find():
     zone = viewer_zone(request.args.get("tz"))
     today = local_today(zone.name, now)
     wanted = parse_request(request.args, today)
-    result = find_volunteers(wanted, zone.name, now) if wanted.cells else None
+    learner_id = current_user.id if current_user.is_authenticated and current_user.is_learner else None
+    result = find_volunteers(wanted, zone.name, now, learner_id) if wanted.cells else None
     tz = ZoneInfo(zone.name)
     # (hour, its start as the locale writes it, "18:00 – 19:00" for the checkboxes' labels)
     hour_rows = [

@@ -21,7 +21,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from tutoring.models import KINDS, VolunteerProfile
+from sqlalchemy import select
+
+from tutoring.extensions import db
+from tutoring.models import KINDS, Booking, Session, VolunteerProfile
 from tutoring.scheduling import Slot, slots_between
 from tutoring.services.slots import busy_by_volunteer
 from tutoring.volunteers.browse import availabilities
@@ -143,11 +146,26 @@ class FindResult:
     truncated: bool
 
 
-def find_volunteers(request: FindRequest, zone: str, now: datetime) -> FindResult:
-    """Volunteers with offered slots inside the learner's free hours, most matches first (then by name)."""
+def learner_sessions(learner_id: int, start_at: datetime, end_at: datetime) -> list[tuple[datetime, datetime]]:
+    """The learner's live sessions overlapping [start_at, end_at): times they are not free after all."""
+    rows = db.session.execute(
+        select(Session.start_at, Session.end_at)
+        .join(Booking, Booking.session_id == Session.id)
+        .where(Booking.learner_id == learner_id, Booking.status != "cancelled", Session.status != "cancelled",
+               Session.start_at < end_at, Session.end_at > start_at)
+    )
+    return [(start, end) for start, end in rows]
+
+
+def find_volunteers(request: FindRequest, zone: str, now: datetime, learner_id: int | None = None) -> FindResult:
+    """Volunteers with offered slots inside the learner's free hours, most matches first (then by name).
+
+    For a signed-in learner, times overlapping their own booked sessions don't count.
+    """
     stretches = free_stretches(request.cells, zone, request.days)
     if not stretches:
         return FindResult([], 0, False)
+    booked = learner_sessions(learner_id, stretches[0][0], stretches[-1][1]) if learner_id is not None else []
     filters = SearchFilters(subject=request.subject, language=request.language, kind=request.kind)
     ids = matching_ids(filters)
     truncated = len(ids) > MAX_CANDIDATES
@@ -161,6 +179,8 @@ def find_volunteers(request: FindRequest, zone: str, now: datetime) -> FindResul
         for volunteer in volunteers:
             slots = slots_between(known[volunteer.id], busy.get(volunteer.id, []), start_at, end_at, now)
             fitting = matching_slots(slots, stretches)
+            if booked:
+                fitting = [s for s in fitting if not any(a < s.end_at and s.start_at < b for a, b in booked)]
             if fitting:
                 matches.append(Match(volunteer, fitting))
     # Stable sort: ties keep the name order ``matching_ids`` gave.
