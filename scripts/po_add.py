@@ -38,9 +38,14 @@ def apply(entries: list[dict]) -> int:
         if isinstance(msgid, tuple) and (not isinstance(string, tuple) or len(string) != catalog.num_plurals):
             raise SystemExit(f"{msgid[0]!r}: a plural entry needs {catalog.num_plurals} Arabic forms")
         key = msgid[0] if isinstance(msgid, tuple) else msgid
-        if key not in catalog:
+        existing = catalog.get(key)
+        if existing is None:
             added += 1
-        catalog.add(msgid, string)
+            catalog.add(msgid, string)
+        else:
+            # Catalog.add would keep the old translation: change it in place.
+            existing.string = string
+            existing.flags.discard("fuzzy")
     with CATALOGUE.open("wb") as po_file:
         write_po(po_file, catalog)
     with CATALOGUE.with_suffix(".mo").open("wb") as mo_file:
