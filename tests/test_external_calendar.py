@@ -444,6 +444,12 @@ def test_loopback_and_private_addresses_are_refused_by_default_before_any_connec
         assert db.session.scalar(select(func.count()).select_from(ExternalCalendar)) == 0
 
 
+@pytest.mark.parametrize(("value", "allowed"), [("no", False), ("false", False), ("yes", True), (True, True), (0, False)])
+def test_the_private_address_setting_reads_words_as_the_other_flags_do(make_app, value, allowed):
+    with make_app(CALENDAR_ALLOW_PRIVATE=value).app_context():
+        assert service.limits().allow_private is allowed
+
+
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.org/cal.ics", "gopher://x", "javascript:alert(1)",
                                  "", "not an address", "http:///nohost"])
 def test_addresses_other_than_http_are_refused(app, volunteer, url):

@@ -39,6 +39,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import selectinload
 
 from tutoring.calendar.busy import TooBusy, UnreadableCalendar, busy_intervals
+from tutoring.config import parse_bool
 from tutoring.extensions import db
 from tutoring.models import VolunteerProfile
 from tutoring.models.external_calendar import CALENDAR_KINDS, ExternalBusyTime, ExternalCalendar
@@ -104,8 +105,13 @@ def limits() -> Limits:
     return Limits(
         timeout_seconds=float(setting("CALENDAR_TIMEOUT_SECONDS")),
         max_bytes=int(setting("CALENDAR_MAX_BYTES")),
-        allow_private=bool(setting("CALENDAR_ALLOW_PRIVATE")),
+        allow_private=_flag(setting("CALENDAR_ALLOW_PRIVATE")),
     )
+
+
+def _flag(value: Any) -> bool:
+    """A true/false setting; from the environment it may arrive as text (``TUTORING_CALENDAR_ALLOW_PRIVATE=no``)."""
+    return parse_bool(value, False) if isinstance(value, str) else bool(value)
 
 
 # --- errors -------------------------------------------------------------------------------------
