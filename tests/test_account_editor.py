@@ -274,7 +274,9 @@ def owner_with_everything(app, volunteer):
         profile.away_periods.append(AwayPeriod(first_on=date(2027, 1, 1), last_on=date(2027, 1, 2)))
         profile.extra_windows.append(ExtraWindow(day_on=date(2027, 1, 9), start="10:00", end="12:00"))
         db.session.commit()
-        return {"rule": profile.rules[0].id, "away": profile.away_periods[0].id, "extra": profile.extra_windows[0].id}
+        # No calendar is connected: the CSRF check refuses before the id is even looked up.
+        return {"rule": profile.rules[0].id, "away": profile.away_periods[0].id, "extra": profile.extra_windows[0].id,
+                "calendar": 1}
 
 
 @pytest.mark.parametrize(("path", "data"), POSTS, ids=[path for path, _data in POSTS])
