@@ -151,6 +151,10 @@ def gunicorn(url: str, port: int, instance: Path):
         "BASE_URL": f"http://127.0.0.1:{port}",
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "GUNICORN_LOGLEVEL": "warning",
+        # No worker replacement during the run (gunicorn.conf.py replaces one
+        # after ~10,000 requests): a new worker starts with cold caches, and
+        # the CPU accounting follows the same processes throughout.
+        "GUNICORN_MAX_REQUESTS": "0",
     }
     log = open(instance / "gunicorn.log", "w")
     process = subprocess.Popen(
@@ -361,24 +365,35 @@ class ServerCPU:
                 "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")]
         return workers, backends
 
-    def _seconds(self, pid: int) -> float:
+    def _seconds(self, pid: int, children: bool = False) -> float:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             return 0.0
-        return (int(fields[11]) + int(fields[12])) / self.ticks  # utime + stime
+        own = int(fields[11]) + int(fields[12])  # utime + stime
+        reaped = int(fields[13]) + int(fields[14]) if children else 0  # cutime + cstime: workers that exited
+        return (own + reaped) / self.ticks
 
     def snapshot(self) -> dict[str, dict[int, float]]:
         """CPU seconds so far per process: {"app": {pid: s}, "db": {pid: s}}."""
         workers, backends = self._pids()
-        return {"app": {pid: self._seconds(pid) for pid in workers},
-                "db": {pid: self._seconds(pid) for pid in backends}}
+        # The master's entry also holds the CPU of workers gunicorn replaced
+        # (max_requests) and reaped, so a replaced worker's work is not lost.
+        app = {pid: self._seconds(pid) for pid in workers}
+        app[self.master_pid] = self._seconds(self.master_pid, children=True)
+        return {"app": app, "db": {pid: self._seconds(pid) for pid in backends}}
 
     @staticmethod
     def used(before: dict, after: dict) -> dict[str, float]:
         """CPU seconds used between two snapshots (processes that appeared count from zero)."""
-        return {part: sum(seconds - before[part].get(pid, 0.0) for pid, seconds in after[part].items())
+        # A worker gone by the end (replaced) is in the master's reaped total
+        # with its whole life, so its earlier share comes off. (The bench
+        # turns worker replacement off, so this is a safety net.) A database
+        # backend that closed takes its CPU with it: counted as nothing.
+        used = {part: sum(seconds - before[part].get(pid, 0.0) for pid, seconds in after[part].items())
                 for part in ("app", "db")}
+        used["app"] -= sum(seconds for pid, seconds in before["app"].items() if pid not in after["app"])
+        return used
 
 
 def run_phase(name: str, port: int, data: dict, users: int, seconds: float, think: float, only: str | None,
@@ -507,6 +522,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bookings-per-volunteer", type=int, default=10)
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args(argv)
+    # Stopped with SIGTERM: still stop gunicorn and drop the throwaway database (the finally blocks).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     print(f"bench.load: Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs; "
           f"load average before: {', '.join(f'{v:.2f}' for v in os.getloadavg())}", flush=True)

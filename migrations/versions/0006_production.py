@@ -26,13 +26,15 @@ Instant = sa.DateTime(timezone=True)
 
 
 def upgrade():
-    op.create_index("ix_sessions_start_at", "sessions", ["start_at"])
+    # IF NOT EXISTS: an operator may have built them CONCURRENTLY beforehand (docs/DEPLOYMENT.md).
+    op.create_index("ix_sessions_start_at", "sessions", ["start_at"], if_not_exists=True)
     op.create_index(
         "ix_volunteer_profiles_subjects",
         "volunteer_profiles",
         ["subjects"],
         postgresql_using="gin",
         postgresql_ops={"subjects": "jsonb_path_ops"},
+        if_not_exists=True,
     )
     op.create_index(
         "ix_volunteer_profiles_languages",
@@ -40,6 +42,7 @@ def upgrade():
         ["languages"],
         postgresql_using="gin",
         postgresql_ops={"languages": "jsonb_path_ops"},
+        if_not_exists=True,
     )
     with op.batch_alter_table("users") as batch:
         batch.add_column(sa.Column("deleted_at", Instant, nullable=True))
