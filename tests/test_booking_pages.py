@@ -570,3 +570,31 @@ def test_the_booking_page_records_with_plain_forms(client, amira, sign_in, booki
     body = body_of(client.get(f"/bookings/{booking_id}"))
     assert f'action="/bookings/{booking_id}/completed"' in body
     assert "hx-post" not in body  # no row to swap here: the form posts and comes back
+
+
+def test_the_pages_offer_support_only_when_the_volunteers_programme_may_book_it(app, client, amira, sami, make_user,
+                                                                                sign_in):
+    """An untrained volunteer in a programme that requires training for support: no support choice, no badge."""
+    from tutoring.services.coordination import create_programme, set_membership
+
+    coordinator = make_user("coordinator")
+    with app.app_context():
+        boss = db.session.get(User, coordinator.id)
+        line = create_programme(boss, name="Listening line", kinds=["support"], support_needs_training=True)
+        line_id = line.id
+        set_membership(boss, line_id, amira.id, member=True)
+    sign_in(sami)
+    body = body_of(client.get(book_url(amira)))
+    assert re.findall(r'name="kind" type="radio" value="(\w+)"', body) == ["tutoring"]
+    profile = body_of(client.get(f"/volunteers/{amira.id}"))
+    assert "badge-tutoring" in profile and "badge-support" not in profile
+    # A hand-made POST for support is refused by the same rule, and writes nothing.
+    token = csrf(client, book_url(amira))
+    assert client.post(book_url(amira), data={"csrf_token": token, "kind": "support"}).status_code == 400
+    assert count_bookings(app) == 0
+
+    with app.app_context():
+        set_membership(db.session.get(User, coordinator.id), line_id, amira.id, member=True, trained=True)
+    body = body_of(client.get(book_url(amira)))
+    assert re.findall(r'name="kind" type="radio" value="(\w+)"', body) == ["tutoring", "support"]
+    assert "badge-support" in body_of(client.get(f"/volunteers/{amira.id}"))

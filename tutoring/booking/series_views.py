@@ -31,6 +31,7 @@ from tutoring.i18n import current_language, current_timezone
 from tutoring.models import Notice, VolunteerProfile
 from tutoring.services.booking import BookingBusy, BookingError, InvalidBooking, SlotUnavailable
 from tutoring.services.clock_notices import clock_lines
+from tutoring.services.coordination import bookable_kinds
 from tutoring.services.series import MAX_WEEKS, MIN_WEEKS, book_series, cancel_series_from, occurrences, preview_series, series_for
 from tutoring.services.waitlist import ask, range_text, run_pending_checks, waiting_request, withdraw
 from tutoring.timeutil import utcnow
@@ -67,7 +68,7 @@ def series_new(volunteer_id: int):
     now = utcnow()
     start_at = parse_instant(request.args.get("start"), now)
     weeks = _weeks_arg(request.args.get("weeks"))
-    form = BookForm(volunteer.kinds)
+    form = BookForm(bookable_kinds(volunteer.id, volunteer.kinds))
     context = {"volunteer": volunteer, "zone": current_timezone(), "now": now, "form": form, "weeks": weeks,
                "start_at": start_at, "week_choices": WEEK_CHOICES, "plan": [], "problem": None}
     if start_at is None or weeks is None:

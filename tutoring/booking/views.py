@@ -44,6 +44,7 @@ from tutoring.services.booking import (
     mark_no_show,
     reschedule_booking,
 )
+from tutoring.services.coordination import bookable_kinds
 from tutoring.timeutil import utcnow
 from tutoring.volunteers.browse import local_today, parse_week, viewer_zone, visible_volunteer_or_404, week_of_slots
 
@@ -76,7 +77,7 @@ def new(volunteer_id: int):
     zone = current_timezone()
     if request.method == "POST" and not current_user.is_authenticated:
         return login_manager.unauthorized()
-    form = BookForm(volunteer.kinds)
+    form = BookForm(bookable_kinds(volunteer.id, volunteer.kinds))  # the kinds book_session would accept
     context = {
         "volunteer": volunteer,
         "start_at": start_at,

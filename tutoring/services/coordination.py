@@ -340,6 +340,19 @@ def support_needs_training(volunteer_id: int) -> bool:
     return bool(db.session.scalar(query))
 
 
+def bookable_kinds(volunteer_id: int, offered) -> list[str]:
+    """The kinds in ``offered`` learners may book with this volunteer: `support` goes while a programme waits for training.
+
+    The booking pages build their choices with this and the booking service
+    refuses with it (``safeguarding.check_may_book``), so a page never offers
+    a kind the booking would then refuse.
+    """
+    kinds = list(offered)
+    if "support" in kinds and support_needs_training(volunteer_id):
+        kinds.remove("support")
+    return kinds
+
+
 def untrained_for_support():
     """SQL: ids of volunteers who may not hold `support` sessions yet (a programme of theirs needs training)."""
     return (

@@ -195,11 +195,11 @@ def check_may_book(volunteer_id: int, learner_id: int, kind: str) -> None:
     new bookings, so a block is not announced to them.
     """
     from tutoring.services.booking import InvalidBooking, SlotUnavailable
-    from tutoring.services.coordination import support_needs_training
+    from tutoring.services.coordination import bookable_kinds
 
     if is_blocked(volunteer_id, learner_id):
         raise SlotUnavailable(N_("This volunteer is not taking new bookings at the moment."))
-    if kind == "support" and support_needs_training(volunteer_id):
+    if kind not in bookable_kinds(volunteer_id, [kind]):  # the same rule the booking pages offer kinds by
         raise InvalidBooking(
             N_("This volunteer can't offer listening and support sessions until their programme marks them trained."),
             field="kind",

@@ -5,6 +5,7 @@ from flask import request, url_for
 
 from tutoring.htmx import is_fragment_request, render_page_or_fragment
 from tutoring.models import KINDS, Programme
+from tutoring.services.coordination import bookable_kinds
 from tutoring.timeutil import utcnow
 from tutoring.volunteers import bp
 from tutoring.volunteers.browse import (
@@ -79,6 +80,7 @@ def profile(volunteer_id: int):
         "volunteers/_week.html",
         hx_target=WEEK_TARGET,
         volunteer=volunteer,
+        offered_kinds=bookable_kinds(volunteer.id, volunteer.kinds),  # only what a learner could book
         zone=zone,
         week=week_of_slots(volunteer, monday, zone.name, now),
         week_error=week_error,
