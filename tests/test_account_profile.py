@@ -220,3 +220,15 @@ def test_a_next_page_still_wins(client, make_user):
                            data={"csrf_token": token, "email": "v@example.org", "password": TEST_PASSWORD,
                                  "next": "/me/availability"})
     assert response.headers["Location"] == "/me/availability"
+
+
+# --- own calendars, in Arabic -------------------------------------------------------------------
+
+
+def test_the_calendar_address_hint_isolates_its_latin_examples_in_arabic(client, make_user, sign_in):
+    sign_in(make_user("volunteer", language="ar"))
+    page = client.get("/me/calendars").get_data(as_text=True)
+    assert 'dir="rtl"' in page
+    # Each example in its own <bdi>, so "://" stays after the scheme inside the right-to-left sentence.
+    assert "يبدأ بـ <bdi>https://</bdi> أو <bdi>http://</bdi> أو <bdi>webcal://</bdi>." in page
+    assert "https://," not in page and "https:// أو" not in page

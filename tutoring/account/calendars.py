@@ -57,7 +57,7 @@ class CalendarForm(FlaskForm):
     )
     url = StringField(
         _l("Calendar address"),
-        description=_l("It starts with https://, http:// or webcal://."),
+        # Its hint is in the panel's template: the address examples there are <bdi> for Arabic.
         render_kw={"dir": "ltr", "spellcheck": "false", "autocomplete": "off", "inputmode": "url", "maxlength": 2000},
     )
     username = StringField(
