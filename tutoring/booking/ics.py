@@ -17,7 +17,14 @@ from icalendar import Calendar
 from tutoring.calendar import Person, add_timezones, session_title, translations_for
 from tutoring.calendar.event import PRODID, session_event
 from tutoring.models import Booking, User
-from tutoring.services.notifications import calendar_session
+from tutoring.services.notifications import calendar_session, group_calendar_session
+
+
+def _calendar_session(booking: Booking, viewer: User):
+    """The event as ``viewer``'s calendar holds it: a group session's volunteer has one event for the whole session."""
+    if booking.session.is_group and viewer.id == booking.session.volunteer_id:
+        return group_calendar_session(booking.session)
+    return calendar_session(booking)
 
 GOOGLE_TEMPLATE_URL = "https://calendar.google.com/calendar/render"
 
@@ -30,7 +37,7 @@ def person(user: User, language: str | None = None) -> Person:
 def download_ics(booking: Booking, viewer: User, language: str) -> bytes:
     """The .ics "Add to calendar" file for ``viewer`` (one of the booking's two people), in ``language``."""
     # The invites' own conversion: same UID, SEQUENCE, link and meeting room.
-    session = calendar_session(booking)
+    session = _calendar_session(booking, viewer)
     calendar = Calendar()
     calendar.add("PRODID", PRODID)
     calendar.add("VERSION", "2.0")
@@ -46,7 +53,7 @@ def _google_time(instant: datetime) -> str:
 
 def google_calendar_link(booking: Booking, viewer: User, language: str) -> str:
     """A Google Calendar "add event" link: the neutral title, UTC times, and only the app link as details."""
-    session = calendar_session(booking)
+    session = _calendar_session(booking, viewer)
     translate = translations_for(language)
     query = {
         "action": "TEMPLATE",

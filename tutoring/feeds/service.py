@@ -7,6 +7,10 @@ A feed holds the owner's sessions as volunteer and as learner: confirmed ones
 calendars remove them. Windows are counted from 00:00 UTC of today, so the
 set of sessions only ages out once a day.
 
+A group session is one event in its volunteer's feed (the session's UID and
+SEQUENCE, no learner named), live or cancelled as the session is; each learner
+sees their own seat (docs/GROUPS.md).
+
 Validators (RFC 9110 §8.8, §13):
 
 * ``ETag``: strong, from the bytes (the calendar core reads no clock, so
@@ -42,7 +46,7 @@ from tutoring.calendar.feed import is_not_modified as etag_not_modified
 from tutoring.extensions import db
 from tutoring.models import Booking, Session, User
 from tutoring.services.meeting import meeting_url_for_uid
-from tutoring.services.notifications import booking_url
+from tutoring.services.notifications import booking_url, group_url, session_uid
 
 DEFAULT_PAST_DAYS = 365
 DEFAULT_CANCELLED_DAYS = 30
@@ -91,17 +95,25 @@ _Learner = aliased(User, name="learner_user")
 
 _COLUMNS = (
     Booking.id, Booking.uid, Booking.sequence, Booking.status, Booking.updated_at, Booking.series_id,
-    Session.start_at, Session.end_at, Session.kind, Session.updated_at,
+    Session.start_at, Session.end_at, Session.kind, Session.updated_at, Session.id, Session.capacity,
     _Volunteer.display_name, _Volunteer.email, _Volunteer.language, _Volunteer.timezone,
     _Learner.display_name, _Learner.email, _Learner.language, _Learner.timezone,
 )
+_GROUP_COLUMNS = (
+    Session.id, Session.sequence, Session.status, Session.start_at, Session.end_at, Session.kind,
+    Session.updated_at,
+)
+# Row tags: a learner's (or one-to-one) booking, or a volunteer's whole group session.
+BOOKING, GROUP = "booking", "group"
 
 
 def feed_rows(owner_id: int, now: datetime) -> list[tuple]:
-    """The plain values of every booking in ``owner_id``'s feed, sorted by booking id.
+    """The plain values of every event in ``owner_id``'s feed: bookings by id, then group sessions by id.
 
-    Two indexed queries (as volunteer, as learner) instead of one with an OR
-    across tables, which no index serves. No note, no cancel reason.
+    Each row starts with its tag (``BOOKING`` or ``GROUP``). Three indexed
+    queries (one-to-one sessions as volunteer, seats as learner, group
+    sessions as volunteer) instead of one with an OR across tables, which no
+    index serves. No note, no cancel reason, no learner of a group session.
     """
     today = day_start(now)
     past_days = int(_setting("FEED_PAST_DAYS", DEFAULT_PAST_DAYS))
@@ -119,15 +131,31 @@ def feed_rows(owner_id: int, now: datetime) -> list[tuple]:
         .where(shown)
     )
     rows: dict[int, tuple] = {}
-    for query in (base.where(Session.volunteer_id == owner_id), base.where(Booking.learner_id == owner_id)):
+    as_volunteer = base.where(Session.volunteer_id == owner_id, Session.capacity == 1)
+    for query in (as_volunteer, base.where(Booking.learner_id == owner_id)):
         for row in db.session.execute(query):
-            rows[row[0]] = tuple(row)
-    return [rows[key] for key in sorted(rows)]
+            rows[row[0]] = (BOOKING, *row)
+    groups = (
+        select(*_GROUP_COLUMNS)
+        .where(
+            Session.volunteer_id == owner_id,
+            Session.capacity > 1,
+            or_(
+                and_(Session.status != "cancelled", Session.end_at >= today - timedelta(days=past_days)),
+                and_(Session.status == "cancelled", Session.updated_at >= today - timedelta(days=cancelled_days)),
+            ),
+        )
+        .order_by(Session.id)
+    )
+    group_rows = [(GROUP, *row) for row in db.session.execute(groups)]
+    return [rows[key] for key in sorted(rows)] + group_rows
 
 
-def _session_from_row(row: tuple) -> CalendarSession:
-    (booking_id, uid, sequence, status, booking_updated, series_id, start_at, end_at, kind, session_updated,
-     v_name, v_email, v_language, v_zone, l_name, l_email, l_language, l_zone) = row
+def _session_from_row(row: tuple, owner: Person) -> CalendarSession:
+    if row[0] == GROUP:
+        return _group_from_row(row, owner)
+    (_tag, booking_id, uid, sequence, status, booking_updated, series_id, start_at, end_at, kind, session_updated,
+     session_id, capacity, v_name, v_email, v_language, v_zone, l_name, l_email, l_language, l_zone) = row
     return CalendarSession(
         uid=uid,
         sequence=sequence,
@@ -139,8 +167,28 @@ def _session_from_row(row: tuple) -> CalendarSession:
         changed_at=max(booking_updated, session_updated),
         volunteer=Person(v_name, v_email, v_language, v_zone),
         learner=Person(l_name, l_email, l_language, l_zone),
-        meeting_url=meeting_url_for_uid(uid),
+        # A group session's seats all meet in the session's one room.
+        meeting_url=meeting_url_for_uid(session_uid(session_id) if capacity > 1 else uid),
         series_id=series_id,
+    )
+
+
+def _group_from_row(row: tuple, owner: Person) -> CalendarSession:
+    """The volunteer's one event for a group session: no learner, so only the volunteer is named."""
+    _tag, session_id, sequence, status, start_at, end_at, kind, updated_at = row
+    uid = session_uid(session_id)
+    return CalendarSession(
+        uid=uid,
+        sequence=sequence,
+        start_at=start_at,
+        end_at=end_at,
+        status="cancelled" if status == "cancelled" else "confirmed",
+        kind=kind,
+        url=group_url(session_id),
+        changed_at=updated_at,
+        volunteer=owner,
+        learner=None,
+        meeting_url=meeting_url_for_uid(uid),
     )
 
 
@@ -200,8 +248,9 @@ def feed_for(owner: User, now: datetime) -> Feed:
     cached = feed_cache.get(key)
     if cached is not None:
         return cached
-    sessions = [_session_from_row(row) for row in rows]
-    body = feed_ics(Person(owner.display_name, owner.email, owner.language, owner.timezone), sessions)
+    person = Person(owner.display_name, owner.email, owner.language, owner.timezone)
+    sessions = [_session_from_row(row, person) for row in rows]
+    body = feed_ics(person, sessions)
     latest_change = max((session.changed_at for session in sessions), default=today)
     feed = Feed(body, etag_for(body), max(latest_change, today).replace(microsecond=0), len(sessions))
     feed_cache.put(key, feed, int(_setting("FEED_CACHE_BYTES", DEFAULT_CACHE_BYTES)))

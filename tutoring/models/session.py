@@ -36,6 +36,7 @@ class Session(db.Model):
         CheckConstraint("end_at > start_at", name="end_after_start"),
         CheckConstraint("blocked_until_at >= end_at", name="blocked_until_after_end"),
         CheckConstraint("capacity BETWEEN 1 AND 100", name="capacity_range"),
+        CheckConstraint("sequence >= 0", name="sequence_not_negative"),
         Index("ix_sessions_volunteer_id_start_at", "volunteer_id", "start_at"),
         # Sweeps over everyone's sessions by time: reminders, note retention.
         Index("ix_sessions_start_at", "start_at"),
@@ -61,6 +62,9 @@ class Session(db.Model):
     blocked_until_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(20), default="confirmed", server_default="confirmed")
     capacity: Mapped[int] = mapped_column(default=1, server_default="1")
+    # The SEQUENCE of the volunteer's one calendar event for a group session
+    # (docs/GROUPS.md); one-to-one sessions use their booking's.
+    sequence: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -69,6 +73,15 @@ class Session(db.Model):
 
     def __repr__(self) -> str:
         return f"<Session {self.id} v{self.volunteer_id} {self.start_at:%Y-%m-%dT%H:%MZ} {self.status}>"
+
+    @property
+    def is_group(self) -> bool:
+        """True for a session with room for more than one learner: its volunteer sees it as one event."""
+        return self.capacity > 1
+
+    def bump_sequence(self) -> None:
+        """Record a change the volunteer's calendar must see (their group event ignores a SEQUENCE that doesn't grow)."""
+        self.sequence += 1
 
     @property
     def is_live(self) -> bool:

@@ -48,5 +48,14 @@ def meeting_url_for_uid(uid: str, template: str | None = None, secret: str | byt
 
 
 def meeting_url_for(booking) -> str | None:
-    """The meeting address of ``booking`` (anything with a ``uid``): for pages, emails and calendar events."""
+    """The meeting address of ``booking`` (anything with a ``uid``): for pages, emails and calendar events.
+
+    A seat of a group session meets in the session's one room (its UID is the
+    session's, ``notifications.session_uid``), so learners and volunteer meet.
+    """
+    session = getattr(booking, "session", None)
+    if session is not None and getattr(session, "capacity", 1) > 1:
+        from tutoring.services.notifications import session_uid  # notifications imports this module
+
+        return meeting_url_for_uid(session_uid(session.id))
     return meeting_url_for_uid(booking.uid)

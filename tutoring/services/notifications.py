@@ -9,6 +9,12 @@ neutrally by the core) and the meeting address. A booking's ``note`` and
 
 Every message is written in its recipient's language and zone, and queued
 in the caller's transaction (``tutoring.services.outbox``).
+
+A group session (capacity above 1) is one event for its volunteer, with the
+session's own UID (``session_uid``) and SEQUENCE: one REQUEST when its first
+seat is booked, one CANCEL when it ends up cancelled, one reminder per offset,
+and no learner named. Each learner still gets their own seat's messages
+(docs/GROUPS.md).
 """
 from __future__ import annotations
 
@@ -18,13 +24,16 @@ from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
+from urllib.parse import urlsplit
 
 from flask import current_app
+from sqlalchemy import delete, func, select
 
 from tutoring.calendar import CalendarSession, Person, invite_email, session_title, translations_for
 from tutoring.calendar.body import html_body, text_body
 from tutoring.calendar.text import format_short, format_when, zone_label, zone_short
-from tutoring.models import Booking, Session, User
+from tutoring.extensions import db
+from tutoring.models import Booking, OutboxMessage, Session, User
 from tutoring.services import outbox
 from tutoring.services.meeting import meeting_url_for_uid
 
@@ -58,6 +67,30 @@ def booking_url(booking_id: int) -> str:
     return f"{current_app.config['BASE_URL'].rstrip('/')}/bookings/{booking_id}"
 
 
+def group_url(session_id: int) -> str:
+    """A group session's page in the app (absolute): its volunteer sees the seats and can cancel it there."""
+    return f"{current_app.config['BASE_URL'].rstrip('/')}/group-sessions/{session_id}"
+
+
+def session_uid(session_id: int) -> str:
+    """The UID of a group session's one event in its volunteer's calendar: ``session-<id>@<host of BASE_URL>``.
+
+    Derived, not stored: a session's id never changes, and the host is the
+    one the bookings' UIDs use. (Changing ``BASE_URL``'s host would give
+    live group sessions new UIDs; keep it stable, as for meeting rooms.)
+    """
+    from tutoring.services.booking import UID_FALLBACK_DOMAIN  # booking imports this module lazily
+
+    domain = urlsplit(current_app.config.get("BASE_URL") or "").hostname or UID_FALLBACK_DOMAIN
+    return f"session-{session_id}@{domain}"
+
+
+def meeting_url_of(booking: Booking) -> str | None:
+    """Where ``booking`` happens: the session's one room for a group session (everyone meets there), else the booking's."""
+    session = booking.session
+    return meeting_url_for_uid(session_uid(session.id) if session.is_group else booking.uid)
+
+
 def changed_at(booking: Booking) -> datetime:
     """When the booking last changed as calendars see it: the later of the booking's and its session's updates."""
     return max(booking.updated_at, booking.session.updated_at)
@@ -77,14 +110,42 @@ def calendar_session(booking: Booking) -> CalendarSession:
         changed_at=changed_at(booking),
         volunteer=person_for(session.volunteer.user),
         learner=person_for(booking.learner),
-        meeting_url=meeting_url_for_uid(booking.uid),
+        meeting_url=meeting_url_of(booking),
         series_id=booking.series_id,
     )
 
 
+def group_calendar_session(session: Session) -> CalendarSession:
+    """A group session as its volunteer's one event: the session's UID and SEQUENCE, no learner, its page as link.
+
+    With no learner the core titles it "Tutoring session" / "Mentoring
+    session" / "Session" (support stays neutral) and lists only the volunteer
+    as ATTENDEE: the learners are on the session's page, not in the calendar.
+    """
+    uid = session_uid(session.id)
+    return CalendarSession(
+        uid=uid,
+        sequence=session.sequence,
+        start_at=session.start_at,
+        end_at=session.end_at,
+        status="cancelled" if session.status == "cancelled" else "confirmed",
+        kind=session.kind,
+        url=group_url(session.id),
+        changed_at=session.updated_at,
+        volunteer=person_for(session.volunteer.user),
+        learner=None,
+        meeting_url=meeting_url_for_uid(uid),
+    )
+
+
 def parties(booking: Booking) -> list[User]:
-    """Who hears about ``booking``: its volunteer and its learner (closed accounts get no mail)."""
-    return [user for user in (booking.session.volunteer.user, booking.learner) if user.is_active]
+    """Who hears about ``booking``: its volunteer and its learner (closed accounts get no mail).
+
+    A seat of a group session is the learner's alone: its volunteer hears about
+    the session as a whole (``queue_group_messages``).
+    """
+    people = (booking.learner,) if booking.session.is_group else (booking.session.volunteer.user, booking.learner)
+    return [user for user in people if user.is_active]
 
 
 # --- invites -----------------------------------------------------------------
@@ -103,7 +164,7 @@ def queue_booking_messages(booking: Booking, change: str, *, now: datetime | Non
     organizer_email, organizer_name = organizer()
     if change != "booked":
         outbox.drop_unsent_reminders(booking.id)
-    queued = 0
+    queued = queue_group_messages(booking.session, change) if booking.session.is_group else 0
     for user in parties(booking):
         if _same_address(user.email, organizer_email):
             # Outlook won't treat a message to the organizer as an invitation, and
@@ -128,6 +189,61 @@ def queue_booking_messages(booking: Booking, change: str, *, now: datetime | Non
         )
         queued += 1
     return queued
+
+
+def queue_group_messages(session: Session, change: str, *, now: datetime | None = None) -> int:
+    """The volunteer's messages about their group ``session`` after a seat's ``change``; returns how many (0 or 1).
+
+    * the first seat booked: a REQUEST (SEQUENCE 0) puts the session in their calendar;
+    * later seats booked or cancelled: nothing (the event doesn't change; the
+      session's page lists the learners);
+    * the session cancelled (by the volunteer, or its last seat cancelled):
+      SEQUENCE + 1 and one CANCEL, however many seats it had; its unsent
+      reminders are dropped.
+
+    Called once per seat, so it reads the session's state, not the call count:
+    the CANCEL goes out while SEQUENCE is still 0, the only change after the
+    REQUEST. A rescheduled seat can't happen (seats are not moved).
+    """
+    if change == "booked":
+        seats = db.session.scalar(select(func.count(Booking.id)).where(Booking.session_id == session.id))
+        if seats != 1:
+            return 0
+    elif change == "cancelled":
+        if session.status != "cancelled" or session.sequence != 0:
+            return 0
+        session.bump_sequence()
+        db.session.flush()
+        db.session.execute(
+            delete(OutboxMessage).where(
+                OutboxMessage.kind == "reminder",
+                OutboxMessage.sent_at.is_(None),
+                OutboxMessage.dedupe_key.like(f"reminder:{session_uid(session.id)}:%"),
+            )
+        )
+    else:
+        return 0
+    volunteer = session.volunteer.user
+    organizer_email, organizer_name = organizer()
+    if not volunteer.is_active or _same_address(volunteer.email, organizer_email):
+        return 0
+    event = group_calendar_session(session)
+    message = invite_email(
+        event,
+        person_for(volunteer),
+        change,  # type: ignore[arg-type]
+        organizer_email=organizer_email,
+        organizer_name=organizer_name,
+        sent_at=now or event.changed_at,
+    )
+    outbox.queue(
+        message,
+        kind=change,
+        recipient=volunteer.email,
+        dedupe_key=f"{change}:{event.uid}:{event.sequence}:{volunteer.id}",
+        now=now,
+    )
+    return 1
 
 
 # --- reminders ---------------------------------------------------------------
@@ -211,6 +327,20 @@ def reminder_email(session: CalendarSession, recipient: Person, *, sent_at: date
     message.add_alternative(lines.html(), subtype="html", cte="quoted-printable")
     message["Content-Language"] = language
     return message
+
+
+def queue_group_reminder(session: Session, hours: float, *, now: datetime) -> bool:
+    """Queue the volunteer's one ``hours``-before reminder of their group ``session``, unless already queued; True if new."""
+    volunteer = session.volunteer.user
+    event = group_calendar_session(session)
+    message = reminder_email(event, person_for(volunteer), sent_at=now)
+    return outbox.queue_unique(
+        message,
+        kind="reminder",
+        recipient=volunteer.email,
+        dedupe_key=reminder_key(event.uid, event.sequence, hours, volunteer.id),
+        now=now,
+    )
 
 
 def hours_key(hours: float) -> str:

@@ -12,6 +12,10 @@ the recipient, so a reminder is queued once however many workers run, and a
 moved booking (new SEQUENCE) gets reminders for its new time, while those
 for the old time that hadn't gone out are dropped by the move itself
 (``notifications.queue_booking_messages``). Cancelled bookings get none.
+
+A group session's volunteer gets one reminder per offset for the session
+(keyed by the session's UID and SEQUENCE), not one per seat; its learners get
+their seats' own.
 """
 from __future__ import annotations
 
@@ -27,7 +31,14 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from tutoring.extensions import db
 from tutoring.models import Booking, OutboxMessage, Session, User, VolunteerProfile
-from tutoring.services.notifications import changed_at, parties, queue_reminder, reminder_key
+from tutoring.services.notifications import (
+    changed_at,
+    parties,
+    queue_group_reminder,
+    queue_reminder,
+    reminder_key,
+    session_uid,
+)
 from tutoring.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -116,19 +127,33 @@ def queue_due_reminders(now: datetime | None = None) -> int:
             ).unique()
         )
         wanted: list[tuple[Booking, User, float]] = []
+        groups: dict[int, tuple[Session, float]] = {}
         for booking in bookings:
             offset = due_offset(booking.session.start_at, changed_at(booking), hours, now)
             if offset is not None:
                 wanted.extend((booking, user, offset) for user in parties(booking))
+            session = booking.session
+            if session.is_group and session.id not in groups and session.volunteer.user.is_active:
+                # The volunteer's one reminder: due from when the session was first booked.
+                group_offset = due_offset(session.start_at, session.created_at, hours, now)
+                if group_offset is not None:
+                    groups[session.id] = (session, group_offset)
+        added = 0
+        for session, offset in groups.values():
+            key = reminder_key(session_uid(session.id), session.sequence, offset, session.volunteer_id)
+            if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)) is None and (
+                queue_group_reminder(session, offset, now=now)
+            ):
+                added += 1
+                log.info("session %s: %s reminder queued for its volunteer", session.id, f"{offset:g}h")
         if not wanted:
             db.session.commit()
-            return 0
+            return added
         keys = {reminder_key(b.uid, b.sequence, h, u.id) for b, u, h in wanted}
         # Render only what is missing: most polls find everything queued already.
         existing = set(
             db.session.scalars(select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys)))
         )
-        added = 0
         for booking, user, offset in wanted:
             if reminder_key(booking.uid, booking.sequence, offset, user.id) in existing:
                 continue
