@@ -1,6 +1,7 @@
 """A person's own data: the JSON download, deleting the account, and notes that expire (docs/SECURITY.md)."""
 from __future__ import annotations
 
+import base64
 import json
 import re
 from datetime import timedelta
@@ -274,3 +275,68 @@ def test_protective_records_are_not_in_a_learners_download(app, client, sign_in,
     data = client.get("/me/data").get_json()
     assert "learner_blocks" not in data
     assert data["account"]["id"] == learner.id
+
+
+# --- own calendars, waitlists, notices and programmes in the download ------------------------------
+
+
+def test_a_volunteers_download_names_their_calendars_and_programmes_and_no_calendar_secrets(
+        app, client, sign_in, make_user, people):
+    from tutoring.models import ExternalCalendar, Programme
+    from tutoring.services.calendar_fetch import Source
+    from tutoring.services.coordination import create_programme, set_membership
+    from tutoring.services.external_calendars import seal
+
+    volunteer, _learner, _stranger = people
+    coordinator = make_user("coordinator")
+    read_at = utcnow().replace(microsecond=0)
+    with app.app_context():
+        secret = seal(Source(kind="caldav", url="https://cal.example.org/private/vera-7f3a9c/calendar.ics",
+                             username="vera-login", password="pa55-horse-battery"))
+        db.session.add(ExternalCalendar(volunteer_id=volunteer.id, kind="caldav", host="cal.example.org",
+                                        secret=secret, last_attempt_at=read_at, last_success_at=read_at))
+        db.session.commit()
+        boss = db.session.get(User, coordinator.id)
+        line = create_programme(boss, name="Listening line", kinds=["support"], support_needs_training=True)
+        set_membership(boss, line.id, volunteer.id, member=True, trained=True)
+        create_programme(boss, name="Not theirs", kinds=["tutoring"])
+        assert db.session.scalar(select(Programme.id).where(Programme.name == "Not theirs"))
+    sign_in(volunteer)
+    response = client.get("/me/data")
+    data = response.get_json()
+    stamp = read_at.isoformat().replace("+00:00", "Z")
+    assert data["own_calendars"] == [{"host": "cal.example.org", "last_read_at": stamp, "last_tried_at": stamp}]
+    assert [(p["name"], p["slug"], p["trained"]) for p in data["programmes"]] == [
+        ("Listening line", "listening-line", True)]
+    assert "external_calendars" not in data and "programme_members" not in data
+    text = response.get_data(as_text=True)
+    for hidden in ("vera-7f3a9c", "/private/", "vera-login", "pa55-horse-battery", "caldav",
+                   base64.b64encode(secret).decode()[:40], secret.decode()[:40]):
+        assert hidden not in text
+
+
+def test_a_learners_download_has_their_waitlist_requests_and_notices_and_the_volunteers_has_neither(
+        app, client, sign_in, people):
+    from tutoring.models import Notice
+    from tutoring.services.waitlist import ask
+
+    volunteer, learner, stranger = people
+    with app.app_context():
+        ask(db.session.get(User, learner.id), volunteer.id, 18 * 60, 21 * 60)
+        ask(db.session.get(User, stranger.id), volunteer.id, 9 * 60, 10 * 60)
+        db.session.add(Notice(user_id=learner.id, kind="waitlist", key="waitlist:test",
+                              data={"volunteer_id": volunteer.id, "volunteer_name": "Vera", "starts": []}))
+        db.session.commit()
+    sign_in(learner)
+    data = client.get("/me/data").get_json()
+    assert [(r["volunteer"], r["range"], r["status"]) for r in data["waitlist_requests"]] == [
+        ("Vera", "18:00–21:00", "waiting")]
+    assert [(n["kind"], n["data"]["volunteer_name"], n["dismissed_at"]) for n in data["notices"]] == [
+        ("waitlist", "Vera", None)]
+    assert "own_calendars" not in data and "programmes" not in data  # a learner has neither
+
+    # Learners waiting for Vera are their data, not hers.
+    sign_in(volunteer)
+    data = client.get("/me/data").get_json()
+    assert data["waitlist_requests"] == [] and data["notices"] == []
+    assert data["own_calendars"] == [] and data["programmes"] == []

@@ -5,10 +5,12 @@ the promises made there are kept.
 
 * ``export_data(user)``: everything the service holds about one person, as a
   JSON-ready dict: account, volunteer profile and availability, every booking
-  they are part of (with the note, which both parties can already read), the
-  rows of other tables that belong to them, and the list (not the bodies) of
-  emails queued or sent to them. Secrets (password hash, token hashes, feed
-  token, calendar credentials) are left out; so are safeguarding reports,
+  they are part of (with the note, which both parties can already read),
+  their waitlist requests and notices, a volunteer's own calendars (host and
+  read times only) and programmes, the rows of other tables that belong to
+  them, and the list (not the bodies) of emails queued or sent to them.
+  Secrets (password hash, token hashes, feed token, calendar credentials and
+  addresses) are left out; so are safeguarding reports,
   learner blocks and the coordinators' audit log, which protect others.
 * ``delete_account(user)``: cancels every session still to come through the
   booking service's own cancel path (so the other person gets the usual
@@ -32,8 +34,20 @@ from flask import current_app
 from sqlalchemy import LargeBinary, Table, delete, or_, select, update
 
 from tutoring.extensions import db
-from tutoring.models import Booking, OutboxMessage, Session, User, VolunteerProfile
+from tutoring.models import (
+    Booking,
+    ExternalCalendar,
+    Notice,
+    OutboxMessage,
+    Programme,
+    ProgrammeMember,
+    Session,
+    User,
+    VolunteerProfile,
+    WaitlistRequest,
+)
 from tutoring.services.booking import BookingError, bookings_for, cancel_booking
+from tutoring.services.waitlist import range_text
 from tutoring.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -43,7 +57,8 @@ DELETED_NAME = "Deleted account"
 DELETED_EMAIL_DOMAIN = "deleted.invalid"  # RFC 2606: can never receive mail
 # Handled on their own below, or not the person's to take away (safeguarding
 # reports and the audit log protect others; they point at the anonymised row).
-_OWN_HANDLING = {"users", "bookings", "sessions", "outbox_messages", "api_tokens", "volunteer_profiles"}
+_OWN_HANDLING = {"users", "bookings", "sessions", "outbox_messages", "api_tokens", "volunteer_profiles",
+                 "external_calendars", "waitlist_requests", "notices", "programme_members"}
 # Protective records: telling a learner who blocked them, or what was
 # reported, could put the volunteer or the reporter at risk.
 _NOT_EXPORTED = {"safeguarding_reports", "audit_entries", "learner_blocks"}
@@ -115,8 +130,25 @@ def export_data(user: User, now: datetime | None = None) -> dict[str, Any]:
             .order_by(OutboxMessage.id)
         )
     ]
+    data["waitlist_requests"] = _waitlist_data(user)
+    data["notices"] = [
+        {"kind": notice.kind, "data": notice.data, "created_at": _plain(notice.created_at),
+         "dismissed_at": _plain(notice.dismissed_at)}
+        for notice in db.session.scalars(select(Notice).where(Notice.user_id == user.id).order_by(Notice.id))
+    ]
+    if profile is not None:
+        data["own_calendars"] = _own_calendars_data(user)
+        data["programmes"] = [
+            {"name": name, "slug": slug, "trained": trained, "added_at": _plain(added_at)}
+            for name, slug, trained, added_at in db.session.execute(
+                select(Programme.name, Programme.slug, ProgrammeMember.trained, ProgrammeMember.added_at)
+                .join(ProgrammeMember, ProgrammeMember.programme_id == Programme.id)
+                .where(ProgrammeMember.volunteer_id == user.id)
+                .order_by(Programme.name, Programme.id)
+            )
+        ]
     # Rows of any other table that belong to the person (availability,
-    # waitlist requests, notices, ...), found through their foreign keys, so
+    # busy times read from their calendars, ...), found through their foreign keys, so
     # a table added later is exported without changing this function.
     for table in db.metadata.sorted_tables:
         if table.name in _OWN_HANDLING or table.name in _NOT_EXPORTED:
@@ -129,6 +161,36 @@ def export_data(user: User, now: datetime | None = None) -> dict[str, Any]:
         if rows:
             data[table.name] = [{column.name: _plain(value) for column, value in zip(shown, row)} for row in rows]
     return data
+
+
+def _own_calendars_data(user: User) -> list[dict[str, Any]]:
+    """The volunteer's connected calendars: the server's name and when it was read, nothing more.
+
+    The address, user name and password are in ``secret`` (encrypted); none of
+    it is exported: a download is a file that gets copied and mailed around.
+    """
+    return [
+        {"host": host, "last_read_at": _plain(success), "last_tried_at": _plain(attempt)}
+        for host, success, attempt in db.session.execute(
+            select(ExternalCalendar.host, ExternalCalendar.last_success_at, ExternalCalendar.last_attempt_at)
+            .where(ExternalCalendar.volunteer_id == user.id)
+            .order_by(ExternalCalendar.id)
+        )
+    ]
+
+
+def _waitlist_data(user: User) -> list[dict[str, Any]]:
+    """The times this person asked to be told about. Requests *for* a volunteer are the learners' data, not theirs."""
+    requests = db.session.scalars(
+        select(WaitlistRequest).where(WaitlistRequest.learner_id == user.id).order_by(WaitlistRequest.id)
+    )
+    return [
+        {"volunteer": request.volunteer.user.display_name, "timezone": request.timezone,
+         "range": range_text(request), "status": request.status, "told_about": list(request.told_starts or []),
+         "asked_at": _plain(request.created_at), "last_told_at": _plain(request.last_notified_at),
+         "ended_at": _plain(request.ended_at)}
+        for request in requests
+    ]
 
 
 def _booking_data(booking: Booking, user: User) -> dict[str, Any]:
