@@ -239,11 +239,11 @@ def time_run(fn: SlotsFn, volunteers: list[Volunteer], start_at, end_at, now, re
     loops = max(1, math.ceil(2000 / len(calls)))
     best = math.inf
     for _ in range(repeat):
-        t0 = clock.perf_counter()
+        t0 = clock.process_time()
         for _ in range(loops):
             for av, bookings in calls:
                 fn(av, bookings, start_at, end_at, now)
-        best = min(best, clock.perf_counter() - t0)
+        best = min(best, clock.process_time() - t0)
     return best / (loops * len(calls)), produced
 
 
@@ -260,10 +260,10 @@ def time_cold(fn: SlotsFn, volunteers: list[Volunteer], start_at, end_at, now, r
         slots_module._known_slots.clear()
         slots_module._plain_weeks.clear()
         zones_module._instants.clear()
-        t0 = clock.perf_counter()
+        t0 = clock.process_time()
         for av, bookings in calls:
             fn(av, bookings, start_at, end_at, now)
-        best = min(best, clock.perf_counter() - t0)
+        best = min(best, clock.process_time() - t0)
     return best / len(calls)
 
 

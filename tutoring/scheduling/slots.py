@@ -52,26 +52,27 @@ class _Plan:
 
     def __init__(self, availability: Availability) -> None:
         self.clock = clock = zone_clock(availability.timezone)
-        rules = availability.rules
-        # (weekday, start second of day, end second of day, first day, last day)
-        self.rules = [
-            (
-                r.weekday,
-                r.start.hour * 3600 + r.start.minute * 60 + r.start.second,
-                r.end.hour * 3600 + r.end.minute * 60 + r.end.second,
-                None,
-                None,
-            )
-            for r in rules
-        ]
+        # (weekday, start second of day, end second of day, first day, last day),
+        # compiled in one pass: this runs on every call.
+        self.rules = compiled = []
         self.has_validity = False
-        for index, rule in enumerate(rules):
-            if rule.valid_from is not None or rule.valid_until is not None:
+        groups = []
+        for rule in availability.rules:
+            start, end = rule.start, rule.end
+            valid_from, valid_until = rule.valid_from, rule.valid_until
+            if valid_from is not None or valid_until is not None:
                 self.has_validity = True
-                self.rules[index] = self.rules[index][:3] + (
-                    day_number(rule.valid_from) if rule.valid_from else None,
-                    day_number(rule.valid_until) if rule.valid_until else None,
-                )
+                valid_from = day_number(valid_from) if valid_from else None
+                valid_until = day_number(valid_until) if valid_until else None
+            compiled.append((
+                rule.weekday,
+                start.hour * 3600 + start.minute * 60 + start.second,
+                end.hour * 3600 + end.minute * 60 + end.second,
+                valid_from,
+                valid_until,
+            ))
+            if rule.capacity != 1:
+                groups.append(rule.capacity)
         self.extra = [
             (day_number(w.on), _seconds_of_day(w.start), _seconds_of_day(w.end)) for w in availability.extra
         ]
@@ -80,7 +81,7 @@ class _Plan:
             for a in availability.away
         ]
         # Seat counts of group windows, largest first (usually none: one-to-one only).
-        groups = [r.capacity for r in rules if r.capacity != 1] + [w.capacity for w in availability.extra if w.capacity != 1]
+        groups += [w.capacity for w in availability.extra if w.capacity != 1]
         self.group_capacities = sorted(set(groups), reverse=True) if groups else groups
         # Weeks with one UTC offset throughout, no extra window and no rule
         # starting or ending its validity all look alike: the same windows,
