@@ -38,11 +38,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import has_request_context
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from tutoring.extensions import db
+from tutoring.services.errors import FieldError
 from tutoring.models import AvailabilityRule, AwayPeriod, ExtraWindow, VolunteerProfile
 from tutoring.models.availability import MAX_GROUP_CAPACITY
 from tutoring.scheduling import SessionSettings, Slot, day_range_bounds, slots_between
@@ -87,7 +88,7 @@ def N_(message: str) -> str:
 # --- errors ------------------------------------------------------------------
 
 
-class AvailabilityError(ValueError):
+class AvailabilityError(FieldError):
     """Invalid availability input; nothing was saved.
 
     ``field`` names the input at fault: a document path such as
@@ -95,19 +96,6 @@ class AvailabilityError(ValueError):
     ``end`` from the one-piece editor functions. ``message`` is for people,
     in the current request's language.
     """
-
-    def __init__(self, field: str, msgid: str, **params: Any) -> None:
-        self.field = field
-        self.msgid = msgid
-        self.params = params
-        super().__init__(f"{field}: {msgid % params if params else msgid}")
-
-    @property
-    def message(self) -> str:
-        """The message in the current request's language (English outside a request)."""
-        if has_request_context():
-            return gettext(self.msgid, **self.params)
-        return self.msgid % self.params if self.params else self.msgid
 
     def at(self, prefix: str) -> AvailabilityError:
         """The same error with its field placed under ``prefix`` (``end`` -> ``rules[1].end``)."""

@@ -41,6 +41,7 @@ from sqlalchemy.orm import selectinload
 from tutoring.calendar.busy import TooBusy, UnreadableCalendar, busy_intervals
 from tutoring.config import parse_bool
 from tutoring.extensions import db
+from tutoring.services.errors import FieldError
 from tutoring.models import VolunteerProfile
 from tutoring.models.external_calendar import CALENDAR_KINDS, ExternalBusyTime, ExternalCalendar
 from tutoring.scheduling import ExternalBusy
@@ -117,21 +118,8 @@ def _flag(value: Any) -> bool:
 # --- errors -------------------------------------------------------------------------------------
 
 
-class CalendarError(ValueError):
+class CalendarError(FieldError):
     """A calendar can't be connected as asked; nothing was saved. ``field`` names the input at fault."""
-
-    def __init__(self, field: str, msgid: str, **params: Any) -> None:
-        self.field = field
-        self.msgid = msgid
-        self.params = params
-        super().__init__(f"{field}: {msgid % params if params else msgid}")
-
-    @property
-    def message(self) -> str:
-        """The message in the current request's language (English outside a request)."""
-        if has_request_context():
-            return gettext(self.msgid, **self.params)
-        return self.msgid % self.params if self.params else self.msgid
 
 
 class CalendarNotFound(LookupError):
