@@ -586,8 +586,9 @@ def test_the_pages_offer_support_only_when_the_volunteers_programme_may_book_it(
     sign_in(sami)
     body = body_of(client.get(book_url(amira)))
     assert re.findall(r'name="kind" type="radio" value="(\w+)"', body) == ["tutoring"]
-    profile = body_of(client.get(f"/volunteers/{amira.id}"))
-    assert "badge-tutoring" in profile and "badge-support" not in profile
+    for page in (f"/volunteers/{amira.id}", "/", "/?from=2027-01-12&to=2027-01-12"):  # profile, list, free-time search
+        body = body_of(client.get(page))
+        assert "badge-tutoring" in body and "badge-support" not in body, page
     # A hand-made POST for support is refused by the same rule, and writes nothing.
     token = csrf(client, book_url(amira))
     assert client.post(book_url(amira), data={"csrf_token": token, "kind": "support"}).status_code == 400
@@ -597,4 +598,5 @@ def test_the_pages_offer_support_only_when_the_volunteers_programme_may_book_it(
         set_membership(db.session.get(User, coordinator.id), line_id, amira.id, member=True, trained=True)
     body = body_of(client.get(book_url(amira)))
     assert re.findall(r'name="kind" type="radio" value="(\w+)"', body) == ["tutoring", "support"]
-    assert "badge-support" in body_of(client.get(f"/volunteers/{amira.id}"))
+    for page in (f"/volunteers/{amira.id}", "/", "/?from=2027-01-12&to=2027-01-12"):
+        assert "badge-support" in body_of(client.get(page)), page

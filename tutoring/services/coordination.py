@@ -347,10 +347,19 @@ def bookable_kinds(volunteer_id: int, offered) -> list[str]:
     refuses with it (``safeguarding.check_may_book``), so a page never offers
     a kind the booking would then refuse.
     """
-    kinds = list(offered)
-    if "support" in kinds and support_needs_training(volunteer_id):
-        kinds.remove("support")
-    return kinds
+    return bookable_kinds_of({volunteer_id: list(offered)})[volunteer_id]
+
+
+def bookable_kinds_of(offered: dict[int, list[str]]) -> dict[int, list[str]]:
+    """``bookable_kinds`` for many volunteers at once, in one query (a page of search results): id -> kinds."""
+    asked = [volunteer_id for volunteer_id, kinds in offered.items() if "support" in kinds]
+    untrained = set(db.session.scalars(
+        untrained_for_support().where(ProgrammeMember.volunteer_id.in_(asked))
+    )) if asked else set()
+    return {
+        volunteer_id: [kind for kind in kinds if kind != "support" or volunteer_id not in untrained]
+        for volunteer_id, kinds in offered.items()
+    }
 
 
 def untrained_for_support():

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from time import monotonic
 from zoneinfo import ZoneInfo
@@ -30,7 +30,7 @@ from tutoring.extensions import db
 from tutoring.formatting import language_name
 from tutoring.models import KINDS, Programme, ProgrammeMember, User, VolunteerProfile
 from tutoring.scheduling import Slot, day_range_bounds, slots_between
-from tutoring.services.coordination import untrained_for_support
+from tutoring.services.coordination import bookable_kinds_of, untrained_for_support
 from tutoring.services.slots import busy_by_volunteer
 from tutoring.volunteers.browse import availabilities, first_slots
 
@@ -392,6 +392,7 @@ class Result:
 
     volunteer: VolunteerProfile
     slots: list[Slot]
+    kinds: list[str] = field(default_factory=list)  # the badges: only kinds a learner may book (bookable_kinds)
 
 
 @dataclass(frozen=True)
@@ -467,8 +468,15 @@ def search_volunteers(
         volunteers = load_volunteers(ids[(page - 1) * PER_PAGE : page * PER_PAGE])
         upcoming = first_slots(volunteers, now, now + timedelta(days=DEFAULT_RANGE_DAYS), SLOTS_SHOWN, now)
         results = [Result(volunteer, upcoming.get(volunteer.id, [])) for volunteer in volunteers]
-        return SearchResults(results, pagination=Pages(page, len(ids)))
-    return _free_time_page(filters, ids, zone, now, today, start)
+        return SearchResults(_with_bookable_kinds(results), pagination=Pages(page, len(ids)))
+    found = _free_time_page(filters, ids, zone, now, today, start)
+    return replace(found, results=_with_bookable_kinds(found.results))
+
+
+def _with_bookable_kinds(results: list[Result]) -> list[Result]:
+    """Each card's kinds as the booking page will offer them (one query for the page)."""
+    kinds = bookable_kinds_of({result.volunteer.id: list(result.volunteer.kinds) for result in results})
+    return [replace(result, kinds=kinds[result.volunteer.id]) for result in results]
 
 
 def _free_time_page(
