@@ -1,6 +1,6 @@
 """Server time of the volunteer search and of a volunteer's week, on SQLite and PostgreSQL, at 10,000 volunteers.
 
-    python -m bench.search [--volunteers 10000] [--requests 200] [--only sqlite|postgresql] [--suggested-indexes]
+    python -m bench.search [--volunteers 10000] [--requests 200] [--only sqlite|postgresql]
 
 Loads ``bench.data.generate(n)`` volunteers (zones, weekly rules, session
 settings, 20 bookings each: 200,000 at the default size) plus subjects,
@@ -127,13 +127,7 @@ def rows_for(volunteers: list[Volunteer], now: datetime) -> dict[str, list[dict]
 
 
 # Not in the migrations (no migration this round): what the search would like on PostgreSQL.
-SUGGESTED_INDEXES = (
-    "CREATE INDEX ix_volunteer_profiles_subjects ON volunteer_profiles USING gin (subjects jsonb_path_ops)",
-    "CREATE INDEX ix_volunteer_profiles_languages ON volunteer_profiles USING gin (languages jsonb_path_ops)",
-)
-
-
-def load(app, tables: dict[str, list[dict]], suggested_indexes: bool = False) -> float:
+def load(app, tables: dict[str, list[dict]]) -> float:
     """Bulk-insert the rows (COPY on PostgreSQL, executemany on SQLite); returns the seconds it took."""
     started = time.perf_counter()
     with app.app_context():
@@ -146,9 +140,6 @@ def load(app, tables: dict[str, list[dict]], suggested_indexes: bool = False) ->
                     # Core executemany: the column types (UTCDateTime, JSON) format each value as the app does.
                     connection.execute(db.metadata.tables[name].insert(), rows)
         with engine.begin() as connection:
-            if suggested_indexes and engine.dialect.name == "postgresql":
-                for statement in SUGGESTED_INDEXES:
-                    connection.execute(text(statement))
             connection.execute(text("ANALYZE"))
     return time.perf_counter() - started
 
@@ -244,14 +235,13 @@ def timed(client, paths: list[str], repeat: int, headers: dict | None = None) ->
 
 
 def run(
-    dialect: str, url: str, tables: dict[str, list[dict]], volunteers: int, repeat: int, suggested_indexes: bool
+    dialect: str, url: str, tables: dict[str, list[dict]], volunteers: int, repeat: int
 ) -> dict[str, tuple[list[float], list[float]]]:
     """Load the data into ``url`` and time the four requests; prints the load time and what a search finds."""
     with tempfile.TemporaryDirectory(prefix="bench-instance-") as instance:
         app = bench_app(url, Path(instance))
-        seconds = load(app, tables, suggested_indexes)
-        extra = " (with the suggested GIN indexes)" if suggested_indexes and dialect == "postgresql" else ""
-        print(f"  {dialect}: loaded in {seconds:.1f} s{extra}", flush=True)
+        seconds = load(app, tables)
+        print(f"  {dialect}: loaded in {seconds:.1f} s", flush=True)
         client = app.test_client()
         client.set_cookie("tz", VIEWER_ZONE)
         today = datetime.now(UTC).astimezone(ZoneInfo(VIEWER_ZONE)).date()
@@ -279,8 +269,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--volunteers", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=200, help="timed requests per row (default 200)")
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
-    parser.add_argument("--suggested-indexes", action="store_true",
-                        help="on PostgreSQL, also create the GIN indexes suggested for the search (not in the migrations)")
     args = parser.parse_args(argv)
 
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
@@ -299,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.only and args.only != dialect:
             continue
         with database() as url:
-            results[dialect] = run(dialect, url, tables, args.volunteers, args.requests, args.suggested_indexes)
+            results[dialect] = run(dialect, url, tables, args.volunteers, args.requests)
 
     print()
     print(f"{'':24}" + "".join(f"{dialect + ' (wall | cpu)':>38}" for dialect in results))
