@@ -249,8 +249,8 @@ def time_run(fn: SlotsFn, volunteers: list[Volunteer], start_at, end_at, now, re
 
 def time_cold(fn: SlotsFn, volunteers: list[Volunteer], start_at, end_at, now, repeat: int) -> float:
     """Like ``time_run``, but the core's cross-call caches (shared instants,
-    slots and plain-week grids; not the per-zone offset tables) are emptied
-    before every run, as for a server's first request."""
+    slots, compiled rules and their plain-week grids; not the per-zone offset
+    tables) are emptied before every run, as for a server's first request."""
     from tutoring.scheduling import slots as slots_module
     from tutoring.scheduling import zones as zones_module
 
@@ -258,8 +258,8 @@ def time_cold(fn: SlotsFn, volunteers: list[Volunteer], start_at, end_at, now, r
     best = math.inf
     for _ in range(repeat):
         slots_module._known_slots.clear()
-        slots_module._plain_weeks.clear()
         zones_module._instants.clear()
+        slots_module._compiled_rules.clear()
         t0 = clock.process_time()
         for av, bookings in calls:
             fn(av, bookings, start_at, end_at, now)

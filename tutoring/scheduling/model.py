@@ -21,10 +21,13 @@ class SessionSettings:
     max_sessions_per_week: int | None = None
 
 
-@dataclass(frozen=True)
-class WeeklyRule:
+class WeeklyRule(NamedTuple):
     """A weekly window: weekday 0=Monday..6=Sunday; an end at or before the
-    start means the window ends on the next day."""
+    start means the window ends on the next day.
+
+    A named tuple, so a tuple of rules hashes and compares in C: the core
+    keeps rules compiled to seconds by their value.
+    """
 
     weekday: int
     start: time

@@ -43,8 +43,38 @@ def day_range_bounds(timezone: str, first_day: date, last_day: date) -> tuple[da
     return utc_from_seconds(start), utc_from_seconds(end)
 
 
-_plain_weeks: dict[tuple, tuple[int, int, list[int]]] = {}
-_PLAIN_WEEKS_KEPT = 100_000
+
+
+# Rules compiled to seconds, by value: a pure function of the rules, kept
+# across calls like the plain weeks (volunteers' rules change rarely).
+_compiled_rules: dict[tuple, tuple] = {}
+_COMPILED_RULES_KEPT = 100_000
+
+
+def _compile_rules(rules) -> tuple[tuple, tuple, bool, list[int], dict]:
+    """``(rules, rule_times, has_validity, group capacities, plain weeks)``: each
+    rule as (weekday, start second of day, end second of day, first day, last
+    day); plain weeks are filled in by ``_Plan._plain_week``."""
+    compiled = []
+    has_validity = False
+    groups = []
+    for rule in rules:
+        start, end = rule.start, rule.end
+        valid_from, valid_until = rule.valid_from, rule.valid_until
+        if valid_from is not None or valid_until is not None:
+            has_validity = True
+            valid_from = day_number(valid_from) if valid_from else None
+            valid_until = day_number(valid_until) if valid_until else None
+        compiled.append((
+            rule.weekday,
+            start.hour * 3600 + start.minute * 60 + start.second,
+            end.hour * 3600 + end.minute * 60 + end.second,
+            valid_from,
+            valid_until,
+        ))
+        if rule.capacity != 1:
+            groups.append(rule.capacity)
+    return tuple(compiled), tuple(rule[:3] for rule in compiled), has_validity, groups, {}
 
 
 class _Plan:
@@ -52,27 +82,15 @@ class _Plan:
 
     def __init__(self, availability: Availability) -> None:
         self.clock = clock = zone_clock(availability.timezone)
-        # (weekday, start second of day, end second of day, first day, last day),
-        # compiled in one pass: this runs on every call.
-        self.rules = compiled = []
-        self.has_validity = False
-        groups = []
-        for rule in availability.rules:
-            start, end = rule.start, rule.end
-            valid_from, valid_until = rule.valid_from, rule.valid_until
-            if valid_from is not None or valid_until is not None:
-                self.has_validity = True
-                valid_from = day_number(valid_from) if valid_from else None
-                valid_until = day_number(valid_until) if valid_until else None
-            compiled.append((
-                rule.weekday,
-                start.hour * 3600 + start.minute * 60 + start.second,
-                end.hour * 3600 + end.minute * 60 + end.second,
-                valid_from,
-                valid_until,
-            ))
-            if rule.capacity != 1:
-                groups.append(rule.capacity)
+        rules = availability.rules
+        compiled = _compiled_rules.get(rules) if type(rules) is tuple else None
+        if compiled is None:
+            compiled = _compile_rules(rules)
+            if type(rules) is tuple:
+                if len(_compiled_rules) >= _COMPILED_RULES_KEPT:
+                    _compiled_rules.clear()
+                _compiled_rules[rules] = compiled
+        self.rules, self.rule_times, self.has_validity, groups, self._plain_weeks = compiled
         self.extra = [
             (day_number(w.on), _seconds_of_day(w.start), _seconds_of_day(w.end)) for w in availability.extra
         ]
@@ -81,7 +99,7 @@ class _Plan:
             for a in availability.away
         ]
         # Seat counts of group windows, largest first (usually none: one-to-one only).
-        groups += [w.capacity for w in availability.extra if w.capacity != 1]
+        groups = groups + [w.capacity for w in availability.extra if w.capacity != 1]
         self.group_capacities = sorted(set(groups), reverse=True) if groups else groups
         # Weeks with one UTC offset throughout, no extra window and no rule
         # starting or ending its validity all look alike: the same windows,
@@ -93,17 +111,14 @@ class _Plan:
         slot grid, all in seconds from local Monday 00:00.
 
         A pure function of the rules' times and the slot length and step, kept
-        across calls: volunteers' rules change rarely and many share them.
+        with the compiled rules: volunteers' rules and settings change rarely.
         """
-        key = (tuple(rule[:3] for rule in self.rules), length, step)
-        plain = _plain_weeks.get(key)
+        plain = self._plain_weeks.get((length, step))
         if plain is None:
             windows = self._week_template()
             grid = _grid(windows, length, step)
             plain = (windows[0][0], windows[-1][1], grid) if windows else (0, 0, grid)
-            if len(_plain_weeks) >= _PLAIN_WEEKS_KEPT:
-                _plain_weeks.clear()
-            _plain_weeks[key] = plain
+            self._plain_weeks[length, step] = plain
         return plain
 
     def _week_template(self) -> list[tuple[int, int]]:
@@ -223,20 +238,23 @@ def slots_between(
     buffer = settings.buffer_minutes * 60
     step = length + buffer
     cap = settings.max_sessions_per_week
-    bookings, external = _split_external(bookings)
 
     # Time no slot may overlap: bookings widened by the buffer, busy time from
     # the volunteer's own calendar as it is, and away periods.
     low = bisect_left(bookings, utc_from_seconds(first_start - buffer - LONGEST_BUSY_SECONDS), key=_busy_start)
     high = bisect_left(bookings, utc_from_seconds(last_start + length + buffer), key=_busy_start)
-    near = bookings[low:high]
-    blocked = _merge(
-        [(math.floor(b.start_at.timestamp()) - buffer, math.ceil(b.end_at.timestamp()) + buffer) for b in near]
-        + [(math.floor(b.start_at.timestamp()), math.ceil(b.end_at.timestamp())) for b in external]
-        + plan.away,
-        first_start,
-        _FOREVER,
-    )
+    near, external = _split_external(bookings[low:high])
+    if cap is not None:
+        bookings = _split_external(bookings)[0]  # the weekly cap counts sessions, not busy time
+    # The walk below needs them sorted by start only, not merged: it stays on
+    # the first interval (by start) that ends after the candidate, and any
+    # interval that overlaps the candidate starts no earlier than that one.
+    # Bookings come sorted, so widening them by one buffer keeps them sorted.
+    blocked = [(math.floor(b.start_at.timestamp()) - buffer, math.ceil(b.end_at.timestamp()) + buffer) for b in near]
+    if external or plan.away:
+        blocked += [(math.floor(b.start_at.timestamp()), math.ceil(b.end_at.timestamp())) for b in external]
+        blocked += plan.away
+        blocked.sort()
     blocked.append((_FOREVER, _FOREVER))  # a sentinel, so the walk below needs no bounds check
 
     local_first_day = clock.to_local(first_start) // DAY
@@ -255,10 +273,11 @@ def slots_between(
             break
         if week_end > first_start and (cap is None or not _week_is_full(bookings, week_start, week_end, cap)):
             base, starts = plan.week_grid(monday, week, length, step)
+            if week_start < first_start:
+                # The range starts inside this week: skip its earlier starts at once.
+                starts = starts[bisect_left(starts, first_start - base):]
             for start in starts:
                 start += base
-                if start < first_start:
-                    continue
                 if start > last_start:
                     break
                 while blocked_end <= start:
