@@ -11,12 +11,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import literal, literal_column, select, union_all
 
 from tutoring.extensions import db
 from tutoring.models import Session, VolunteerProfile
-from tutoring.services.external_calendars import external_busy
-from tutoring.scheduling import Busy, OpenGroup, Slot, day_range_bounds, slots_between
+from tutoring.models.external_calendar import ExternalBusyTime
+from tutoring.scheduling import Busy, ExternalBusy, OpenGroup, Slot, day_range_bounds, slots_between
 from tutoring.scheduling.slots import LONGEST_BUSY_SECONDS
 from tutoring.timeutil import utcnow
 
@@ -28,7 +28,8 @@ _MARGIN = timedelta(days=8) + timedelta(seconds=LONGEST_BUSY_SECONDS)
 def busy_by_volunteer(
     volunteers: Sequence[VolunteerProfile], start_at: datetime, end_at: datetime
 ) -> dict[int, list[Busy]]:
-    """Live sessions of each volunteer near [start_at, end_at), sorted by start, in one query.
+    """Live sessions of each volunteer near [start_at, end_at), and busy time from their own
+    calendars (docs/EXTERNAL_CALENDARS.md), sorted by start, in one query.
 
     A session keeps the time it blocked when it was booked (``blocked_until_at``,
     its end plus the buffer then). If the volunteer has shortened their buffer
@@ -38,27 +39,37 @@ def busy_by_volunteer(
     if not volunteers:
         return {}
     buffers = {volunteer.id: timedelta(minutes=volunteer.buffer_minutes) for volunteer in volunteers}
-    query = (
-        select(Session.id, Session.volunteer_id, Session.start_at, Session.end_at, Session.blocked_until_at,
-               Session.capacity)
-        .where(
-            Session.volunteer_id.in_(list(buffers)),
-            Session.status != "cancelled",
-            Session.start_at >= start_at - _MARGIN,
-            Session.start_at < end_at + _MARGIN,
-        )
-        .order_by(Session.volunteer_id, Session.start_at)
+    sessions = select(
+        Session.id, Session.volunteer_id, Session.start_at, Session.end_at, Session.blocked_until_at, Session.capacity
+    ).where(
+        Session.volunteer_id.in_(list(buffers)),
+        Session.status != "cancelled",
+        Session.start_at >= start_at - _MARGIN,
+        Session.start_at < end_at + _MARGIN,
     )
+    # Capacity 0 marks a row of busy time from the volunteer's own calendar
+    # (one round trip for both: this runs on every page that shows slots).
+    external = select(
+        literal(0), ExternalBusyTime.volunteer_id, ExternalBusyTime.start_at, ExternalBusyTime.end_at,
+        ExternalBusyTime.end_at, literal(0),
+    ).where(
+        ExternalBusyTime.volunteer_id.in_(list(buffers)),
+        ExternalBusyTime.start_at >= start_at - _MARGIN,
+        ExternalBusyTime.start_at < end_at + _MARGIN,
+    )
+    query = union_all(sessions, external).order_by(literal_column("volunteer_id"), literal_column("start_at"))
     busy: dict[int, list[Busy]] = defaultdict(list)
     groups = []
     for session_id, volunteer_id, session_start, session_end, blocked_until, capacity in db.session.execute(query):
+        if capacity == 0:
+            busy[volunteer_id].append(ExternalBusy(session_start, session_end))
+            continue
         item = Busy(session_start, max(session_end, blocked_until - buffers[volunteer_id]))
         busy[volunteer_id].append(item)
         if capacity > 1:
             groups.append((session_id, volunteer_id, len(busy[volunteer_id]) - 1, capacity, session_end))
     if groups:
         _open_groups(busy, groups)
-    _add_external_busy(busy, list(buffers), start_at, end_at)
     return busy
 
 
@@ -72,15 +83,6 @@ def _open_groups(busy: dict[int, list[Busy]], groups: list[tuple[int, int, int, 
         if left > 0:
             # Offered at its real times (the core widens it by the buffer for other slots).
             busy[volunteer_id][index] = OpenGroup(busy[volunteer_id][index].start_at, session_end, capacity, left)
-
-
-def _add_external_busy(
-    busy: dict[int, list[Busy]], volunteer_ids: list[int], start_at: datetime, end_at: datetime
-) -> None:
-    """Add the busy times read from volunteers' own calendars (docs/EXTERNAL_CALENDARS.md), keeping each list sorted."""
-    for volunteer_id, external in external_busy(volunteer_ids, start_at, end_at).items():
-        sessions = busy.get(volunteer_id)
-        busy[volunteer_id] = sorted(sessions + external, key=lambda item: item.start_at) if sessions else external
 
 
 def slots_in_range(
