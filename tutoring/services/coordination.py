@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale, gettext
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from tutoring.extensions import db
@@ -323,21 +323,6 @@ def member_counts() -> dict[int, int]:
         select(ProgrammeMember.programme_id, func.count()).group_by(ProgrammeMember.programme_id)
     )
     return {programme_id: count for programme_id, count in rows}
-
-
-def support_needs_training(volunteer_id: int) -> bool:
-    """True if a programme of this volunteer requires training for `support` and they aren't marked trained in it."""
-    query = select(
-        exists().where(
-            and_(
-                ProgrammeMember.volunteer_id == volunteer_id,
-                ProgrammeMember.trained.is_(False),
-                ProgrammeMember.programme_id == Programme.id,
-                Programme.support_needs_training.is_(True),
-            )
-        )
-    )
-    return bool(db.session.scalar(query))
 
 
 def bookable_kinds(volunteer_id: int, offered) -> list[str]:
