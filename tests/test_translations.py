@@ -112,3 +112,14 @@ def test_the_template_check_catches_plain_text():
     assert untranslated_text('<input placeholder="Your name">') == ["Your name"]
     assert untranslated_text("<p>{{ _('Book a session') }}</p>") == []
     assert untranslated_text('<a href="/x" class="button primary">{{ name }}</a>') == []
+
+
+def test_latin_addresses_inside_arabic_sentences_are_isolated():
+    """A bare ``https://`` inside right-to-left text is drawn scrambled (``//:https``):
+    every address scheme in an Arabic translation sits between FSI and PDI marks."""
+    for message in arabic_catalogue():
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for text in strings:
+            for found in re.finditer(r"[a-z]+://", text or ""):
+                assert text[: found.start()].endswith("\u2068"), f"{message.id!r}: isolate {found.group()} with U+2068...U+2069"
+                assert "\u2069" in text[found.end():], f"{message.id!r}: close the isolate after {found.group()}"
