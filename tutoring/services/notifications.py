@@ -161,7 +161,7 @@ def queue_booking_messages(booking: Booking, change: str, *, now: datetime | Non
     if change not in CHANGES:
         raise ValueError(f"change must be one of {CHANGES}, not {change!r}")
     session = calendar_session(booking)
-    organizer_email, organizer_name = organizer()
+    organizer_email = organizer()[0]
     if change != "booked":
         outbox.drop_unsent_reminders(booking.id)
     queued = queue_group_messages(booking.session, change) if booking.session.is_group else 0
@@ -171,24 +171,27 @@ def queue_booking_messages(booking: Booking, change: str, *, now: datetime | Non
             # the core refuses to write one; the service's own mailbox needs none.
             log.warning("booking %s: user %s has the sender's address; no invite queued", booking.id, user.id)
             continue
-        message = invite_email(
-            session,
-            person_for(user),
-            change,  # type: ignore[arg-type]
-            organizer_email=organizer_email,
-            organizer_name=organizer_name,
-            sent_at=now or session.changed_at,
-        )
-        outbox.queue(
-            message,
-            kind=change,
-            recipient=user.email,
-            dedupe_key=f"{change}:{booking.uid}:{booking.sequence}:{user.id}",
-            booking_id=booking.id,
-            now=now,
-        )
+        _queue_invite(session, user, change, f"{change}:{booking.uid}:{booking.sequence}:{user.id}",
+                      booking_id=booking.id, now=now)
         queued += 1
     return queued
+
+
+def _queue_invite(
+    event: CalendarSession, user: User, change: str, dedupe_key: str, *, booking_id: int | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Queue the iMIP email telling ``user`` of ``change`` to ``event``, in their language and zone."""
+    organizer_email, organizer_name = organizer()
+    message = invite_email(
+        event,
+        person_for(user),
+        change,  # type: ignore[arg-type]
+        organizer_email=organizer_email,
+        organizer_name=organizer_name,
+        sent_at=now or event.changed_at,
+    )
+    outbox.queue(message, kind=change, recipient=user.email, dedupe_key=dedupe_key, booking_id=booking_id, now=now)
 
 
 def queue_group_messages(session: Session, change: str, *, now: datetime | None = None) -> int:
@@ -224,25 +227,11 @@ def queue_group_messages(session: Session, change: str, *, now: datetime | None 
     else:
         return 0
     volunteer = session.volunteer.user
-    organizer_email, organizer_name = organizer()
+    organizer_email = organizer()[0]
     if not volunteer.is_active or _same_address(volunteer.email, organizer_email):
         return 0
     event = group_calendar_session(session)
-    message = invite_email(
-        event,
-        person_for(volunteer),
-        change,  # type: ignore[arg-type]
-        organizer_email=organizer_email,
-        organizer_name=organizer_name,
-        sent_at=now or event.changed_at,
-    )
-    outbox.queue(
-        message,
-        kind=change,
-        recipient=volunteer.email,
-        dedupe_key=f"{change}:{event.uid}:{event.sequence}:{volunteer.id}",
-        now=now,
-    )
+    _queue_invite(event, volunteer, change, f"{change}:{event.uid}:{event.sequence}:{volunteer.id}", now=now)
     return 1
 
 
