@@ -42,6 +42,7 @@ from flask_babel import get_locale
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from tutoring.calendar.text import N_
 from tutoring.extensions import db
 from tutoring.services.errors import FieldError
 from tutoring.models import AvailabilityRule, AwayPeriod, ExtraWindow, VolunteerProfile
@@ -79,10 +80,6 @@ _STRICT_CLOCK = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
 _FORM_CLOCK = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)(?::00)?")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
-
-def N_(message: str) -> str:
-    """Mark ``message`` for extraction; it is translated when shown (``AvailabilityError.message``)."""
-    return message
 
 
 # --- errors ------------------------------------------------------------------

@@ -42,6 +42,7 @@ from sqlalchemy import or_, select, text, union
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload, selectinload
 
+from tutoring.calendar.text import N_
 from tutoring.extensions import SQLITE_BUSY_TIMEOUT_MS, db
 from tutoring.models import KINDS, Booking, Session, User, VolunteerProfile
 from tutoring.scheduling import Busy, Slot, is_offered
@@ -77,10 +78,6 @@ _RETRYABLE_SQLSTATES = {
     "57014",  # query_canceled (statement_timeout)
 }
 
-
-def N_(message: str) -> str:
-    """Mark ``message`` for extraction; it is translated when shown (see ``BookingError.message``)."""
-    return message
 
 
 # --- errors -----------------------------------------------------------------

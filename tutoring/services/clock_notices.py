@@ -31,7 +31,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
 
-from tutoring.calendar.text import format_offset, locale_for, translations_for, zone_city
+from tutoring.calendar.text import N_, format_offset, locale_for, translations_for, zone_city
 from tutoring.extensions import db
 from tutoring.mail import build_message
 from tutoring.models import Booking, Notice, Session, User, VolunteerProfile
@@ -43,10 +43,6 @@ log = logging.getLogger(__name__)
 # "A week before": the first occurrence after the change is at most this far away.
 NOTICE_AHEAD = timedelta(days=7)
 
-
-def N_(message: str) -> str:  # noqa: N802
-    """Mark ``message`` for the catalogue; translated into each recipient's language when written."""
-    return message
 
 
 def offset_gap(start_at: datetime, volunteer_zone: str, learner_zone: str) -> timedelta:

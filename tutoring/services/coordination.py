@@ -17,6 +17,7 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from tutoring.calendar.text import N_
 from tutoring.extensions import db
 from tutoring.mail import queue_mail
 from tutoring.models import KINDS, AuditEntry, Programme, ProgrammeMember, User, VolunteerProfile
@@ -32,10 +33,6 @@ DECISIONS = ("approve", "decline", "pause")
 # `pending` (never bookable); the audit log tells "declined" from "waiting".
 _STATE_AFTER = {"approve": "approved", "decline": "pending", "pause": "paused"}
 
-
-def N_(message: str) -> str:
-    """Mark ``message`` for extraction; translated when shown (``CoordinationError.message``)."""
-    return message
 
 
 class CoordinationError(Exception):

@@ -39,6 +39,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import selectinload
 
 from tutoring.calendar.busy import TooBusy, UnreadableCalendar, busy_intervals
+from tutoring.calendar.text import N_
 from tutoring.config import parse_bool
 from tutoring.extensions import db
 from tutoring.services.errors import FieldError
@@ -74,10 +75,6 @@ DEFAULTS: dict[str, Any] = {
 CREDENTIALS_UNREADABLE = "credentials_unreadable"
 FAILED = "failed"
 
-
-def N_(message: str) -> str:
-    """Mark ``message`` for extraction; it is translated when shown."""
-    return message
 
 
 # What the settings page says for each error code (translated when shown).

@@ -31,7 +31,7 @@ from sqlalchemy import delete, func, select
 
 from tutoring.calendar import CalendarSession, Person, invite_email, session_title, translations_for
 from tutoring.calendar.body import html_body, text_body
-from tutoring.calendar.text import format_short, format_when, zone_label, zone_short
+from tutoring.calendar.text import N_, format_short, format_when, zone_label, zone_short
 from tutoring.extensions import db
 from tutoring.models import Booking, OutboxMessage, Session, User
 from tutoring.services import outbox
@@ -42,10 +42,6 @@ log = logging.getLogger(__name__)
 DEFAULT_ORGANIZER_NAME = "Tutoring"
 CHANGES = ("booked", "rescheduled", "cancelled")
 
-
-def N_(message: str) -> str:  # noqa: N802  (gettext_noop: pybabel extracts it; translated per recipient)
-    """Mark ``message`` for the catalogue; it is translated into each recipient's language when written."""
-    return message
 
 
 # --- people and sessions as the calendar core sees them ---------------------

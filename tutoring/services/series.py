@@ -30,6 +30,7 @@ from flask_babel import gettext
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from tutoring.calendar.text import N_
 from tutoring.extensions import db
 from tutoring.models import KINDS, Booking, Series, Session, User, VolunteerProfile
 from tutoring.scheduling import Slot, day_range_bounds, is_offered
@@ -50,10 +51,6 @@ log = logging.getLogger(__name__)
 
 MIN_WEEKS, MAX_WEEKS = 2, 26
 
-
-def N_(message: str) -> str:  # noqa: N802
-    """Mark ``message`` for extraction; translated when shown."""
-    return message
 
 
 # Why a week of a series is not booked: machine code -> words for people.

@@ -28,7 +28,7 @@ from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import joinedload
 
-from tutoring.calendar.text import format_short, translations_for, zone_short
+from tutoring.calendar.text import N_, format_short, translations_for, zone_short
 from tutoring.extensions import db
 from tutoring.mail import build_message
 from tutoring.models import (
@@ -52,10 +52,6 @@ NOTIFY_EVERY = timedelta(days=1)
 # A message lists at most this many of the new times; the link shows them all.
 SLOTS_IN_MESSAGE = 5
 
-
-def N_(message: str) -> str:  # noqa: N802
-    """Mark ``message`` for the catalogue; translated into each recipient's language when written."""
-    return message
 
 
 # --- asking and withdrawing ----------------------------------------------------
