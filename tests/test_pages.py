@@ -102,3 +102,12 @@ def test_language_switch_needs_the_csrf_token(client):
 def _csrf(client) -> str:
     body = client.get("/").get_data(as_text=True)
     return re.search(r'<meta name="csrf-token" content="([^"]+)">', body).group(1)
+
+
+def test_an_unknown_page_is_a_404_in_the_users_language(client):
+    english = client.get("/no-such-page")
+    assert english.status_code == 404
+    assert 'lang="en"' in english.get_data(as_text=True) and "There is nothing here." in english.get_data(as_text=True)
+    client.set_cookie("lang", "ar")
+    arabic = client.get("/no-such-page").get_data(as_text=True)
+    assert 'dir="rtl"' in arabic and "There is nothing here." not in arabic

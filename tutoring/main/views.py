@@ -1,7 +1,7 @@
 """Views of the main blueprint."""
 from __future__ import annotations
 
-from flask import current_app, jsonify, redirect, request, url_for
+from flask import current_app, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -12,6 +12,12 @@ from tutoring.urls import safe_next
 from tutoring.volunteers.views import home_page
 
 ONE_YEAR = 365 * 24 * 3600
+
+
+@bp.app_errorhandler(404)
+def not_found(_error):
+    """A page that doesn't exist, said in the user's language (the API and some areas answer their own way)."""
+    return make_response(render_template("errors/not_found.html"), 404)
 
 
 @bp.get("/")
