@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import select
 
 from tutoring.extensions import db
-from tutoring.models import AuditEntry, LearnerBlock, OutboxMessage, SafeguardingReport, User, VolunteerProfile
-from tutoring.services.booking import InvalidBooking, SlotUnavailable, book_session
+from tutoring.models import AuditEntry, Booking, LearnerBlock, OutboxMessage, SafeguardingReport, User, VolunteerProfile
+from tutoring.services.booking import InvalidBooking, SlotUnavailable, book_session, reschedule_booking
 from tutoring.services.coordination import create_programme, set_membership, vetting_queue
 
 from coordinator_support import add_session
@@ -163,6 +163,24 @@ def test_a_blocked_learner_cannot_book_again_and_unblocking_lets_them(app, clien
     assert client.post(f"/safety/blocks/{learner.id}/remove").status_code == 302
     with app.app_context():
         assert book_session(learner.id, volunteer.id, TUE_10, "tutoring", now=NOW).id
+
+
+def test_a_blocked_learner_cannot_move_a_booking_but_the_volunteer_still_can(app, client, sign_in, make_user):
+    """A move by the learner is a new choice of time, so a block stops it; the volunteer may still move it."""
+    volunteer = make_user("volunteer", rules=[(1, "10:00", "12:00")])
+    learner = make_user("learner")
+    with app.app_context():
+        booked = book_session(learner.id, volunteer.id, TUE_10, "tutoring", now=NOW)
+        booking_id, sequence = booked.id, booked.sequence
+    sign_in(volunteer)
+    assert client.post(f"/safety/bookings/{booking_id}/block").status_code == 302
+    with app.app_context():
+        with pytest.raises(SlotUnavailable, match="not taking new bookings"):
+            reschedule_booking(learner.id, booking_id, TUE_10 + timedelta(hours=1), now=NOW)
+        unchanged = db.session.get(Booking, booking_id)
+        assert (unchanged.session.start_at, unchanged.sequence) == (TUE_10, sequence)
+        moved = reschedule_booking(volunteer.id, booking_id, TUE_10 + timedelta(hours=1), now=NOW)
+        assert (moved.session.start_at, moved.sequence) == (TUE_10 + timedelta(hours=1), sequence + 1)
 
 
 def test_support_needs_training_when_the_programme_says_so(app, make_user):

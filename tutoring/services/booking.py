@@ -313,6 +313,11 @@ def reschedule_booking(user: User | int, booking_id: int, new_start_at: datetime
             raise BookingStateError(N_("This session is shared with other learners, so it can't be moved."))
         volunteer = db.session.get(VolunteerProfile, session.volunteer_id)
         _check_bookable(volunteer, session.kind)
+        if user_id == booking.learner_id:
+            # A learner choosing a new time is booking again: a block (or a
+            # training rule) that stops a new booking stops this too. The
+            # volunteer may still move a session they already agreed to.
+            _check_coordination(session.volunteer_id, booking.learner_id, session.kind)
         slot = _offered_slot(volunteer, new_start_at, now, exclude_session_id=session.id)
         _check_learner_free(booking.learner_id, slot.start_at, slot.end_at, exclude_session_id=session.id)
 
