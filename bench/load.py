@@ -33,7 +33,9 @@ What it does, in order:
    has a ``booked`` outbox message per party, and every cancelled one a
    ``cancelled`` message per party.
 
-Prints throughput, p50/p95/p99 and errors per phase and per action, the
+Prints throughput, p50/p95/p99, the app's own CPU per request (the bench
+app's ``Server-Timing`` header: the request thread's CPU time, so each action's
+cost shows apart) and errors per phase and per action, the
 checks, the machine (CPUs, load average) and PASS/FAIL against the targets:
 0 errors, p99 <= 250 ms (mixed phase), mixed saturation throughput >= 25% of
 the trivial route's. Not part of the test suite.
@@ -78,6 +80,28 @@ def bench_app():
 
     app = create_app()
     app.add_url_rule("/_bench/trivial", "bench_trivial", lambda: "ok")
+    app.wsgi_app = _timed(app.wsgi_app)  # type: ignore[method-assign]
+    return app
+
+
+def _timed(wsgi_app):
+    """``wsgi_app`` telling the bench, in ``Server-Timing: app;dur=…``, the CPU milliseconds its thread spent.
+
+    Counted from the request's arrival to the moment the app starts its
+    response (views, hooks, templates, SQL on the client side, gzip), by the
+    thread's own clock, so other threads and processes don't count. Only the
+    bench's app has it: it tells each action's own cost, which the
+    per-process figures from /proc can't separate.
+    """
+    def app(environ, start_response):
+        started = time.thread_time()
+
+        def start(status, headers, exc_info=None):
+            headers.append(("Server-Timing", f"app;dur={(time.thread_time() - started) * 1000:.3f}"))
+            return start_response(status, headers, exc_info)
+
+        return wsgi_app(environ, start)
+
     return app
 
 
@@ -232,6 +256,7 @@ class Results:
     """Latencies and outcomes of one phase, shared by its threads."""
 
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    app_cpu: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))  # Server-Timing, ms
     outcomes: Counter = field(default_factory=Counter)
     errors: Counter = field(default_factory=Counter)
     booked: list[int] = field(default_factory=list)
@@ -240,9 +265,11 @@ class Results:
     ended: float = 0.0
     cpu: dict[str, float] | None = None  # server CPU seconds in the phase: {"app": ..., "db": ...}
 
-    def add(self, action: str, status: int, ms: float, expected: tuple[int, ...]) -> None:
+    def add(self, action: str, status: int, ms: float, expected: tuple[int, ...], app_cpu: float | None = None) -> None:
         with self.lock:
             self.latencies[action].append(ms)
+            if app_cpu is not None:
+                self.app_cpu[action].append(app_cpu)
             self.outcomes[(action, status)] += 1
             if status not in expected:
                 self.errors[f"{action}: HTTP {status}"] += 1
@@ -258,6 +285,18 @@ class Results:
     @property
     def throughput(self) -> float:
         return len(self.all_latencies) / max(1e-9, self.ended - self.started)
+
+
+def app_cpu_ms(headers: dict) -> float | None:
+    """The app's own CPU milliseconds for a response, from the bench's ``Server-Timing`` header."""
+    for part in headers.get("Server-Timing", "").split(","):
+        name, _, duration = part.strip().partition(";dur=")
+        if name == "app":
+            try:
+                return float(duration)
+            except ValueError:
+                return None
+    return None
 
 
 class VirtualUser:
@@ -280,7 +319,7 @@ class VirtualUser:
         except (OSError, http.client.HTTPException) as error:
             self.results.failed(action, error)
             return None, b"", {}
-        self.results.add(action, status, ms, expected)
+        self.results.add(action, status, ms, expected, app_cpu_ms(response_headers))
         return status, data, response_headers
 
     def step(self, only: str | None = None) -> None:
@@ -443,12 +482,16 @@ def percentile(samples: list[float], share: float) -> float:
 
 def table(title: str, results: Results) -> None:
     print(f"\n{title}")
-    print(f"{'':18}{'requests':>10}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}")
+    print(f"{'':18}{'requests':>10}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}"
+          f"{'app CPU ms':>12}")
     elapsed = results.ended - results.started
+    cpu_rows = sorted(results.app_cpu.items()) + [("all", [v for vs in results.app_cpu.values() for v in vs])]
+    cpu_means = {action: statistics.fmean(values) for action, values in cpu_rows if values}
     rows = sorted(results.latencies.items()) + [("all", results.all_latencies)]
     for action, values in rows:
+        cpu_mean = f"{cpu_means[action]:>12.2f}" if action in cpu_means else f"{'':>12}"
         print(f"{action:18}{len(values):>10,}{len(values) / elapsed:>9.1f}{percentile(values, .5):>9.1f}"
-              f"{percentile(values, .95):>9.1f}{percentile(values, .99):>9.1f}{max(values):>9.1f}")
+              f"{percentile(values, .95):>9.1f}{percentile(values, .99):>9.1f}{max(values):>9.1f}{cpu_mean}")
     if results.cpu:
         count = max(1, len(results.all_latencies))
         print(f"server CPU per request: {results.cpu['app'] / count * 1000:.1f} ms in gunicorn + "
