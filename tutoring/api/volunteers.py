@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager
 
 from tutoring.api.errors import not_found, validation_error
 from tutoring.api.params import text_arg
@@ -71,19 +71,16 @@ def find_volunteers(
 
 
 def load_bookable_volunteer(volunteer_id: int) -> VolunteerProfile:
-    """The approved, active volunteer with this id, with their availability loaded; 404 otherwise.
+    """The approved, active volunteer with this id (and user), in one query; 404 otherwise.
 
     Pending, paused and deactivated volunteers answer exactly like unknown
     ids, so the API never reveals who has applied.
     """
     if not 1 <= volunteer_id <= MAX_ID:
         raise not_found()
-    query = _bookable().where(VolunteerProfile.user_id == volunteer_id).options(
-        selectinload(VolunteerProfile.rules),
-        selectinload(VolunteerProfile.away_periods),
-        selectinload(VolunteerProfile.extra_windows),
-    )
-    volunteer = db.session.scalar(query)
+    # Their availability is read by the slot service in one UNION query
+    # (services.slots.availabilities), not by three relationship loads here.
+    volunteer = db.session.scalar(_bookable().where(VolunteerProfile.user_id == volunteer_id))
     if volunteer is None:
         raise not_found()
     return volunteer

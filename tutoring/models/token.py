@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, String, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from tutoring.extensions import db
 from tutoring.models.types import UTCDateTime
@@ -62,7 +62,12 @@ class ApiToken(db.Model):
         # The index finds the row by the digest, which tells an attacker
         # nothing about any raw token; the final comparison is constant-time
         # all the same, so no timing difference depends on secret bytes.
-        token = db.session.scalar(select(cls).where(cls.token_hash == digest, cls.revoked_at.is_(None)))
+        # The user comes in the same query: every API call needs them.
+        token = db.session.scalar(
+            select(cls)
+            .where(cls.token_hash == digest, cls.revoked_at.is_(None))
+            .options(joinedload(cls.user, innerjoin=True))
+        )
         if token is None or not hmac.compare_digest(token.token_hash, digest) or not token.user.is_active:
             return None
         return token

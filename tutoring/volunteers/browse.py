@@ -16,7 +16,7 @@ from flask import abort, g, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import Date, Integer, literal_column, null, select, union_all
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from tutoring.extensions import db
@@ -30,13 +30,9 @@ from tutoring.formatting import (
     utc_iso,
 )
 from tutoring.i18n import current_timezone
-from tutoring.models import KINDS, AvailabilityRule, AwayPeriod, ExtraWindow, VolunteerProfile
-from tutoring.models.availability import time_of
+from tutoring.models import KINDS, VolunteerProfile
 from tutoring.scheduling import Availability, Busy, Slot, day_range_bounds, slots_between
-from tutoring.scheduling import AwayPeriod as AwayDays
-from tutoring.scheduling import ExtraWindow as ExtraDay
-from tutoring.scheduling import WeeklyRule
-from tutoring.services.slots import busy_by_volunteer
+from tutoring.services.slots import availabilities, busy_by_volunteer  # noqa: F401  (availabilities: also read from here)
 from tutoring.timeutil import is_valid_zone
 
 # Weeks further than this from today are refused: nothing is offered there,
@@ -176,66 +172,7 @@ def booking_href(volunteer_id: int, start_at: datetime) -> str:
     return f"{base}?start={utc_iso(start_at)}"
 
 
-# --- availability, read in one query -----------------------------------------------------------
-
-
-def availabilities(volunteers: Sequence[VolunteerProfile]) -> dict[int, Availability]:
-    """Each volunteer's ``Availability`` (zone, settings, rules, extra windows, away periods), in one query.
-
-    The same as ``VolunteerProfile.availability()``, but the three tables are
-    read with one UNION ALL instead of a query (or lazy load) each: on
-    PostgreSQL every round trip counts in a page's time.
-    """
-    ids = [volunteer.id for volunteer in volunteers]
-    if not ids:
-        return {}
-    no_number, no_date = null().cast(Integer), null().cast(Date)
-    parts = union_all(
-        select(literal_column("'rule'").label("part"), AvailabilityRule.volunteer_id, AvailabilityRule.id,
-               AvailabilityRule.weekday, AvailabilityRule.start_minute, AvailabilityRule.end_minute,
-               AvailabilityRule.valid_from_on, AvailabilityRule.valid_until_on, AvailabilityRule.capacity)
-        .where(AvailabilityRule.volunteer_id.in_(ids)),
-        select(literal_column("'extra'"), ExtraWindow.volunteer_id, ExtraWindow.id, no_number,
-               ExtraWindow.start_minute, ExtraWindow.end_minute, ExtraWindow.day_on, no_date, ExtraWindow.capacity)
-        .where(ExtraWindow.volunteer_id.in_(ids)),
-        select(literal_column("'away'"), AwayPeriod.volunteer_id, AwayPeriod.id, no_number, no_number, no_number,
-               AwayPeriod.first_on, AwayPeriod.last_on, no_number)
-        .where(AwayPeriod.volunteer_id.in_(ids)),
-    )
-    rules: dict[int, list] = defaultdict(list)
-    extra: dict[int, list] = defaultdict(list)
-    away: dict[int, list] = defaultdict(list)
-    for part, volunteer_id, row_id, weekday, start, end, first_on, last_on, capacity in db.session.execute(parts):
-        if part == "rule":
-            rules[volunteer_id].append(((weekday, start, row_id), WeeklyRule(
-                weekday, time_of(start), time_of(end), _as_date(first_on), _as_date(last_on), capacity)))
-        elif part == "extra":
-            day = _as_date(first_on)
-            extra[volunteer_id].append(((day, start, row_id), ExtraDay(day, time_of(start), time_of(end), capacity)))
-        else:
-            first, last = _as_date(first_on), _as_date(last_on)
-            away[volunteer_id].append(((first, row_id), AwayDays(first, last)))
-
-    def ordered(items: list) -> tuple:
-        # The models' relationship order, so both ways give identical input to the core.
-        return tuple(item for _key, item in sorted(items, key=lambda pair: pair[0]))
-
-    return {
-        volunteer.id: Availability(
-            timezone=volunteer.user.timezone,
-            settings=volunteer.settings(),
-            rules=ordered(rules[volunteer.id]),
-            extra=ordered(extra[volunteer.id]),
-            away=ordered(away[volunteer.id]),
-        )
-        for volunteer in volunteers
-    }
-
-
-def _as_date(value) -> date | None:
-    # A UNION's columns take their type from its first SELECT: SQLite hands
-    # back the extra windows' and away periods' dates as text.
-    return date.fromisoformat(value) if isinstance(value, str) else value
+# --- availability, read in one query (tutoring/services/slots.py) -----------------------------
 
 
 def first_slots(
