@@ -115,6 +115,20 @@ def test_messages_are_stored_as_wire_bytes_with_crlf_lines(app, pair):
         assert max(row.message) < 128  # 7-bit: quoted-printable and base64 parts
 
 
+def test_an_invite_rows_subject_and_sender_are_what_its_bytes_say(app, pair):
+    volunteer, learner = pair
+    book(app, learner, volunteer)
+    rows = outbox_rows(app)
+    assert {row.recipient for row in rows} == {volunteer.email, learner.email}
+    for row in rows:
+        message = email.message_from_bytes(row.message, policy=policy.default)
+        assert not message.defects
+        assert str(message["Subject"]) == row.subject and row.subject.strip()
+        assert message["From"].addresses[0].addr_spec == row.sender
+        assert message["To"].addresses[0].addr_spec == row.recipient
+        assert max(len(line) for line in row.message.split(b"\r\n")) <= 78
+
+
 # --- claiming ----------------------------------------------------------------------
 
 

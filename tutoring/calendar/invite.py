@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.headerregistry import Address
+from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Literal
 
 from icalendar import Calendar
 
+from tutoring.calendar import mime
 from tutoring.calendar.body import direction_of, html_body, text_body
 from tutoring.calendar.event import PRODID, attendee, organizer_address, session_event
 from tutoring.calendar.model import CalendarSession, Person
@@ -110,7 +111,7 @@ def invite_ics(
     return add_timezones(calendar).to_ical()
 
 
-def invite_email(
+def invite_mail(
     session: CalendarSession,
     recipient: Person,
     change: Change,
@@ -119,8 +120,8 @@ def invite_email(
     organizer_name: str | None = None,
     translate: Translate | None = None,
     sent_at: datetime | None = None,
-) -> EmailMessage:
-    """The email telling ``recipient`` about ``change``, with the invite inline and attached.
+) -> mime.OutgoingMail:
+    """The email telling ``recipient`` about ``change``, with the invite inline and attached, as wire bytes.
 
     Shape (CalConnect's iMIP practice): ``multipart/mixed`` holding a
     ``multipart/alternative`` of text/plain, text/html and ``text/calendar;
@@ -134,30 +135,55 @@ def invite_email(
     translate = translate or translations_for(recipient.language)
     ics = invite_ics(session, method, organizer_email, organizer_name, recipient=recipient, translate=translate)
     words = _Words.build(session, recipient, change, translate)
+    subject = words.subject
 
-    message = EmailMessage()
-    message["From"] = Address(organizer_name or "", addr_spec=organizer_email)
-    message["To"] = Address(recipient.name, addr_spec=recipient.email)
-    message["Subject"] = words.subject
-    message["Date"] = format_datetime((sent_at or datetime.now(UTC)).astimezone(UTC))
-    message["Message-ID"] = make_msgid(domain=organizer_email.rpartition("@")[2] or "localhost")
-    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to the service
-    # Quoted-printable: 7-bit safe through any relay, unlike 8bit, and still
-    # readable as source.
-    message.set_content(words.text(), cte="quoted-printable")
-    message.add_alternative(words.html(), subtype="html", cte="quoted-printable")
-    # The inline part is what clients act on: its method= must equal the
-    # METHOD inside (RFC 5545 §3.7.2; Gmail ignored a cancel without it).
-    # base64 keeps the CRLF line ends and folded lines byte for byte.
-    message.add_alternative(
-        ics, maintype="text", subtype="calendar", params={"method": method, "charset": "UTF-8"}
+    # Quoted-printable text: 7-bit safe through any relay, unlike 8bit, and
+    # still readable as source. The inline calendar part is what clients act
+    # on: its method= must equal the METHOD inside (RFC 5545 §3.7.2; Gmail
+    # ignored a cancel without it); base64 keeps the CRLF line ends and
+    # folded lines byte for byte. Some clients offer only attachments for
+    # import, hence the same .ics again as a file.
+    alternative = mime.multipart_part("alternative", [
+        mime.text_part("plain", words.text()),
+        mime.text_part("html", words.html()),
+        mime.base64_part(f'text/calendar; method="{method}"; charset="UTF-8"', ics),
+    ])
+    attachment = mime.base64_part(
+        "application/ics", ics, [("Content-Disposition", f'attachment; filename="{ATTACHMENT_NAME}"')]
     )
-    # Some clients offer only attachments for import; add_attachment turns
-    # the message into multipart/mixed around the alternative.
-    message.add_attachment(ics, maintype="application", subtype="ics", filename=ATTACHMENT_NAME)
-    # Set last: building the parts moves the top's Content-* headers into them.
-    message["Content-Language"] = recipient.language
-    return message
+    content_type, body = mime.multipart("mixed", [alternative, attachment])
+    head = mime.headers([
+        ("From", mime.address("From", organizer_name or "", organizer_email)),
+        ("To", mime.address("To", recipient.name, recipient.email)),
+        ("Subject", mime.unstructured(subject, "Subject")),
+        ("Date", format_datetime((sent_at or datetime.now(UTC)).astimezone(UTC))),
+        ("Message-ID", make_msgid(domain=organizer_email.rpartition("@")[2] or "localhost")),
+        ("Auto-Submitted", "auto-generated"),  # RFC 3834: no vacation replies to the service
+        ("Content-Language", recipient.language),
+        ("MIME-Version", "1.0"),
+        ("Content-Type", content_type),
+    ])
+    return mime.OutgoingMail(sender=organizer_email, subject=subject, data=head + b"\r\n" + body)
+
+
+def invite_email(
+    session: CalendarSession,
+    recipient: Person,
+    change: Change,
+    *,
+    organizer_email: str,
+    organizer_name: str | None = None,
+    translate: Translate | None = None,
+    sent_at: datetime | None = None,
+) -> EmailMessage:
+    """``invite_mail``'s bytes read back as an ``EmailMessage``, as a client reads them (with Unix line ends)."""
+    mail = invite_mail(
+        session, recipient, change, organizer_email=organizer_email, organizer_name=organizer_name,
+        translate=translate, sent_at=sent_at,
+    )
+    # Parsed with "\n" line ends, like a message built in Python: text parts
+    # then read without "\r"; the base64 calendar keeps its CRLFs either way.
+    return message_from_bytes(mail.data.replace(b"\r\n", b"\n"), policy=policy.default)  # type: ignore[return-value]
 
 
 def _check(session: CalendarSession, method: str, organizer_email: str, recipient: Person) -> None:

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 from sqlalchemy import delete, func, select
 
-from tutoring.calendar import CalendarSession, Person, invite_email, session_title, translations_for
+from tutoring.calendar import CalendarSession, Person, invite_mail, session_title, translations_for
 from tutoring.calendar.body import html_body, text_body
 from tutoring.calendar.text import N_, format_short, format_when, zone_label, zone_short
 from tutoring.extensions import db
@@ -179,7 +179,7 @@ def _queue_invite(
 ) -> None:
     """Queue the iMIP email telling ``user`` of ``change`` to ``event``, in their language and zone."""
     organizer_email, organizer_name = organizer()
-    message = invite_email(
+    message = invite_mail(
         event,
         person_for(user),
         change,  # type: ignore[arg-type]

@@ -42,6 +42,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 
+from tutoring.calendar.mime import OutgoingMail
 from tutoring.extensions import db
 from tutoring.models import OUTBOX_KINDS, OutboxMessage
 from tutoring.timeutil import utcnow
@@ -71,12 +72,16 @@ def setting(name: str) -> Any:
 # --- writing (in the caller's transaction) ----------------------------------
 
 
-def message_bytes(message: EmailMessage) -> bytes:
+def message_bytes(message: EmailMessage | OutgoingMail) -> bytes:
     """``message`` exactly as it goes on the wire: CRLF line ends (RFC 5322), headers encoded."""
+    if isinstance(message, OutgoingMail):
+        return message.data  # written as wire bytes already (the invites)
     return message.as_bytes(policy=policy.SMTP)
 
 
-def _envelope_sender(message: EmailMessage) -> str:
+def _envelope_sender(message: EmailMessage | OutgoingMail) -> str:
+    if isinstance(message, OutgoingMail):
+        return message.sender or current_app.config["MAIL_DEFAULT_SENDER"]
     addresses = getaddresses([str(message["From"] or "")])
     sender = addresses[0][1] if addresses else ""
     return sender or current_app.config["MAIL_DEFAULT_SENDER"]
@@ -88,7 +93,12 @@ def _bare_address(recipient: str) -> str:
 
 
 def _row_values(
-    message: EmailMessage, kind: str, recipient: str, dedupe_key: str, booking_id: int | None, now: datetime | None
+    message: EmailMessage | OutgoingMail,
+    kind: str,
+    recipient: str,
+    dedupe_key: str,
+    booking_id: int | None,
+    now: datetime | None,
 ) -> dict[str, Any]:
     if kind not in OUTBOX_KINDS:
         raise ValueError(f"kind must be one of {OUTBOX_KINDS}, not {kind!r}")
@@ -98,7 +108,7 @@ def _row_values(
         "kind": kind,
         "sender": _envelope_sender(message),
         "recipient": _bare_address(recipient),
-        "subject": str(message["Subject"] or ""),
+        "subject": message.subject if isinstance(message, OutgoingMail) else str(message["Subject"] or ""),
         "message": message_bytes(message),
         "dedupe_key": dedupe_key,
         "booking_id": booking_id,
@@ -108,7 +118,7 @@ def _row_values(
 
 
 def queue(
-    message: EmailMessage,
+    message: EmailMessage | OutgoingMail,
     *,
     kind: str,
     recipient: str,
@@ -126,7 +136,7 @@ def queue(
 
 
 def queue_unique(
-    message: EmailMessage,
+    message: EmailMessage | OutgoingMail,
     *,
     kind: str,
     recipient: str,
