@@ -16,7 +16,7 @@ from flask import abort, g, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from tutoring.extensions import db
@@ -88,12 +88,18 @@ def local_today(zone: str, now: datetime) -> date:
 # --- volunteers --------------------------------------------------------------------------------
 
 
+# Built once: constructing it and its cache key cost more than running it.
+_VOLUNTEER_QUERY = (
+    select(VolunteerProfile)
+    .where(VolunteerProfile.user_id == bindparam("volunteer_id"))
+    .options(joinedload(VolunteerProfile.user))
+)
+
+
 def visible_volunteer_or_404(volunteer_id: int) -> VolunteerProfile:
     """The volunteer with a public page (approved or paused, active account), else 404; availability loaded."""
     volunteer = db.session.scalar(
-        select(VolunteerProfile)
-        .where(VolunteerProfile.user_id == volunteer_id)
-        .options(joinedload(VolunteerProfile.user))
+        _VOLUNTEER_QUERY, {"volunteer_id": volunteer_id}
     ) if 1 <= volunteer_id <= MAX_ID else None
     if volunteer is None or volunteer.state not in VISIBLE_STATES or not volunteer.user.is_active:
         abort(404)

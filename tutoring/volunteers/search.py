@@ -17,6 +17,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache, lru_cache
 from time import monotonic
 from zoneinfo import ZoneInfo
 
@@ -31,7 +32,7 @@ from tutoring.formatting import language_name
 from tutoring.models import KINDS, Programme, ProgrammeMember, User, VolunteerProfile
 from tutoring.scheduling import Slot, day_range_bounds, slots_between
 from tutoring.services.coordination import bookable_kinds_of, untrained_for_support
-from tutoring.services.slots import busy_by_volunteer
+from tutoring.services.slots import busy_by_volunteer, dialect_name, ids_param
 from tutoring.volunteers.browse import availabilities, first_slots
 
 PER_PAGE = 20
@@ -257,11 +258,11 @@ def _bookable() -> tuple[ColumnElement[bool], ...]:
     return VolunteerProfile.state == "approved", User.is_active.is_(True), User.role == "volunteer"
 
 
-def _lists_any(column, values: Sequence[str]) -> ColumnElement[bool]:
+def _lists_any(column, values: Sequence[str], dialect: str) -> ColumnElement[bool]:
     """The JSON list in ``column`` holds at least one of ``values`` (exact strings)."""
     if not values:
         return false()
-    if db.session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         # JSONB containment, which a GIN index on the column can serve.
         return or_(*(type_coerce(column, JSONB).contains([value]) for value in values))
     # SQLite keeps the list as JSON text. A LIKE on the quoted value (ASCII
@@ -278,7 +279,9 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _list_conditions(filters: SearchFilters) -> list[ColumnElement[bool]]:
+def _list_conditions(
+    dialect: str, subject: str, language: str, kind: str, programme_id: int | None
+) -> list[ColumnElement[bool]]:
     """The subject, language and kind filters on ``volunteer_profiles``' JSON lists.
 
     Subject and language match a whole entry of the volunteer's list, in any
@@ -286,56 +289,75 @@ def _list_conditions(filters: SearchFilters) -> list[ColumnElement[bool]]:
     suggestions offer the exact entries.
     """
     conditions = []
-    if filters.subject:
-        conditions.append(_lists_any(VolunteerProfile.subjects, spellings(filters.subject)))
-    if filters.language:
-        conditions.append(_lists_any(VolunteerProfile.languages, spellings(filters.language)))
-    if filters.kind:
-        conditions.append(_lists_any(VolunteerProfile.kinds, [filters.kind]))
-    if filters.kind == "support":
+    if subject:
+        conditions.append(_lists_any(VolunteerProfile.subjects, spellings(subject), dialect))
+    if language:
+        conditions.append(_lists_any(VolunteerProfile.languages, spellings(language), dialect))
+    if kind:
+        conditions.append(_lists_any(VolunteerProfile.kinds, [kind], dialect))
+    if kind == "support":
         # A programme may require training first (issue 7); booking would refuse them.
         conditions.append(VolunteerProfile.user_id.not_in(untrained_for_support()))
-    if filters.programme is not None:
-        members = select(ProgrammeMember.volunteer_id).where(ProgrammeMember.programme_id == filters.programme.id)
+    if programme_id is not None:
+        members = select(ProgrammeMember.volunteer_id).where(ProgrammeMember.programme_id == programme_id)
         conditions.append(VolunteerProfile.user_id.in_(members))
     return conditions
 
 
 def matching_ids(filters: SearchFilters) -> list[int]:
-    """Ids of bookable volunteers passing the subject, language and kind filters, by name (no free-time test).
+    """Ids of bookable volunteers passing the subject, language and kind filters, by name (no free-time test)."""
+    programme_id = filters.programme.id if filters.programme is not None else None
+    query = _matching_query(dialect_name(), filters.subject, filters.language, filters.kind, programme_id)
+    return list(db.session.scalars(query))
+
+
+@lru_cache(maxsize=256)
+def _matching_query(dialect: str, subject: str, language: str, kind: str, programme_id: int | None):
+    """The statement ``matching_ids`` runs for these filters, built once per process.
+
+    Keyed by every value it holds (they are bound parameters inside), so it
+    never answers for other filters, and the rows are read afresh on every
+    execution. Building it and computing its cache key cost more than
+    running it.
 
     With list filters, the profiles are filtered on their own table first
     (one scan, or a GIN index on PostgreSQL), and only their users are then
     read by primary key for the name order: joining every user first made
     the database scan both tables.
     """
-    conditions = _list_conditions(filters)
+    conditions = _list_conditions(dialect, subject, language, kind, programme_id)
     by_name = (
         select(User.id)
         .where(User.is_active.is_(True), User.role == "volunteer")
         .order_by(User.display_name, User.id)
     )
     if not conditions:
-        return list(db.session.scalars(
-            by_name.join(VolunteerProfile, VolunteerProfile.user_id == User.id)
-            .where(VolunteerProfile.state == "approved")
-        ))
+        return by_name.join(VolunteerProfile, VolunteerProfile.user_id == User.id).where(
+            VolunteerProfile.state == "approved"
+        )
     wanted = select(VolunteerProfile.user_id).where(VolunteerProfile.state == "approved", *conditions)
-    return list(db.session.scalars(by_name.where(User.id.in_(wanted))))
+    return by_name.where(User.id.in_(wanted))
 
 
 def load_volunteers(ids: Sequence[int]) -> list[VolunteerProfile]:
     """The volunteers with these ids (and their users), in this order, in one query."""
     if not ids:
         return []
-    query = (
+    by_id = {
+        volunteer.id: volunteer
+        for volunteer in db.session.scalars(_volunteers_query(dialect_name()), {"ids": list(ids)})
+    }
+    return [by_id[volunteer_id] for volunteer_id in ids if volunteer_id in by_id]
+
+
+@cache
+def _volunteers_query(dialect: str):
+    return (
         select(VolunteerProfile)
         .join(VolunteerProfile.user)
-        .where(VolunteerProfile.user_id.in_(list(ids)))
+        .where(ids_param(VolunteerProfile.user_id, dialect))
         .options(contains_eager(VolunteerProfile.user))
     )
-    by_id = {volunteer.id: volunteer for volunteer in db.session.scalars(query)}
-    return [by_id[volunteer_id] for volunteer_id in ids if volunteer_id in by_id]
 
 
 # --- free time ---------------------------------------------------------------------------------
