@@ -16,8 +16,8 @@ import tutoring.services.booking as booking_service
 import tutoring.services.series as series_service
 from tests.api.helpers import assert_error
 from tutoring.extensions import db
-from tutoring.models import AwayPeriod, Booking, OutboxMessage, Series
-from tutoring.services.booking import SlotUnavailable, book_session, cancel_booking, reschedule_booking
+from tutoring.models import AvailabilityRule, AwayPeriod, Booking, OutboxMessage, Series
+from tutoring.services.booking import InvalidBooking, SlotUnavailable, book_session, cancel_booking, reschedule_booking
 from tutoring.services.series import book_series, cancel_series_from, preview_series, weekly_starts
 
 # Monday 1 March 2027, 08:00 UTC. London goes to summer time on Sunday 28 March 2027.
@@ -166,6 +166,55 @@ def test_every_week_is_an_ordinary_booking_with_its_own_uid_and_invites(app, lon
         assert {b.note for b in result.bookings} == {"Fractions"}
         invites = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "booked")).all()
         assert len(invites) == 6  # one per week and person
+
+
+# --- weeks in a group window ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def group_window(app, make_user):
+    """The London volunteer's Tuesday 18:00-20:00 window as a group window of 2 seats."""
+    volunteer = make_user("volunteer", timezone=LONDON, rules=[(1, "18:00", "20:00")], horizon_days=365,
+                          session_minutes=45, buffer_minutes=15)
+    with app.app_context():
+        for rule in db.session.scalars(select(AvailabilityRule).where(AvailabilityRule.volunteer_id == volunteer.id)):
+            rule.capacity = 2
+        db.session.commit()
+    return volunteer
+
+
+def test_a_series_week_joins_the_open_group_session_that_week_instead_of_being_skipped(app, group_window, make_user):
+    learner, first, second = make_user("learner", timezone=RIYADH), make_user("learner"), make_user("learner")
+    week2, week3 = utc("2027-03-23T18:00:00Z"), utc("2027-03-30T17:00:00Z")
+    with app.app_context():
+        open_group = book_session(first.id, group_window.id, week2, "tutoring", now=NOW).session_id
+        full = book_session(first.id, group_window.id, week3, "tutoring", now=NOW).session_id
+        book_session(second.id, group_window.id, week3, "tutoring", now=NOW)  # week 3: both seats taken
+        plan = preview_series(learner.id, group_window.id, utc("2027-03-16T18:00:00Z"), 3, now=NOW)
+        assert [o.reason for o in plan] == [None, None, "group_full"]
+        result = book_series(learner.id, group_window.id, utc("2027-03-16T18:00:00Z"), 3, "tutoring", now=NOW)
+        week1, joined = result.bookings
+        assert joined.session_id == open_group  # a seat beside the first learner, not a second session
+        assert (joined.series_id, week1.series_id) == (result.series.id, result.series.id)
+        assert week1.session.capacity == 2 and week1.session_id not in (open_group, full)
+        assert [(o.start_at, o.reason) for o in result.skipped] == [(week3, "group_full")]
+        with app.test_request_context():
+            assert result.skipped[0].reason_text == "The group session that week is full."
+        seats = db.session.scalars(select(Booking).where(Booking.session_id == open_group)).all()
+        assert sorted(b.learner_id for b in seats) == sorted([first.id, learner.id])
+
+
+def test_a_series_whose_first_week_is_an_open_group_joins_it_and_another_kind_is_refused(app, group_window, make_user):
+    learner, first = make_user("learner", timezone=RIYADH), make_user("learner")
+    week1 = utc("2027-03-16T18:00:00Z")
+    with app.app_context():
+        open_group = book_session(first.id, group_window.id, week1, "mentoring", now=NOW).session_id
+        with pytest.raises(InvalidBooking):
+            book_series(learner.id, group_window.id, week1, 2, "tutoring", now=NOW)
+        assert db.session.scalars(select(Series)).all() == []
+        result = book_series(learner.id, group_window.id, week1, 2, "mentoring", now=NOW)
+        assert [b.session_id == open_group for b in result.bookings] == [True, False]
+        assert result.series.first_start_at == week1
 
 
 # --- cancelling and moving -------------------------------------------------------------------------

@@ -21,12 +21,13 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from tutoring.extensions import db
-from tutoring.models import Booking, Session, User, VolunteerProfile
+from tutoring.models import Booking, Series, Session, User, VolunteerProfile
 from tutoring.scheduling import Busy, OpenGroup, is_offered
 from tutoring.services.booking import (
     MAX_ID,
     N_,
     REASON_MAX_LENGTH,
+    BookingError,
     BookingNotFound,
     BookingStateError,
     InvalidBooking,
@@ -64,19 +65,58 @@ def seats_taken(session_ids: list[int]) -> dict[int, int]:
     return {session_id: count for session_id, count in rows}
 
 
-def open_group_at(volunteer_id: int, start_at: datetime) -> Session | None:
-    """The volunteer's live group session starting at ``start_at``, locked ``FOR UPDATE``, or None."""
-    return db.session.scalar(
-        select(Session)
-        .where(
-            Session.volunteer_id == volunteer_id,
-            Session.start_at == start_at,
-            Session.status == "confirmed",
-            Session.capacity > 1,
-        )
-        .with_for_update()
-        .execution_options(populate_existing=True)
+def open_group_at(volunteer_id: int, start_at: datetime, *, lock: bool = True) -> Session | None:
+    """The volunteer's live group session starting at ``start_at``, or None.
+
+    Locked ``FOR UPDATE`` for booking; ``lock=False`` for pages that only read (a series preview).
+    """
+    query = select(Session).where(
+        Session.volunteer_id == volunteer_id,
+        Session.start_at == start_at,
+        Session.status == "confirmed",
+        Session.capacity > 1,
     )
+    if lock:
+        query = query.with_for_update()
+    return db.session.scalar(query.execution_options(populate_existing=True))
+
+
+def seat_refusal(
+    volunteer: VolunteerProfile, learner_id: int, session: Session, kind: str | None, now: datetime
+) -> tuple[str, BookingError] | None:
+    """Why the learner can't take a seat in ``session`` now, or None when they can.
+
+    The answer is (a short code, the error a booking raises): the code is
+    what a weekly series says of a week it skips (services/series.py).
+    ``kind`` None skips the kind test (a series preview doesn't know it yet).
+    """
+    if db.session.scalar(
+        select(Booking.id).where(
+            Booking.session_id == session.id, Booking.learner_id == learner_id, Booking.status != "cancelled"
+        )
+    ) is not None:
+        return "learner_busy", SlotUnavailable(N_("You already have a seat in this group session."))
+    taken = live_seats(session.id)
+    if taken >= session.capacity:
+        return "group_full", SlotUnavailable(N_("This group session is full. Please choose another time."))
+    if kind is not None and kind != session.kind:
+        return "group_kind", InvalidBooking(N_("This group session is for another kind of session."), field="kind")
+    # This session as the open group it is. Busy time from the volunteer's own
+    # calendar doesn't close an open group (the core offers it anyway): that
+    # calendar may well hold this very session, from the volunteer's feed.
+    busy = [
+        OpenGroup(session.start_at, session.end_at, session.capacity, session.capacity - taken)
+        if busy.__class__ is Busy and (busy.start_at, busy.end_at) == (session.start_at, session.end_at)
+        else busy
+        for busy in _busy_near(volunteer.id, session.start_at, None)
+    ]
+    if is_offered(volunteer.availability(), busy, session.start_at, now) is None:
+        return "not_offered", SlotUnavailable()
+    try:
+        _check_learner_free(learner_id, session.start_at, session.end_at)
+    except SlotUnavailable as busy_then:
+        return "learner_busy", busy_then
+    return None
 
 
 def take_seat(
@@ -92,34 +132,20 @@ def take_seat(
     session = open_group_at(volunteer.id, start_at)
     if session is None:
         return None
-    taken = live_seats(session.id)
-    if db.session.scalar(
-        select(Booking.id).where(
-            Booking.session_id == session.id, Booking.learner_id == learner_id, Booking.status != "cancelled"
-        )
-    ) is not None:
-        raise SlotUnavailable(N_("You already have a seat in this group session."))
-    if taken >= session.capacity:
-        raise SlotUnavailable(N_("This group session is full. Please choose another time."))
-    if kind != session.kind:
-        raise InvalidBooking(N_("This group session is for another kind of session."), field="kind")
-    # This session as the open group it is. Busy time from the volunteer's own
-    # calendar doesn't close an open group (the core offers it anyway): that
-    # calendar may well hold this very session, from the volunteer's feed.
-    busy = [
-        OpenGroup(session.start_at, session.end_at, session.capacity, session.capacity - taken)
-        if busy.__class__ is Busy and (busy.start_at, busy.end_at) == (session.start_at, session.end_at)
-        else busy
-        for busy in _busy_near(volunteer.id, start_at, None)
-    ]
-    if is_offered(volunteer.availability(), busy, start_at, now) is None:
-        raise SlotUnavailable()
-    _check_learner_free(learner_id, session.start_at, session.end_at)
-    booking = Booking(session=session, learner_id=learner_id, note=note, uid=new_booking_uid(), sequence=0)
+    refusal = seat_refusal(volunteer, learner_id, session, kind, now)
+    if refusal is not None:
+        raise refusal[1]
+    return add_seat(session, learner_id, note)
+
+
+def add_seat(session: Session, learner_id: int, note: str, series: Series | None = None) -> Booking:
+    """Insert the learner's seat in ``session`` (checked by ``seat_refusal`` under the locks just before)."""
+    booking = Booking(session=session, learner_id=learner_id, note=note, uid=new_booking_uid(), sequence=0,
+                      series=series)
     db.session.add(booking)
     db.session.flush()
-    log.info("booking %s: learner %s took seat %d/%d of session %s", booking.id, learner_id, taken + 1,
-             session.capacity, session.id)
+    log.info("booking %s: learner %s took a seat (%d of %d) in session %s", booking.id, learner_id,
+             live_seats(session.id), session.capacity, session.id)
     return booking
 
 

@@ -45,6 +45,7 @@ from tutoring.services.booking import (
     InvalidBooking,
     SlotUnavailable,
 )
+from tutoring.services.groups import add_seat, open_group_at, seat_refusal
 from tutoring.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,8 @@ REASONS = {
     "beyond_horizon": N_("Too far ahead: the volunteer doesn't take bookings that far ahead yet."),
     "too_soon": N_("Too soon to book."),
     "not_offered": N_("The volunteer doesn't offer this time that week."),
+    "group_full": N_("The group session that week is full."),
+    "group_kind": N_("The group session that week is for another kind of session."),
 }
 
 
@@ -156,9 +159,22 @@ def _why_not(learner_id: int, volunteer: VolunteerProfile, start_at: datetime, n
 
 
 def _check_week(
-    learner_id: int, volunteer: VolunteerProfile, start_at: datetime, now: datetime
-) -> tuple[str | None, Slot | None]:
-    """(None, the offered slot) when the week can be booked, else (the reason, None)."""
+    learner_id: int, volunteer: VolunteerProfile, start_at: datetime, now: datetime,
+    kind: str | None = None, *, lock: bool = False,
+) -> tuple[str | None, Slot | Session | None]:
+    """(None, what to book) when the week can be booked, else (the reason, None).
+
+    What to book is the offered slot, or the volunteer's open group session
+    at that time: the learner takes a seat in it, as one booking would
+    (docs/GROUPS.md). ``lock`` locks that session (booking, not the preview).
+    """
+    group = open_group_at(volunteer.id, start_at, lock=lock)
+    if group is not None:
+        refusal = seat_refusal(volunteer, learner_id, group, kind, now)
+        if refusal is None:
+            return None, group
+        code = refusal[0]
+        return (_reason_not_offered(volunteer, start_at, now) if code == "not_offered" else code), None
     try:
         slot = booking_service._offered_slot(volunteer, start_at, now)
     except SlotUnavailable:
@@ -259,20 +275,31 @@ def book_series(
         if check_coordination is not None:
             check_coordination(volunteer_id, learner_id, kind)
         # Under the locks: the first week decides whether there is a series at all.
-        first_slot = booking_service._offered_slot(volunteer, first_start_at, now)
-        booking_service._check_learner_free(learner_id, first_slot.start_at, first_slot.end_at)
+        first_group = open_group_at(volunteer_id, first_start_at)
+        if first_group is not None:  # the first week joins an open group session
+            refusal = seat_refusal(volunteer, learner_id, first_group, kind, now)
+            if refusal is not None:
+                raise refusal[1]
+            first_start = first_group.start_at
+        else:
+            first_slot = booking_service._offered_slot(volunteer, first_start_at, now)
+            booking_service._check_learner_free(learner_id, first_slot.start_at, first_slot.end_at)
+            first_start = first_slot.start_at
 
         series = Series(
-            volunteer_id=volunteer_id, learner_id=learner_id, kind=kind, weeks=weeks, first_start_at=first_slot.start_at
+            volunteer_id=volunteer_id, learner_id=learner_id, kind=kind, weeks=weeks, first_start_at=first_start
         )
         db.session.add(series)
         bookings: list[Booking] = []
         skipped: list[Occurrence] = []
         buffer = timedelta(minutes=volunteer.buffer_minutes)
-        for start_at in weekly_starts(first_slot.start_at, volunteer.user.timezone, weeks):
-            reason, slot = _check_week(learner_id, volunteer, start_at, now)
+        for start_at in weekly_starts(first_start, volunteer.user.timezone, weeks):
+            reason, slot = _check_week(learner_id, volunteer, start_at, now, kind, lock=True)
             if slot is None:
                 skipped.append(Occurrence(start_at, start_at + timedelta(minutes=volunteer.session_minutes), reason))
+                continue
+            if isinstance(slot, Session):  # a seat in the open group session that week
+                bookings.append(add_seat(slot, learner_id, note, series))
                 continue
             session = Session(
                 volunteer_id=volunteer_id, kind=kind, start_at=slot.start_at, end_at=slot.end_at,
