@@ -29,6 +29,7 @@ from tutoring.services.availability import (
     SETTING_RANGES,
 )
 from tutoring.services.booking import MAX_ID, NOTE_MAX_LENGTH, REASON_MAX_LENGTH
+from tutoring.services.series import REASONS as SKIP_REASONS
 from tutoring.models.availability import MAX_GROUP_CAPACITY
 
 API_VERSION = "1.0.0"
@@ -467,8 +468,7 @@ SCHEMAS.update({
                     "properties": {
                         "start": {"type": "string", "format": "date-time"},
                         "start_utc": {"type": "string", "format": "date-time", "pattern": "Z$"},
-                        "reason": {"type": "string", "enum": ["booked", "learner_busy", "away", "week_full",
-                                                               "beyond_horizon", "too_soon", "not_offered"]},
+                        "reason": {"type": "string", "enum": list(SKIP_REASONS)},
                         "message": {"type": "string", "description": "The reason in the caller's language."},
                     },
                 },
