@@ -23,28 +23,36 @@ Validators (RFC 9110 §8.8, §13):
   304 froze its subscribers).
 
 Rendering 500 sessions takes tens of milliseconds, so finished feeds are
-cached in memory by a fingerprint of everything the bytes depend on; a
-conditional request then costs two indexed queries.
+cached in memory by a fingerprint of everything the bytes depend on: the
+owner's fields, today, the settings and the feed's rows as text
+(``feed_stamps``: the database joins each row's values into one text, so a
+poll reads and converts no rows). A poll costs two small indexed queries;
+only a miss reads the rows and renders. No change instant is trusted: a value
+changed by hand, a renamed person or a deleted row changes the stamps too.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
+import operator
 import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from functools import reduce
+from typing import Any, NamedTuple
 
 from flask import current_app
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import (
+    ColumnElement, Integer, String, Text, and_, bindparam, cast, func, literal_column, or_, select, tuple_,
+)
 
 from tutoring.calendar import CalendarSession, Person, etag_for, feed_ics
 from tutoring.calendar.feed import is_not_modified as etag_not_modified
 from tutoring.extensions import db
 from tutoring.models import Booking, Session, User
+from tutoring.models.types import UTCDateTime
 from tutoring.services.meeting import meeting_url_for_uid
 from tutoring.services.notifications import booking_url, group_url, session_uid
 
@@ -66,18 +74,36 @@ class Feed:
     sessions: int
 
 
-def owner_for_token(token: str) -> User | None:
+class Owner(NamedTuple):
+    """Whose feed it is: the fields of their ``User`` row that the feed uses."""
+
+    id: int
+    calendar_token: str
+    display_name: str
+    email: str
+    language: str
+    timezone: str
+
+
+_OWNER = select(*(User.__table__.c[name] for name in Owner._fields)).where(
+    User.__table__.c.calendar_token == bindparam("token", type_=String),
+    User.__table__.c.is_active.is_(True),
+)
+
+
+def owner_for_token(token: str) -> Owner | None:
     """The active user whose feed token is ``token``; None for unknown, rotated or malformed tokens (a 404).
 
     Found by its unique index, then compared in constant time, so the answer
-    never depends on how much of a token was right.
+    never depends on how much of a token was right. (Only the fields a feed
+    needs, without an ORM object: this runs on every poll.)
     """
     if not token or len(token) > MAX_TOKEN_LENGTH or not _TOKEN_CHARACTERS.fullmatch(token):
         return None  # not a token we could have made (and no NUL or odd bytes reach the database)
-    user = User.by_calendar_token(token)
-    if user is None or not hmac.compare_digest(user.calendar_token.encode(), token.encode()):
+    row = db.session.connection().execute(_OWNER, {"token": token}).first()
+    if row is None or not hmac.compare_digest(row.calendar_token.encode(), token.encode()):
         return None
-    return user
+    return Owner(*row)
 
 
 def day_start(now: datetime) -> datetime:
@@ -90,65 +116,160 @@ def _setting(name: str, default: Any) -> Any:
     return default if value is None else value
 
 
-_Volunteer = aliased(User, name="volunteer_user")
-_Learner = aliased(User, name="learner_user")
+# Plain tables, not the ORM: a poll reads a few values and needs no objects.
+_BOOKINGS = Booking.__table__
+_SESSIONS = Session.__table__
+_USERS = User.__table__
+# The other person of a booking; the owner's own fields come from their row (``Owner``).
+_OTHER = _USERS.alias("other_party")
+_PERSON = ("display_name", "email", "language", "timezone")
 
-_COLUMNS = (
-    Booking.id, Booking.uid, Booking.sequence, Booking.status, Booking.updated_at, Booking.series_id,
-    Session.start_at, Session.end_at, Session.kind, Session.updated_at, Session.id, Session.capacity,
-    _Volunteer.display_name, _Volunteer.email, _Volunteer.language, _Volunteer.timezone,
-    _Learner.display_name, _Learner.email, _Learner.language, _Learner.timezone,
+_BOOKED_COLUMNS = (
+    *(_BOOKINGS.c[name] for name in ("id", "uid", "sequence", "status", "updated_at", "series_id")),
+    *(_SESSIONS.c[name] for name in ("start_at", "end_at", "kind", "updated_at", "id", "capacity")),
+    *(_OTHER.c[name] for name in _PERSON),
 )
-_GROUP_COLUMNS = (
-    Session.id, Session.sequence, Session.status, Session.start_at, Session.end_at, Session.kind,
-    Session.updated_at,
+_GROUP_COLUMNS = tuple(
+    _SESSIONS.c[name] for name in ("id", "sequence", "status", "start_at", "end_at", "kind", "updated_at")
 )
 # Row tags: a learner's (or one-to-one) booking, or a volunteer's whole group session.
 BOOKING, GROUP = "booking", "group"
 
 
+def _stamp(columns, dialect: str) -> ColumnElement[str]:
+    """One row's values as one text that equals another row's only when every value is equal.
+
+    PostgreSQL: the row's own text form, ``(1,abc,"a b",)`` (quoted and escaped
+    where needed, NULL as nothing). SQLite: each value as ``<length>:<text>``
+    (NULL as ``-:``) joined by ``|``; the lengths keep a ``|`` in a name from
+    passing for two values.
+    """
+    if dialect == "postgresql":
+        return cast(tuple_(*columns), Text)
+    fields = []
+    for column in columns:
+        text = cast(column, String)
+        fields.append(func.coalesce(cast(func.length(text), String), literal_column("'-'")))
+        fields.append(literal_column("':'"))
+        fields.append(func.coalesce(text, literal_column("''")))
+        fields.append(literal_column("'|'"))
+    return reduce(operator.add, fields[:-1])
+
+
+def _shown(status, end_at, updated_at) -> ColumnElement[bool]:
+    """In the feed: not cancelled and ended after ``:past``, or cancelled after ``:cancelled``."""
+    return or_(
+        and_(status != "cancelled", end_at >= bindparam("past", type_=UTCDateTime)),
+        and_(status == "cancelled", updated_at >= bindparam("cancelled", type_=UTCDateTime)),
+    )
+
+
+def _parts() -> tuple:
+    """The feed's three parts, each (key, columns, FROM, WHERE for the owner ``:owner``).
+
+    One-to-one sessions as volunteer, seats as learner, group sessions as
+    volunteer: three indexed queries instead of one with an OR across tables,
+    which no index serves. No note, no cancel reason, no learner of a group session.
+    """
+    owner = bindparam("owner", type_=Integer)
+    booked = _BOOKINGS.join(_SESSIONS, _BOOKINGS.c.session_id == _SESSIONS.c.id)
+    shown = _shown(_BOOKINGS.c.status, _SESSIONS.c.end_at, _BOOKINGS.c.updated_at)
+    return (
+        (_BOOKINGS.c.id, _BOOKED_COLUMNS, booked.join(_OTHER, _OTHER.c.id == _BOOKINGS.c.learner_id),
+         and_(_SESSIONS.c.volunteer_id == owner, _SESSIONS.c.capacity == 1, shown)),
+        (_BOOKINGS.c.id, _BOOKED_COLUMNS, booked.join(_OTHER, _OTHER.c.id == _SESSIONS.c.volunteer_id),
+         and_(_BOOKINGS.c.learner_id == owner, shown)),
+        (_SESSIONS.c.id, _GROUP_COLUMNS, _SESSIONS,
+         and_(_SESSIONS.c.volunteer_id == owner, _SESSIONS.c.capacity > 1,
+              _shown(_SESSIONS.c.status, _SESSIONS.c.end_at, _SESSIONS.c.updated_at))),
+    )
+
+
+@dataclass(frozen=True)
+class _Statements:
+    """The feed's statements, built once per dialect: a request only binds its owner and cut-offs."""
+
+    rows: tuple  # per part: its rows, each with its stamp last, by key
+    stamps: Any  # one row: per part, its rows' stamps joined by "," in key order
+
+
+_statements: dict[str, _Statements] = {}
+
+
+def _statements_for(dialect: str) -> _Statements:
+    found = _statements.get(dialect)
+    if found is not None:
+        return found
+    rows, aggregates = [], []
+    for key, columns, source, where in _parts():
+        stamp = _stamp(columns, dialect)
+        rows.append(select(*columns, stamp).select_from(source).where(where).order_by(key))
+        ordered = select(key.label("key"), stamp.label("stamp")).select_from(source).where(where)
+        ordered = ordered.order_by(key).subquery()
+        # PostgreSQL is told the order; SQLite (no ORDER BY in aggregates before 3.44) keeps the subquery's.
+        if dialect == "postgresql":
+            joined = func.string_agg(ordered.c.stamp, literal_column("','")).aggregate_order_by(ordered.c.key)
+        else:
+            joined = func.group_concat(ordered.c.stamp, literal_column("','"))
+        aggregates.append(select(joined).scalar_subquery())
+    found = _statements[dialect] = _Statements(rows=tuple(rows), stamps=select(*aggregates))
+    return found
+
+
+def _bounds(owner_id: int, today: datetime) -> dict[str, Any]:
+    past_days = int(_setting("FEED_PAST_DAYS", DEFAULT_PAST_DAYS))
+    cancelled_days = int(_setting("FEED_CANCELLED_DAYS", DEFAULT_CANCELLED_DAYS))
+    return {
+        "owner": owner_id,
+        "past": today - timedelta(days=past_days),
+        "cancelled": today - timedelta(days=cancelled_days),
+    }
+
+
+def feed_stamps(owner_id: int, now: datetime) -> tuple[str, str, str]:
+    """The feed's rows as three texts, from one small query: no rows to read or convert.
+
+    Each part is its rows' ``_stamp`` joined by "," in key order, just as
+    ``_load`` joins them from the rows it reads: equal stamps, equal rows.
+    """
+    connection = db.session.connection()
+    statement = _statements_for(connection.dialect.name).stamps
+    return tuple(part or "" for part in connection.execute(statement, _bounds(owner_id, day_start(now))).one())
+
+
+def _load(owner: Owner, today: datetime) -> tuple[list[tuple], tuple[str, str, str]]:
+    """The feed's rows (see ``feed_rows``) and their stamps (see ``feed_stamps``), read together."""
+    connection = db.session.connection()
+    bounds = _bounds(owner.id, today)
+    as_volunteer, as_learner, groups = _statements_for(connection.dialect.name).rows
+    me = (owner.display_name, owner.email, owner.language, owner.timezone)
+    booked: dict[int, tuple] = {}
+    stamps = []
+    for statement, volunteer_first in ((as_volunteer, True), (as_learner, False)):
+        part = []
+        for *values, stamp in connection.execute(statement, bounds):
+            booking, other = values[:-len(_PERSON)], values[-len(_PERSON):]
+            booked[values[0]] = (BOOKING, *booking, *me, *other) if volunteer_first else (BOOKING, *booking, *other, *me)
+            part.append(stamp)
+        stamps.append(",".join(part))
+    group_rows, part = [], []
+    for *values, stamp in connection.execute(groups, bounds):
+        group_rows.append((GROUP, *values))
+        part.append(stamp)
+    stamps.append(",".join(part))
+    return [booked[key] for key in sorted(booked)] + group_rows, tuple(stamps)
+
+
 def feed_rows(owner_id: int, now: datetime) -> list[tuple]:
     """The plain values of every event in ``owner_id``'s feed: bookings by id, then group sessions by id.
 
-    Each row starts with its tag (``BOOKING`` or ``GROUP``). Three indexed
-    queries (one-to-one sessions as volunteer, seats as learner, group
-    sessions as volunteer) instead of one with an OR across tables, which no
-    index serves. No note, no cancel reason, no learner of a group session.
+    Each row starts with its tag (``BOOKING`` or ``GROUP``); a booking's row
+    ends with its volunteer's and its learner's name, email, language and zone.
     """
-    today = day_start(now)
-    past_days = int(_setting("FEED_PAST_DAYS", DEFAULT_PAST_DAYS))
-    cancelled_days = int(_setting("FEED_CANCELLED_DAYS", DEFAULT_CANCELLED_DAYS))
-    shown = or_(
-        and_(Booking.status != "cancelled", Session.end_at >= today - timedelta(days=past_days)),
-        and_(Booking.status == "cancelled", Booking.updated_at >= today - timedelta(days=cancelled_days)),
-    )
-    base = (
-        select(*_COLUMNS)
-        .select_from(Booking)
-        .join(Session, Booking.session_id == Session.id)
-        .join(_Volunteer, _Volunteer.id == Session.volunteer_id)
-        .join(_Learner, _Learner.id == Booking.learner_id)
-        .where(shown)
-    )
-    rows: dict[int, tuple] = {}
-    as_volunteer = base.where(Session.volunteer_id == owner_id, Session.capacity == 1)
-    for query in (as_volunteer, base.where(Booking.learner_id == owner_id)):
-        for row in db.session.execute(query):
-            rows[row[0]] = (BOOKING, *row)
-    groups = (
-        select(*_GROUP_COLUMNS)
-        .where(
-            Session.volunteer_id == owner_id,
-            Session.capacity > 1,
-            or_(
-                and_(Session.status != "cancelled", Session.end_at >= today - timedelta(days=past_days)),
-                and_(Session.status == "cancelled", Session.updated_at >= today - timedelta(days=cancelled_days)),
-            ),
-        )
-        .order_by(Session.id)
-    )
-    group_rows = [(GROUP, *row) for row in db.session.execute(groups)]
-    return [rows[key] for key in sorted(rows)] + group_rows
+    row = db.session.connection().execute(
+        select(*(_USERS.c[name] for name in Owner._fields)).where(_USERS.c.id == owner_id)
+    ).one()
+    return _load(Owner(*row), day_start(now))[0]
 
 
 def _session_from_row(row: tuple, owner: Person) -> CalendarSession:
@@ -228,32 +349,36 @@ class _FeedCache:
 feed_cache = _FeedCache()
 
 
-def _fingerprint(owner: User, rows: list[tuple], today: datetime) -> str:
-    """Everything the feed's bytes and validators depend on, hashed."""
+def _fingerprint(owner: Owner, stamps: tuple[str, str, str], today: datetime) -> str:
+    """Everything the feed's bytes and validators depend on, hashed: the owner, the day, settings and rows."""
     config = current_app.config
     parts = (
         owner.id, owner.display_name, owner.email, owner.language, owner.timezone, today.isoformat(),
         config.get("BASE_URL"), config.get("MEETING_URL_TEMPLATE"),
         hashlib.sha256(str(config["SECRET_KEY"]).encode()).hexdigest(),
-        rows,
+        stamps,
     )
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
-def feed_for(owner: User, now: datetime) -> Feed:
-    """``owner``'s feed as of ``now`` (from the cache when nothing it depends on changed)."""
-    rows = feed_rows(owner.id, now)
+def feed_for(owner: Owner, now: datetime) -> Feed:
+    """``owner``'s feed as of ``now`` (from the cache when nothing it depends on changed).
+
+    The cache is asked with the stamps alone; only a miss reads the rows. The
+    feed is then cached under the stamps read with those rows, so what it holds
+    always matches its key, even when the data changed in between.
+    """
     today = day_start(now)
-    key = _fingerprint(owner, rows, today)
-    cached = feed_cache.get(key)
+    cached = feed_cache.get(_fingerprint(owner, feed_stamps(owner.id, now), today))
     if cached is not None:
         return cached
+    rows, stamps = _load(owner, today)
     person = Person(owner.display_name, owner.email, owner.language, owner.timezone)
     sessions = [_session_from_row(row, person) for row in rows]
     body = feed_ics(person, sessions)
     latest_change = max((session.changed_at for session in sessions), default=today)
     feed = Feed(body, etag_for(body), max(latest_change, today).replace(microsecond=0), len(sessions))
-    feed_cache.put(key, feed, int(_setting("FEED_CACHE_BYTES", DEFAULT_CACHE_BYTES)))
+    feed_cache.put(_fingerprint(owner, stamps, today), feed, int(_setting("FEED_CACHE_BYTES", DEFAULT_CACHE_BYTES)))
     return feed
 
 
