@@ -4,7 +4,7 @@ from flask import Blueprint
 bp = Blueprint("volunteers", __name__, url_prefix="/volunteers")
 
 from tutoring.volunteers import views  # noqa: E402,F401  (attaches the routes to bp)
-from tutoring.volunteers.browse import card_words, languages_text, slot_words, zone_datalist  # noqa: E402
+from tutoring.volunteers.markup import kind_badges, slot_link, volunteer_facts, zone_datalist  # noqa: E402
 
-for _helper in (slot_words, card_words, languages_text, zone_datalist):
+for _helper in (slot_link, kind_badges, volunteer_facts, zone_datalist):
     bp.add_app_template_global(_helper)

@@ -9,30 +9,20 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cache, lru_cache
+from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
 from flask import abort, g, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
-from markupsafe import Markup
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from tutoring.extensions import db
-from tutoring.formatting import (
-    format_day,
-    format_instant,
-    format_time,
-    kind_label,
-    language_name,
-    picker_zones,
-    utc_iso,
-)
+from tutoring.formatting import utc_iso
 from tutoring.i18n import current_timezone
-from tutoring.models import KINDS, VolunteerProfile
+from tutoring.models import VolunteerProfile
 from tutoring.scheduling import Availability, Busy, Slot, day_range_bounds, slots_between
-from tutoring.services.slots import availabilities, busy_by_volunteer  # noqa: F401  (availabilities: also read from here)
+from tutoring.services.slots import availabilities, busy_by_volunteer  # noqa: F401  (availabilities: read here too)
 from tutoring.timeutil import is_valid_zone
 
 # Weeks further than this from today are refused: nothing is offered there,
@@ -104,67 +94,6 @@ def visible_volunteer_or_404(volunteer_id: int) -> VolunteerProfile:
     if volunteer is None or volunteer.state not in VISIBLE_STATES or not volunteer.user.is_active:
         abort(404)
     return volunteer
-
-
-# --- words on cards and slot links, remembered ------------------------------------------------------
-#
-# A page of search results shows ~60 slot links and 20 cards. Babel takes
-# ~0.03-0.1 ms per date format and every gettext ~0.02 ms, which made
-# rendering the largest cost of a search; these depend only on their
-# arguments and the language, and slots of many volunteers fall on the same
-# few instants, so they are computed once per process.
-
-
-@lru_cache(maxsize=8192)
-def _slot_words(start_at: datetime, zone: str, locale: str) -> tuple[str, str, str, str, str]:
-    day, clock = format_day(start_at, zone, locale, format="full"), format_time(start_at, zone, locale)
-    return day, clock, format_instant(start_at, zone, locale), _("Book %(day)s at %(time)s", day=day, time=clock), \
-        utc_iso(start_at)
-
-
-def _locale_key() -> str:
-    """The request's locale as text, looked up once per request (Flask-Babel's lookup is not free either)."""
-    key = g.get("locale_key")
-    if key is None:
-        key = g.locale_key = str(get_locale())
-    return key
-
-
-def slot_words(start_at: datetime, zone: str) -> tuple[str, str, str, str, str]:
-    """A slot's start as the viewer reads it: full day, time, short day and time, "Book <day> at <time>", UTC ISO."""
-    return _slot_words(start_at, zone, _locale_key())
-
-
-@lru_cache(maxsize=64)
-def _card_words(locale: str) -> dict:
-    return {
-        "kinds": {kind: kind_label(kind) for kind in KINDS},
-        "session_kinds": _("Session kinds"),
-        "subjects": _("Subjects"),
-        "languages": _("Languages"),
-        "separator": _(", "),
-    }
-
-
-def card_words() -> dict:
-    """The fixed words of a volunteer's card in the viewer's language (kind names, headings, the list separator)."""
-    return _card_words(_locale_key())
-
-
-@lru_cache(maxsize=4096)
-def _languages_text(codes: tuple[str, ...], locale: str) -> str:
-    return _card_words(locale)["separator"].join(language_name(code, locale) for code in codes)
-
-
-def languages_text(codes: list[str]) -> str:
-    """Spoken languages named in the viewer's language and joined its way: ``Arabic, English`` / ``العربية، الإنجليزية``."""
-    return _languages_text(tuple(codes), _locale_key())
-
-
-@cache
-def zone_datalist() -> Markup:
-    """The ``<option>``s of every zone the pickers offer (~420), built once: they are the same on every page."""
-    return Markup("").join(Markup('<option value="{}">').format(name) for name in picker_zones())
 
 
 def booking_href(volunteer_id: int, start_at: datetime) -> str:
