@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, event, func, select, text
 
 import tutoring.extensions as extensions
 from tutoring.extensions import db
@@ -364,6 +364,46 @@ def test_either_party_cancels_and_the_slot_is_offered_again(app, volunteer, lear
     assert offered_starts(app, volunteer) == [TUE_10, TUE_11]
     # And someone else can book it.
     assert book(app, make_user("learner"), volunteer, TUE_10)["status"] == "confirmed"
+
+
+def selects_by_table(app, function, *args, **kwargs) -> tuple[object, dict[str, int]]:
+    """Run ``function`` like ``call`` and count the SELECTs it sent, by the first table they read."""
+    counts: dict[str, int] = {}
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        words = " ".join(statement.split())
+        if words.upper().startswith("SELECT") and " FROM " in words:
+            table = words.split(" FROM ", 1)[1].split(" ", 1)[0]
+            counts[table] = counts.get(table, 0) + 1
+
+    with app.app_context():
+        engine = db.engine
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            result = call(app, function, *args, **kwargs)
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+    return result, counts
+
+
+@pytest.mark.parametrize("who", ["learner", "volunteer"])
+def test_a_cancellation_reads_each_row_once_under_its_locks(app, volunteer, learner, who):
+    booked = book(app, learner, volunteer, TUE_10)
+    canceller = learner if who == "learner" else volunteer
+    cancelled, selects = selects_by_table(app, cancel_booking, canceller.id, booked["id"], now=NOW)
+    assert cancelled["status"] == "cancelled"
+    # The learner's and the volunteer's locks are the only reads of their
+    # rows (the invites reuse them), and a cancellation needs no slot rules.
+    assert selects.get("users") == 1 and selects.get("volunteer_profiles") == 1, selects
+    assert not {"availability_rules", "away_periods", "extra_windows", "sessions"} & set(selects), selects
+
+
+def test_a_move_still_reads_the_volunteers_rules_once(app, volunteer, learner):
+    booked = book(app, learner, volunteer, TUE_10)
+    moved, selects = selects_by_table(app, reschedule_booking, learner.id, booked["id"], TUE_11, now=NOW)
+    assert (moved["start_at"], moved["sequence"]) == (TUE_11, 1)
+    assert selects.get("users") == 1 and selects.get("volunteer_profiles") == 1, selects
+    assert all(selects.get(table) == 1 for table in ("availability_rules", "away_periods", "extra_windows")), selects
 
 
 def test_cancelling_frees_a_place_in_the_weekly_cap(app, volunteer, learner, make_user):

@@ -299,7 +299,7 @@ def reschedule_booking(user: User | int, booking_id: int, new_start_at: datetime
     now = now or utcnow()
 
     with _write_transaction():
-        booking = _locked_booking(user_id, booking_id)
+        booking = _locked_booking(user_id, booking_id, with_rules=True)
         session = booking.session
         if booking.status != "confirmed":
             raise BookingStateError(N_("Only confirmed bookings can be moved."))
@@ -454,43 +454,58 @@ def _lock_user(user_id: int) -> User | None:
     )
 
 
-def _lock_volunteer(volunteer_id: int) -> VolunteerProfile | None:
-    """The volunteer's profile with everything that decides their slots, re-read under ``FOR UPDATE``.
+def _lock_volunteer(volunteer_id: int, *, with_rules: bool = True) -> VolunteerProfile | None:
+    """The volunteer's profile and user, re-read under ``FOR UPDATE`` (of the profile's row only).
 
+    ``with_rules`` also loads everything that decides their slots (rules,
+    away days, extra windows); a cancellation doesn't need them.
     ``populate_existing`` so objects an earlier query of this session loaded
     can't hide what the previous lock holder committed.
     """
-    return db.session.scalar(
-        select(VolunteerProfile)
-        .where(VolunteerProfile.user_id == volunteer_id)
-        .options(
-            selectinload(VolunteerProfile.user),
+    options = [joinedload(VolunteerProfile.user, innerjoin=True)]
+    if with_rules:
+        options += [
             selectinload(VolunteerProfile.rules),
             selectinload(VolunteerProfile.away_periods),
             selectinload(VolunteerProfile.extra_windows),
-        )
+        ]
+    return db.session.scalar(
+        select(VolunteerProfile)
+        .where(VolunteerProfile.user_id == volunteer_id)
+        .options(*options)
         .with_for_update(of=VolunteerProfile)
         .execution_options(populate_existing=True)
     )
 
 
-def _locked_booking(user_id: int, booking_id: int) -> Booking:
-    """The booking ``user_id`` is part of, re-read after locking its learner and volunteer (in that order)."""
+def _locked_booking(user_id: int, booking_id: int, *, with_rules: bool = False) -> Booking:
+    """The booking ``user_id`` is part of, re-read after locking its learner and volunteer (in that order).
+
+    ``with_rules``: the volunteer's slot rules too (for a move). The locked
+    learner and volunteer are then reached through the booking
+    (``booking.learner``, ``booking.session.volunteer.user``) without another
+    read.
+    """
     found = booking_for(user_id, booking_id)
     if found is None:
         raise BookingNotFound()
     learner_id, volunteer_id = found.learner_id, found.session.volunteer_id
-    _lock_user(learner_id)
-    _lock_volunteer(volunteer_id)
+    learner = _lock_user(learner_id)
+    volunteer = _lock_volunteer(volunteer_id, with_rules=with_rules)
     booking = db.session.scalar(
         select(Booking)
         .where(Booking.id == booking_id)
-        .options(joinedload(Booking.session, innerjoin=True).selectinload(Session.bookings))
+        .options(joinedload(Booking.session, innerjoin=True))
         .with_for_update()
         .execution_options(populate_existing=True)
     )
     if booking is None:  # pragma: no cover - bookings are never deleted
         raise BookingNotFound()
+    # The identity map holds objects weakly: tie the locked rows to the
+    # booking while they are still referenced here, or they are dropped and
+    # every later access reads them again. Many-to-one by key: no query.
+    _ = booking.learner, booking.session.volunteer
+    del learner, volunteer
     return booking
 
 
