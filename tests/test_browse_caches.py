@@ -142,3 +142,18 @@ def test_the_slots_api_follows_a_booking_at_once(app, client, volunteer, make_us
     after = client.get(url, query_string=query, headers=bearer(learner)).get_json()["slots"]
     assert [slot["start_utc"] for slot in before] == ["2027-01-12T16:00:00Z", "2027-01-12T16:30:00Z"]
     assert [slot["start_utc"] for slot in after] == ["2027-01-12T16:30:00Z"]
+
+
+def test_a_remembered_search_card_follows_name_bio_and_zone(app, client, volunteer):
+    first = client.get("/?subject=Physics&tz=UTC").get_data(as_text=True)
+    assert "Amira" in first and ">Tue, Jan 12, 4:00\u202fPM<" in first
+    with app.app_context():
+        profile = db.session.get(VolunteerProfile, volunteer.id)
+        profile.user.display_name, profile.bio = "Amira Haddad", "Now also teaches optics."
+        db.session.commit()
+    body = client.get("/?subject=Physics&tz=UTC").get_data(as_text=True)
+    assert "Amira Haddad" in body and "Now also teaches optics." in body
+    elsewhere = client.get("/?subject=Physics&tz=Asia/Kathmandu").get_data(as_text=True)
+    assert ">Tue, Jan 12, 9:45\u202fPM<" in elsewhere and f"/volunteers/{volunteer.id}?tz=Asia/Kathmandu" in elsewhere
+    arabic = client.get("/?subject=Physics&tz=UTC", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    assert "Amira Haddad" in arabic and "Tue, Jan 12" not in arabic

@@ -4,7 +4,13 @@ from flask import Blueprint
 bp = Blueprint("volunteers", __name__, url_prefix="/volunteers")
 
 from tutoring.volunteers import views  # noqa: E402,F401  (attaches the routes to bp)
-from tutoring.volunteers.markup import kind_badges, slot_link, volunteer_facts, zone_datalist  # noqa: E402
+from tutoring.volunteers.markup import (  # noqa: E402
+    kind_badges,
+    result_card,
+    slot_link,
+    volunteer_facts,
+    zone_datalist,
+)
 
-for _helper in (slot_link, kind_badges, volunteer_facts, zone_datalist):
+for _helper in (slot_link, kind_badges, volunteer_facts, result_card, zone_datalist):
     bp.add_app_template_global(_helper)

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 from functools import cache, lru_cache
 
-from flask import g
+from flask import g, get_template_attribute, request
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
@@ -29,6 +30,10 @@ from tutoring.formatting import utc_iso, zone_label
 from tutoring.models import KINDS, VolunteerProfile
 from tutoring.scheduling import Slot
 from tutoring.volunteers.browse import booking_href
+
+if TYPE_CHECKING:
+    from tutoring.volunteers.browse import ViewerZone
+    from tutoring.volunteers.search import Result
 
 
 def _locale_key() -> str:
@@ -161,6 +166,31 @@ def volunteer_facts(volunteer: VolunteerProfile, full: bool = False, now: dateti
         zone = escape(zone_label(volunteer.user.timezone, at=now))
         rows += f'\n  <div><dt>{_("Their time zone")}</dt><dd>{zone}</dd></div>'
     return Markup(f'<dl class="facts">{rows}\n</dl>')
+
+
+# A card is remembered by everything it shows (the volunteer's name, bio,
+# lists, the kinds they may be booked for, the slots just computed, zone,
+# language, link targets), so a booking or an edit makes a new key and the
+# card is built afresh; nothing here can outlive the data. When full, the
+# store is emptied and fills again with what pages show now.
+_CARDS: dict[tuple, Markup] = {}
+MAX_CARDS = 4096
+
+
+def result_card(result: Result, zone: ViewerZone, free_time: bool, href: Callable[[int, datetime], str]) -> Markup:
+    """One search result's ``<li class="card">`` (templates/volunteers/_card.html), remembered."""
+    volunteer = result.volunteer
+    key = (
+        _locale_key(), request.script_root, zone.name, zone.override, free_time, href,
+        volunteer.id, volunteer.user.display_name, volunteer.bio, tuple(volunteer.subjects),
+        tuple(volunteer.languages), tuple(result.kinds), tuple(result.slots),
+    )
+    card = _CARDS.get(key)
+    if card is None:
+        if len(_CARDS) >= MAX_CARDS:
+            _CARDS.clear()
+        card = _CARDS[key] = get_template_attribute("volunteers/_card.html", "card")(result, zone, free_time, href)
+    return card
 
 
 @cache
