@@ -9,6 +9,7 @@ the change shows, has new bytes and a new ETag). Runs on SQLite and PostgreSQL.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, event, select, update
@@ -332,3 +333,79 @@ def test_a_polls_queries_use_indexes_at_scale(app, loaded, dialect):
     failures = [(statement, plan) for statement, plan in explained
                 if scans(dialect, plan) or (dialect == "postgresql" and "Seq Scan on users" in plan)]
     assert failures == [], "\n\n".join(f"{statement}\n--\n{plan}" for statement, plan in failures)
+
+
+# --- validators shared by the worker processes ---------------------------------------------------------
+
+
+def test_another_worker_answers_304_from_the_shared_validators(app, client, pair, renders):
+    volunteer, learner = pair
+    with app.app_context():
+        book_session(learner.id, volunteer.id, TUE_10, "tutoring", "", now=NOW)
+    path = path_of(app, learner)
+    first = client.get(path)
+    feed_cache.clear()  # what a worker that never rendered this feed holds
+    again = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and renders[0] == 1
+    assert again.headers["ETag"] == first.headers["ETag"]
+    modified_since = client.get(path, headers={"If-Modified-Since": first.headers["Last-Modified"]})
+    assert modified_since.status_code == 304 and renders[0] == 1
+    # Without a copy the client needs the bytes: rendered here, the same ones.
+    whole = client.get(path)
+    assert whole.status_code == 200 and whole.data == first.data and renders[0] == 2
+    assert whole.headers["ETag"] == first.headers["ETag"]
+
+
+def test_a_changed_feed_is_not_answered_from_the_shared_validators(app, client, pair, renders):
+    volunteer, learner = pair
+    with app.app_context():
+        booking_id = book_session(learner.id, volunteer.id, TUE_10, "tutoring", "", now=NOW).id
+    path = path_of(app, learner)
+    first = client.get(path)
+    with app.app_context():
+        cancel_booking(learner.id, booking_id, now=NOW)
+    feed_cache.clear()
+    after = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
+    assert after.status_code == 200 and after.headers["ETag"] != first.headers["ETag"]
+    assert [e.status for e in the_same_events(after.data)] == ["CANCELLED"]
+
+
+def test_the_shared_validators_hold_no_names_and_only_today(app, client, pair):
+    volunteer, learner = pair
+    with app.app_context():
+        book_session(learner.id, volunteer.id, TUE_10, "tutoring", "", now=NOW)
+    root = Path(app.instance_path) / "feed-validators"
+    stale = root / "2020-01-01-0000000000000000"
+    stale.mkdir(parents=True)
+    (stale / ("f" * 64)).write_text("x")
+    for user in (volunteer, learner):
+        client.get(path_of(app, user))
+    [today] = root.iterdir()  # the earlier day went when today's first feed was written
+    assert today.name.startswith(datetime.now(UTC).date().isoformat())
+    files = list(today.iterdir())
+    assert len(files) == 2
+    for file in files:
+        text = file.read_text()
+        for value in ("Amira", "Maya", "example.org", "http"):
+            assert value not in text
+
+
+def test_another_version_of_the_code_does_not_use_them(app, client, pair, renders, monkeypatch):
+    volunteer, learner = pair
+    path = path_of(app, learner)
+    first = client.get(path)
+    feed_cache.clear()
+    monkeypatch.setattr(service, "_code_version", lambda: "another-release")
+    again = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and renders[0] == 2  # rendered again to know
+
+
+@pytest.mark.app_config(FEED_VALIDATOR_DIR="")
+def test_sharing_can_be_turned_off(app, client, pair, renders):
+    volunteer, learner = pair
+    path = path_of(app, learner)
+    first = client.get(path)
+    feed_cache.clear()
+    assert client.get(path, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    assert renders[0] == 2
+    assert not (Path(app.instance_path) / "feed-validators").exists()

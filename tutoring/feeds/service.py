@@ -29,18 +29,26 @@ owner's fields, today, the settings and the feed's rows as text
 poll reads and converts no rows). A poll costs two small indexed queries;
 only a miss reads the rows and renders. No change instant is trusted: a value
 changed by hand, a renamed person or a deleted row changes the stamps too.
+The worker processes of a host share the validators of what they rendered
+(files under ``FEED_VALIDATOR_DIR``), so a conditional poll reaching another
+worker is a 304 without rendering again.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
 import operator
+import os
 import re
+import secrets
+import shutil
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from functools import reduce
+from functools import cache, reduce
+from importlib import metadata
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from flask import current_app
@@ -50,6 +58,7 @@ from sqlalchemy import (
 
 from tutoring.calendar import CalendarSession, Person, etag_for, feed_ics
 from tutoring.calendar.feed import is_not_modified as etag_not_modified
+from tutoring.calendar.text import TRANSLATIONS_DIR
 from tutoring.extensions import db
 from tutoring.models import Booking, Session, User
 from tutoring.models.types import UTCDateTime
@@ -66,9 +75,9 @@ _TOKEN_CHARACTERS = re.compile(r"[A-Za-z0-9_-]+")
 
 @dataclass(frozen=True)
 class Feed:
-    """A rendered feed with its validators."""
+    """A feed's validators and bytes; ``body`` is None when only the validators are known (``render_feed``)."""
 
-    body: bytes
+    body: bytes | None
     etag: str
     last_modified: datetime
     sessions: int
@@ -361,24 +370,108 @@ def _fingerprint(owner: Owner, stamps: tuple[str, str, str], today: datetime) ->
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
-def feed_for(owner: Owner, now: datetime) -> Feed:
-    """``owner``'s feed as of ``now`` (from the cache when nothing it depends on changed).
+@cache
+def _code_version() -> str:
+    """A digest of what renders the bytes besides data and settings: this app's code, its translations, icalendar.
 
-    The cache is asked with the stamps alone; only a miss reads the rows. The
-    feed is then cached under the stamps read with those rows, so what it holds
-    always matches its key, even when the data changed in between.
+    Workers of two deploys may share a host for a while; one must not answer
+    304 for bytes the other's code renders differently.
+    """
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent.parent
+    try:
+        for path in sorted(package.rglob("*.py")) + sorted(TRANSLATIONS_DIR.rglob("*.mo")):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    except OSError:
+        return secrets.token_hex(8)  # unreadable: this process shares with no other
+    for distribution in ("icalendar", "tzdata"):
+        try:
+            digest.update(f"{distribution}={metadata.version(distribution)}".encode())
+        except metadata.PackageNotFoundError:
+            pass
+    return digest.hexdigest()[:16]
+
+
+class _SharedValidators:
+    """Rendered feeds' validators on disk, for every worker process of this host (no Redis needed).
+
+    Each worker caches feeds in its own memory, so a feed one worker rendered
+    would be rendered again by each other worker a poll reaches. The worker
+    that renders also writes the ETag, Last-Modified and number of sessions
+    (no names, no bytes of the feed) to a file named by the feed's key; the
+    others answer a matching conditional request from it. Keys hold today's
+    date, so each day (and version of the code) has a directory and the
+    others are removed. Errors only cost a render: it is a cache.
+    """
+
+    @staticmethod
+    def _day(directory: str, today: datetime) -> Path:
+        return Path(directory) / f"{today.date().isoformat()}-{_code_version()}"
+
+    def get(self, directory: str, key: str, today: datetime) -> Feed | None:
+        try:
+            etag, modified, sessions = (self._day(directory, today) / key).read_text("ascii").split()
+            return Feed(None, etag, datetime.fromisoformat(modified), int(sessions))
+        except (OSError, ValueError):
+            return None
+
+    def put(self, directory: str, key: str, feed: Feed, today: datetime) -> None:
+        day = self._day(directory, today)
+        try:
+            if not day.is_dir():
+                day.mkdir(parents=True, exist_ok=True)
+                for other in Path(directory).iterdir():
+                    if other.name != day.name:
+                        shutil.rmtree(other, ignore_errors=True)
+            # Written whole, then renamed: a reader sees all of it or nothing.
+            partial = day / f".{key}.{os.getpid()}.{threading.get_ident()}"
+            partial.write_text(f"{feed.etag} {feed.last_modified.isoformat()} {feed.sessions}", "ascii")
+            os.replace(partial, day / key)
+        except OSError:
+            return
+
+
+shared_validators = _SharedValidators()
+
+
+def _validator_dir() -> str:
+    """Where the workers share validators (``FEED_VALIDATOR_DIR``; empty: not shared)."""
+    configured = current_app.config.get("FEED_VALIDATOR_DIR")
+    return os.path.join(current_app.instance_path, "feed-validators") if configured is None else configured
+
+
+def feed_for(owner: Owner, now: datetime) -> Feed:
+    """``owner``'s feed as of ``now``, from a cache when nothing it depends on changed.
+
+    The caches are asked with the stamps alone; only a miss reads the rows and
+    renders. From another worker's validators the feed has no ``body``: enough
+    for a 304, and ``render_feed`` gives the bytes.
     """
     today = day_start(now)
-    cached = feed_cache.get(_fingerprint(owner, feed_stamps(owner.id, now), today))
-    if cached is not None:
-        return cached
+    key = _fingerprint(owner, feed_stamps(owner.id, now), today)
+    cached = feed_cache.get(key)
+    if cached is None and (directory := _validator_dir()):
+        cached = shared_validators.get(directory, key, today)
+    return cached if cached is not None else render_feed(owner, now)
+
+
+def render_feed(owner: Owner, now: datetime) -> Feed:
+    """Read ``owner``'s rows and render their feed; cached under the stamps read with those rows.
+
+    So what a cache holds always matches its key, even when the data changed
+    since the stamps were asked for.
+    """
+    today = day_start(now)
     rows, stamps = _load(owner, today)
     person = Person(owner.display_name, owner.email, owner.language, owner.timezone)
     sessions = [_session_from_row(row, person) for row in rows]
     body = feed_ics(person, sessions)
     latest_change = max((session.changed_at for session in sessions), default=today)
     feed = Feed(body, etag_for(body), max(latest_change, today).replace(microsecond=0), len(sessions))
-    feed_cache.put(_fingerprint(owner, stamps, today), feed, int(_setting("FEED_CACHE_BYTES", DEFAULT_CACHE_BYTES)))
+    key = _fingerprint(owner, stamps, today)
+    feed_cache.put(key, feed, int(_setting("FEED_CACHE_BYTES", DEFAULT_CACHE_BYTES)))
+    if directory := _validator_dir():
+        shared_validators.put(directory, key, feed, today)
     return feed
 
 

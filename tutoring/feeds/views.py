@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from tutoring.extensions import db, limiter
 from tutoring.feeds import bp
-from tutoring.feeds.service import feed_for, feed_urls, is_not_modified, owner_for_token
+from tutoring.feeds.service import feed_for, feed_urls, is_not_modified, owner_for_token, render_feed
 from tutoring.htmx import is_fragment_request, render_page_or_fragment
 from tutoring.services.meeting import meeting_url_for
 from tutoring.timeutil import utcnow
@@ -45,6 +45,9 @@ def feed(token: str):
         abort(404)
     now = utcnow()
     current = feed_for(owner, now)
+    not_modified = is_not_modified(current, request.headers.get("If-None-Match"), request.if_modified_since, now)
+    if not not_modified and current.body is None:
+        current = render_feed(owner, now)  # only its validators were known (another worker rendered it)
     headers = {
         "ETag": current.etag,
         # Only the owner's calendar app should keep a copy, never a shared cache.
@@ -52,7 +55,7 @@ def feed(token: str):
         "X-Robots-Tag": "noindex, nofollow",
         "Referrer-Policy": "no-referrer",
     }
-    if is_not_modified(current, request.headers.get("If-None-Match"), request.if_modified_since, now):
+    if not_modified:
         response = Response(status=304, headers=headers)
     else:
         response = Response(current.body, content_type="text/calendar; charset=utf-8", headers=headers)
