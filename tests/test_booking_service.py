@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import create_engine, event, func, select, text
+from sqlalchemy import inspect as sa_inspect
 
 import tutoring.extensions as extensions
 from tutoring.extensions import db
@@ -404,6 +405,34 @@ def test_a_move_still_reads_the_volunteers_rules_once(app, volunteer, learner):
     assert (moved["start_at"], moved["sequence"]) == (TUE_11, 1)
     assert selects.get("users") == 1 and selects.get("volunteer_profiles") == 1, selects
     assert all(selects.get(table) == 1 for table in ("availability_rules", "away_periods", "extra_windows")), selects
+
+
+def test_the_returned_booking_shows_its_session_and_people_without_reading_again(app, volunteer, learner, make_user):
+    bystander = make_user("learner")
+    reads: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        reads.append(statement)
+
+    with app.app_context():
+        other = db.session.get(User, bystander.id)  # loaded before, not part of the booking
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            booking = book_session(learner.id, volunteer.id, TUE_10, "tutoring", "", now=NOW)
+            reads.clear()
+            shown = (booking.status, booking.session.start_at, booking.session.volunteer.user.email,
+                     booking.learner.email, booking.session.capacity)
+            assert reads == []
+            assert sa_inspect(other).expired  # everything else is expired by the commit as usual
+            cancelled = cancel_booking(volunteer.id, booking.id, now=NOW)
+            reads.clear()
+            assert (cancelled.status, cancelled.session.status, cancelled.sequence) == ("cancelled", "cancelled", 1)
+            assert cancelled.learner.email == learner.email and reads == []
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        assert shown == ("confirmed", TUE_10, volunteer.email, learner.email, 1)
+        db.session.expire_all()
+        assert (booking.status, booking.sequence, booking.session.status) == ("cancelled", 1, "cancelled")
 
 
 def test_cancelling_frees_a_place_in_the_weekly_cap(app, volunteer, learner, make_user):

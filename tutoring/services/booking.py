@@ -222,7 +222,7 @@ def book_session(
     note = _text(note, "note", NOTE_MAX_LENGTH) or ""
     now = now or utcnow()
 
-    with _write_transaction():
+    with _write_transaction() as shown:
         if learner_id == volunteer_id:
             raise InvalidBooking(N_("You can't book a session with yourself."), field="volunteer_id")
         booker = _lock_user(learner_id)
@@ -235,6 +235,7 @@ def book_session(
         if seat is not None:  # a seat in an existing group session (docs/GROUPS.md)
             _queue_messages(seat, "booked", by_user_id=learner_id)
             _end_waitlist(learner_id, volunteer_id, now)
+            shown.append(seat)
             return seat
         slot = _offered_slot(volunteer, start_at, now)
         _check_learner_free(learner_id, slot.start_at, slot.end_at)
@@ -253,7 +254,8 @@ def book_session(
         db.session.flush()
         _queue_messages(booking, "booked", by_user_id=learner_id)
         _end_waitlist(learner_id, volunteer_id, now)
-        booking_id = booking.id  # read before the commit expires it
+        shown.append(booking)
+        booking_id = booking.id
     log.info("booking %s: learner %s booked volunteer %s at %s", booking_id, learner_id, volunteer_id,
              slot.start_at.isoformat())
     return booking
@@ -269,7 +271,7 @@ def cancel_booking(user: User | int, booking_id: int, reason: str | None = None,
     reason = _text(reason, "reason", REASON_MAX_LENGTH)
     now = now or utcnow()
 
-    with _write_transaction():
+    with _write_transaction() as shown:
         booking = _locked_booking(user_id, booking_id)
         if booking.status == "cancelled":
             raise BookingStateError(N_("This booking is already cancelled."))
@@ -283,6 +285,7 @@ def cancel_booking(user: User | int, booking_id: int, reason: str | None = None,
             session.status = "cancelled"
         db.session.flush()
         _queue_messages(booking, "cancelled", by_user_id=user_id)
+        shown.append(booking)
     log.info("booking %s: cancelled by user %s", booking_id, user_id)
     return booking
 
@@ -298,7 +301,7 @@ def reschedule_booking(user: User | int, booking_id: int, new_start_at: datetime
     new_start_at = _instant(new_start_at, "start")
     now = now or utcnow()
 
-    with _write_transaction():
+    with _write_transaction() as shown:
         booking = _locked_booking(user_id, booking_id, with_rules=True)
         session = booking.session
         if booking.status != "confirmed":
@@ -327,6 +330,7 @@ def reschedule_booking(user: User | int, booking_id: int, new_start_at: datetime
         booking.bump_sequence()
         db.session.flush()  # on PostgreSQL the exclusion constraint checks the moved session here
         _queue_messages(booking, "rescheduled", by_user_id=user_id)
+        shown.append(booking)
     log.info("booking %s: moved by user %s to %s", booking_id, user_id, slot.start_at.isoformat())
     return booking
 
@@ -405,14 +409,18 @@ def _finish(volunteer: User | int, booking_id: int, status: str, now: datetime |
 
 
 @contextmanager
-def _write_transaction() -> Iterator[None]:
-    """Run the body in the session's transaction, commit it, and turn database refusals into BookingErrors."""
+def _write_transaction() -> Iterator[list[Booking]]:
+    """Run the body in the session's transaction, commit it, and turn database refusals into BookingErrors.
+
+    The body may add the booking it returns to the yielded list: see ``_commit``.
+    """
+    shown: list[Booking] = []
     try:
         if db.session.get_bind().dialect.name == "postgresql":
             # Bounded patience for the volunteer's lock; SET LOCAL ends with this transaction.
             db.session.execute(text(f"SET LOCAL lock_timeout = {int(LOCK_TIMEOUT_MS)}"))
-        yield
-        db.session.commit()
+        yield shown
+        _commit(shown)
     except BookingError:
         db.session.rollback()
         raise
@@ -432,6 +440,35 @@ def _write_transaction() -> Iterator[None]:
     except BaseException:
         db.session.rollback()
         raise
+
+
+def _commit(shown: list[Booking]) -> None:
+    """Commit; ``shown`` bookings keep their session and both people loaded, everything else is expired as usual.
+
+    Every caller shows the booking it gets back (API JSON, the next page):
+    after a plain commit that is five more reads (booking, session, profile,
+    two users), each a new transaction. Those rows were read under this
+    transaction's locks or written by it: they show the booking as committed.
+    """
+    session = db.session()
+    if not shown or not session.expire_on_commit:
+        session.commit()
+        return
+    keep = {id(row) for booking in shown for row in _booking_rows(booking)}
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+    for row in list(session.identity_map.values()):
+        if id(row) not in keep:
+            session.expire(row)
+
+
+def _booking_rows(booking: Booking) -> list[object]:
+    """The booking and the rows shown with it (all loaded by now: the invites read them)."""
+    volunteer = booking.session.volunteer
+    return [booking, booking.session, volunteer, volunteer.user, booking.learner]
 
 
 def _sqlstate(error: DBAPIError) -> str | None:
