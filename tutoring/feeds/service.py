@@ -392,6 +392,9 @@ def _code_version() -> str:
     return digest.hexdigest()[:16]
 
 
+_code_version()  # now, while the files are the ones this process loaded (a deploy may replace them later)
+
+
 class _SharedValidators:
     """Rendered feeds' validators on disk, for every worker process of this host (no Redis needed).
 
