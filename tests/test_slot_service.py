@@ -65,3 +65,47 @@ def test_next_slots_skips_volunteers_who_take_no_bookings(app, make_user):
         found = next_slots(profiles, datetime(2027, 3, 1, tzinfo=UTC), datetime(2027, 3, 8, tzinfo=UTC), 1, now=NOW)
     assert list(found) == [open_one.id]
     assert [slot.start_at for slot in found[open_one.id]] == [datetime(2027, 3, 1, 18, tzinfo=UTC)]
+
+
+def test_one_query_reads_the_same_availability_and_busy_time_as_two(app, make_user):
+    """slot_inputs (one UNION ALL) gives exactly what availabilities and busy_by_volunteer give, in order."""
+    from sqlalchemy import update
+
+    from tutoring.models import AwayPeriod, ExtraWindow, Session
+    from tutoring.models.external_calendar import ExternalBusyTime, ExternalCalendar
+    from tutoring.services.slots import availabilities, busy_by_volunteer, slot_inputs
+
+    first = make_user("volunteer", rules=[(0, "09:00", "12:00"), (0, "18:00", "20:00")], buffer_minutes=10)
+    second = make_user("volunteer", rules=[(2, "10:00", "11:00")])
+    idle = make_user("volunteer")
+    start = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+    with app.app_context():
+        db.session.add_all([
+            ExtraWindow(volunteer_id=first.id, day_on=date(2027, 3, 4), start="14:00", end="16:00", capacity=3),
+            AwayPeriod(volunteer_id=first.id, first_on=date(2027, 3, 10), last_on=date(2027, 3, 12)),
+            Session(volunteer_id=first.id, kind="tutoring", start_at=start, end_at=start + timedelta(minutes=45),
+                    blocked_until_at=start + timedelta(hours=1)),
+            Session(volunteer_id=first.id, kind="tutoring", start_at=start + timedelta(hours=1),
+                    end_at=start + timedelta(hours=2), blocked_until_at=start + timedelta(hours=2), capacity=4),
+            Session(volunteer_id=second.id, kind="tutoring", start_at=start + timedelta(days=2),
+                    end_at=start + timedelta(days=2, hours=1), blocked_until_at=start + timedelta(days=2, hours=1)),
+        ])
+        calendar = ExternalCalendar(volunteer_id=first.id, kind="ics", host="calendar.example.org", secret=b"x")
+        db.session.add(calendar)
+        db.session.flush()
+        db.session.add(ExternalBusyTime(calendar_id=calendar.id, volunteer_id=first.id,
+                                        start_at=start + timedelta(hours=9), end_at=start + timedelta(hours=10)))
+        cancelled = Session(volunteer_id=second.id, kind="tutoring", start_at=start + timedelta(days=3),
+                            end_at=start + timedelta(days=3, hours=1), blocked_until_at=start + timedelta(days=3, hours=1))
+        db.session.add(cancelled)
+        db.session.flush()
+        db.session.execute(update(Session).where(Session.id == cancelled.id).values(status="cancelled"))
+        db.session.commit()
+
+        profiles = [db.session.get(VolunteerProfile, user.id) for user in (first, second, idle)]
+        low, high = datetime(2027, 3, 1, tzinfo=UTC), datetime(2027, 3, 8, tzinfo=UTC)
+        known, busy = slot_inputs(profiles, low, high)
+        assert known == availabilities(profiles)
+        assert {key: value for key, value in busy.items() if value} == busy_by_volunteer(profiles, low, high)
+        assert len(busy[first.id]) == 3 and busy[first.id][1].seats_left == 4  # an open group session
+        assert known[first.id].extra and known[first.id].away and not busy.get(idle.id)

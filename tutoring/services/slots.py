@@ -63,45 +63,153 @@ def ids_param(column, dialect: str, name: str = "ids") -> ColumnElement[bool]:
 # cache key took longer than SQLAlchemy then needed to run it.
 
 
+def _none(type_):
+    return null().cast(type_)
+
+
+def _rule_columns():
+    return (AvailabilityRule.volunteer_id, AvailabilityRule.id, AvailabilityRule.weekday, AvailabilityRule.start_minute,
+            AvailabilityRule.end_minute, AvailabilityRule.valid_from_on, AvailabilityRule.valid_until_on,
+            AvailabilityRule.capacity)
+
+
+def _extra_columns():
+    return (ExtraWindow.volunteer_id, ExtraWindow.id, _none(Integer), ExtraWindow.start_minute, ExtraWindow.end_minute,
+            ExtraWindow.day_on, _none(Date), ExtraWindow.capacity)
+
+
+def _away_columns():
+    return (AwayPeriod.volunteer_id, AwayPeriod.id, _none(Integer), _none(Integer), _none(Integer),
+            AwayPeriod.first_on, AwayPeriod.last_on, _none(Integer))
+
+
 @cache
 def _availability_query(dialect: str):
-    no_number, no_date = null().cast(Integer), null().cast(Date)
     return union_all(
-        select(literal_column("'rule'").label("part"), AvailabilityRule.volunteer_id, AvailabilityRule.id,
-               AvailabilityRule.weekday, AvailabilityRule.start_minute, AvailabilityRule.end_minute,
-               AvailabilityRule.valid_from_on, AvailabilityRule.valid_until_on, AvailabilityRule.capacity)
+        select(literal_column("'rule'").label("part"), *_rule_columns())
         .where(ids_param(AvailabilityRule.volunteer_id, dialect)),
-        select(literal_column("'extra'"), ExtraWindow.volunteer_id, ExtraWindow.id, no_number,
-               ExtraWindow.start_minute, ExtraWindow.end_minute, ExtraWindow.day_on, no_date, ExtraWindow.capacity)
-        .where(ids_param(ExtraWindow.volunteer_id, dialect)),
-        select(literal_column("'away'"), AwayPeriod.volunteer_id, AwayPeriod.id, no_number, no_number, no_number,
-               AwayPeriod.first_on, AwayPeriod.last_on, no_number)
-        .where(ids_param(AwayPeriod.volunteer_id, dialect)),
+        select(literal_column("'extra'"), *_extra_columns()).where(ids_param(ExtraWindow.volunteer_id, dialect)),
+        select(literal_column("'away'"), *_away_columns()).where(ids_param(AwayPeriod.volunteer_id, dialect)),
+    )
+
+
+def _session_filter(dialect: str) -> tuple[ColumnElement[bool], ...]:
+    """Live sessions of the volunteers in ``ids`` starting in [low, high)."""
+    return (
+        ids_param(Session.volunteer_id, dialect),
+        Session.status != "cancelled",
+        Session.start_at >= bindparam("low", type_=UTCDateTime),
+        Session.start_at < bindparam("high", type_=UTCDateTime),
+    )
+
+
+def _external_filter(dialect: str) -> tuple[ColumnElement[bool], ...]:
+    """Busy time from the own calendars of the volunteers in ``ids``, starting in [low, high)."""
+    return (
+        ids_param(ExternalBusyTime.volunteer_id, dialect),
+        ExternalBusyTime.start_at >= bindparam("low", type_=UTCDateTime),
+        ExternalBusyTime.start_at < bindparam("high", type_=UTCDateTime),
     )
 
 
 @cache
 def _busy_query(dialect: str):
-    low, high = bindparam("low", type_=UTCDateTime), bindparam("high", type_=UTCDateTime)
     sessions = select(
         Session.id, Session.volunteer_id, Session.start_at, Session.end_at, Session.blocked_until_at, Session.capacity
-    ).where(
-        ids_param(Session.volunteer_id, dialect),
-        Session.status != "cancelled",
-        Session.start_at >= low,
-        Session.start_at < high,
-    )
+    ).where(*_session_filter(dialect))
     # Capacity 0 marks a row of busy time from the volunteer's own calendar
     # (one round trip for both: this runs on every page that shows slots).
     external = select(
         literal(0), ExternalBusyTime.volunteer_id, ExternalBusyTime.start_at, ExternalBusyTime.end_at,
         ExternalBusyTime.end_at, literal(0),
-    ).where(
-        ids_param(ExternalBusyTime.volunteer_id, dialect),
-        ExternalBusyTime.start_at >= low,
-        ExternalBusyTime.start_at < high,
-    )
+    ).where(*_external_filter(dialect))
     return union_all(sessions, external).order_by(literal_column("volunteer_id"), literal_column("start_at"))
+
+
+@cache
+def _inputs_query(dialect: str):
+    """``_availability_query`` and ``_busy_query`` as one UNION ALL: one round trip for everything a page's slots need.
+
+    A row is: part, volunteer, row id, the three availability numbers, two
+    dates, capacity, then a busy row's start, end and blocked-until.
+    """
+    def instants():
+        return _none(UTCDateTime).label("start_at"), _none(UTCDateTime), _none(UTCDateTime)
+
+    def numbers():
+        return _none(Integer), _none(Integer), _none(Integer), _none(Date), _none(Date)
+
+    return union_all(
+        select(literal_column("'rule'").label("part"), *_rule_columns(), *instants())
+        .where(ids_param(AvailabilityRule.volunteer_id, dialect)),
+        select(literal_column("'extra'"), *_extra_columns(), *instants())
+        .where(ids_param(ExtraWindow.volunteer_id, dialect)),
+        select(literal_column("'away'"), *_away_columns(), *instants())
+        .where(ids_param(AwayPeriod.volunteer_id, dialect)),
+        select(literal_column("'session'"), Session.volunteer_id, Session.id, *numbers(), Session.capacity,
+               Session.start_at, Session.end_at, Session.blocked_until_at)
+        .where(*_session_filter(dialect)),
+        select(literal_column("'external'"), ExternalBusyTime.volunteer_id, _none(Integer), *numbers(),
+               _none(Integer), ExternalBusyTime.start_at, ExternalBusyTime.end_at, ExternalBusyTime.end_at)
+        .where(*_external_filter(dialect)),
+    ).order_by(literal_column("volunteer_id"), literal_column("start_at"))
+
+
+class _Reader:
+    """Turns the rows of the queries above into the scheduling core's input."""
+
+    def __init__(self, volunteers: Sequence[VolunteerProfile]) -> None:
+        self.volunteers = volunteers
+        self.buffers = {volunteer.id: timedelta(minutes=volunteer.buffer_minutes) for volunteer in volunteers}
+        self.rules: dict[int, list] = defaultdict(list)
+        self.extra: dict[int, list] = defaultdict(list)
+        self.away: dict[int, list] = defaultdict(list)
+        self.busy: dict[int, list[Busy]] = defaultdict(list)
+        self.groups: list[tuple[int, int, int, int, datetime]] = []
+
+    def availability_row(self, part, volunteer_id, row_id, weekday, start, end, first_on, last_on, capacity) -> None:
+        if part == "rule":
+            self.rules[volunteer_id].append(((weekday, start, row_id), WeeklyRule(
+                weekday, time_of(start), time_of(end), _as_date(first_on), _as_date(last_on), capacity)))
+        elif part == "extra":
+            day = _as_date(first_on)
+            self.extra[volunteer_id].append(
+                ((day, start, row_id), ExtraDay(day, time_of(start), time_of(end), capacity))
+            )
+        else:
+            first, last = _as_date(first_on), _as_date(last_on)
+            self.away[volunteer_id].append(((first, row_id), AwayDays(first, last)))
+
+    def busy_row(self, session_id, volunteer_id, start_at, end_at, blocked_until, capacity) -> None:
+        busy = self.busy[volunteer_id]
+        if not capacity:  # own-calendar busy time
+            busy.append(ExternalBusy(start_at, end_at))
+            return
+        # A session keeps the time it blocked when booked; a buffer shortened since doesn't free that time.
+        busy.append(Busy(start_at, max(end_at, blocked_until - self.buffers[volunteer_id])))
+        if capacity > 1:
+            self.groups.append((session_id, volunteer_id, len(busy) - 1, capacity, end_at))
+
+    def availabilities(self) -> dict[int, Availability]:
+        def ordered(items: list) -> tuple:
+            # The models' relationship order, so both ways give identical input to the core.
+            return tuple(item for _key, item in sorted(items, key=lambda pair: pair[0]))
+
+        return {
+            volunteer.id: Availability(
+                timezone=volunteer.user.timezone,
+                settings=volunteer.settings(),
+                rules=ordered(self.rules[volunteer.id]),
+                extra=ordered(self.extra[volunteer.id]),
+                away=ordered(self.away[volunteer.id]),
+            )
+            for volunteer in self.volunteers
+        }
+
+    def busy_time(self) -> dict[int, list[Busy]]:
+        if self.groups:
+            _open_groups(self.busy, self.groups)
+        return self.busy
 
 
 def availabilities(volunteers: Sequence[VolunteerProfile]) -> dict[int, Availability]:
@@ -111,39 +219,12 @@ def availabilities(volunteers: Sequence[VolunteerProfile]) -> dict[int, Availabi
     read with one UNION ALL instead of a query (or lazy load) each: on
     PostgreSQL every round trip counts in a page's time.
     """
-    ids = [volunteer.id for volunteer in volunteers]
-    if not ids:
+    if not volunteers:
         return {}
-    rules: dict[int, list] = defaultdict(list)
-    extra: dict[int, list] = defaultdict(list)
-    away: dict[int, list] = defaultdict(list)
-    for part, volunteer_id, row_id, weekday, start, end, first_on, last_on, capacity in db.session.execute(
-        _availability_query(dialect_name()), {"ids": ids}
-    ):
-        if part == "rule":
-            rules[volunteer_id].append(((weekday, start, row_id), WeeklyRule(
-                weekday, time_of(start), time_of(end), _as_date(first_on), _as_date(last_on), capacity)))
-        elif part == "extra":
-            day = _as_date(first_on)
-            extra[volunteer_id].append(((day, start, row_id), ExtraDay(day, time_of(start), time_of(end), capacity)))
-        else:
-            first, last = _as_date(first_on), _as_date(last_on)
-            away[volunteer_id].append(((first, row_id), AwayDays(first, last)))
-
-    def ordered(items: list) -> tuple:
-        # The models' relationship order, so both ways give identical input to the core.
-        return tuple(item for _key, item in sorted(items, key=lambda pair: pair[0]))
-
-    return {
-        volunteer.id: Availability(
-            timezone=volunteer.user.timezone,
-            settings=volunteer.settings(),
-            rules=ordered(rules[volunteer.id]),
-            extra=ordered(extra[volunteer.id]),
-            away=ordered(away[volunteer.id]),
-        )
-        for volunteer in volunteers
-    }
+    reader = _Reader(volunteers)
+    for row in db.session.execute(_availability_query(dialect_name()), {"ids": list(reader.buffers)}):
+        reader.availability_row(*row)
+    return reader.availabilities()
 
 
 def _as_date(value) -> date | None:
@@ -165,23 +246,29 @@ def busy_by_volunteer(
     """
     if not volunteers:
         return {}
-    buffers = {volunteer.id: timedelta(minutes=volunteer.buffer_minutes) for volunteer in volunteers}
-    rows = db.session.execute(
-        _busy_query(dialect_name()), {"ids": list(buffers), "low": start_at - _MARGIN, "high": end_at + _MARGIN}
-    )
-    busy: dict[int, list[Busy]] = defaultdict(list)
-    groups = []
-    for session_id, volunteer_id, session_start, session_end, blocked_until, capacity in rows:
-        if capacity == 0:
-            busy[volunteer_id].append(ExternalBusy(session_start, session_end))
-            continue
-        item = Busy(session_start, max(session_end, blocked_until - buffers[volunteer_id]))
-        busy[volunteer_id].append(item)
-        if capacity > 1:
-            groups.append((session_id, volunteer_id, len(busy[volunteer_id]) - 1, capacity, session_end))
-    if groups:
-        _open_groups(busy, groups)
-    return busy
+    reader = _Reader(volunteers)
+    window = {"ids": list(reader.buffers), "low": start_at - _MARGIN, "high": end_at + _MARGIN}
+    rows = db.session.execute(_busy_query(dialect_name()), window)
+    for row in rows:
+        reader.busy_row(*row)
+    return reader.busy_time()
+
+
+def slot_inputs(
+    volunteers: Sequence[VolunteerProfile], start_at: datetime, end_at: datetime
+) -> tuple[dict[int, Availability], dict[int, list[Busy]]]:
+    """``availabilities(volunteers)`` and ``busy_by_volunteer(volunteers, start_at, end_at)`` in one query."""
+    if not volunteers:
+        return {}, {}
+    reader = _Reader(volunteers)
+    window = {"ids": list(reader.buffers), "low": start_at - _MARGIN, "high": end_at + _MARGIN}
+    rows = db.session.execute(_inputs_query(dialect_name()), window)
+    for part, volunteer_id, row_id, weekday, start, end, first_on, last_on, capacity, *busy in rows:
+        if part == "session" or part == "external":
+            reader.busy_row(row_id, volunteer_id, *busy, capacity)
+        else:
+            reader.availability_row(part, volunteer_id, row_id, weekday, start, end, first_on, last_on, capacity)
+    return reader.availabilities(), reader.busy_time()
 
 
 def _open_groups(busy: dict[int, list[Busy]], groups: list[tuple[int, int, int, int, datetime]]) -> None:
@@ -202,8 +289,8 @@ def slots_in_range(
     """A volunteer's offered slots starting in [start_at, end_at); none unless bookable."""
     if not volunteer.is_bookable:
         return []
-    busy = busy_by_volunteer([volunteer], start_at, end_at).get(volunteer.id, [])
-    return slots_between(availabilities([volunteer])[volunteer.id], busy, start_at, end_at, now or utcnow())
+    known, busy = slot_inputs([volunteer], start_at, end_at)
+    return slots_between(known[volunteer.id], busy.get(volunteer.id, []), start_at, end_at, now or utcnow())
 
 
 def slots_on_days(
@@ -220,8 +307,7 @@ def next_slots(
     """Up to ``limit`` first offered slots of each volunteer in [start_at, end_at), with one query for all."""
     now = now or utcnow()
     bookable = [volunteer for volunteer in volunteers if volunteer.is_bookable]
-    busy = busy_by_volunteer(bookable, start_at, end_at)
-    known = availabilities(bookable)
+    known, busy = slot_inputs(bookable, start_at, end_at)
     return {
         volunteer.id: slots_between(known[volunteer.id], busy.get(volunteer.id, []), start_at, end_at, now)[:limit]
         for volunteer in bookable

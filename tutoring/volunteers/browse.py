@@ -22,7 +22,8 @@ from tutoring.formatting import utc_iso
 from tutoring.i18n import current_timezone
 from tutoring.models import VolunteerProfile
 from tutoring.scheduling import Availability, Busy, Slot, day_range_bounds, slots_between
-from tutoring.services.slots import availabilities, busy_by_volunteer  # noqa: F401  (availabilities: read here too)
+# availabilities is imported from here too (find_time, tests).
+from tutoring.services.slots import availabilities, busy_by_volunteer, slot_inputs  # noqa: F401
 from tutoring.timeutil import is_valid_zone
 
 # Weeks further than this from today are refused: nothing is offered there,
@@ -114,11 +115,12 @@ def first_slots(
     volunteers: Sequence[VolunteerProfile], start_at: datetime, end_at: datetime, limit: int, now: datetime,
     known: dict[int, Availability] | None = None,
 ) -> dict[int, list[Slot]]:
-    """Up to ``limit`` first offered slots of each bookable volunteer in [start_at, end_at): two queries for all."""
+    """Up to ``limit`` first offered slots of each bookable volunteer in [start_at, end_at): one query for all."""
     bookable = [volunteer for volunteer in volunteers if volunteer.is_bookable]
     if known is None:
-        known = availabilities(bookable)
-    busy = busy_by_volunteer(bookable, start_at, end_at)
+        known, busy = slot_inputs(bookable, start_at, end_at)
+    else:
+        busy = busy_by_volunteer(bookable, start_at, end_at)
     return {
         volunteer.id: slots_between(known[volunteer.id], busy.get(volunteer.id, []), start_at, end_at, now)[:limit]
         for volunteer in bookable
@@ -206,17 +208,19 @@ class Week:
 
 
 def _offered(
-    volunteer: VolunteerProfile, availability: Availability, start_at: datetime, end_at: datetime, now: datetime,
-    ignoring: Busy | None,
-) -> list[Slot]:
-    """Offered slots in [start_at, end_at), as if the session ``ignoring`` were not there (it is being moved)."""
+    volunteer: VolunteerProfile, start_at: datetime, end_at: datetime, now: datetime, ignoring: Busy | None,
+) -> tuple[Availability | None, list[Slot]]:
+    """The volunteer's availability (None when they take no bookings) and offered slots in [start_at, end_at),
+    as if the session ``ignoring`` were not there (it is being moved); one query."""
     if not volunteer.is_bookable:
-        return []
-    busy = busy_by_volunteer([volunteer], start_at, end_at).get(volunteer.id, [])
+        return None, []
+    known, busy_of = slot_inputs([volunteer], start_at, end_at)
+    busy = busy_of.get(volunteer.id, [])
     if ignoring is not None:
         # Sessions of one volunteer never share a start (they can't overlap), so the start identifies it.
         busy = [one for one in busy if one.start_at != ignoring.start_at]
-    return slots_between(availability, busy, start_at, end_at, now)
+    availability = known[volunteer.id]
+    return availability, slots_between(availability, busy, start_at, end_at, now)
 
 
 def week_of_slots(
@@ -231,8 +235,8 @@ def week_of_slots(
     starts_at, ends_at = day_range_bounds(zone, monday, sunday)
     tzinfo = ZoneInfo(zone)
     by_day: dict[date, list[Slot]] = defaultdict(list)
-    availability = availabilities([volunteer])[volunteer.id]
-    for slot in _offered(volunteer, availability, starts_at, ends_at, now, ignoring):
+    availability, offered = _offered(volunteer, starts_at, ends_at, now, ignoring)
+    for slot in offered:
         by_day[slot.start_at.astimezone(tzinfo).date()].append(slot)
 
     today = local_today(zone, now)
@@ -248,7 +252,7 @@ def week_of_slots(
     next_monday = monday + timedelta(days=7) if volunteer.is_bookable and next_start <= horizon_end else None
 
     first_free = None
-    if not by_day and volunteer.is_bookable:
+    if not by_day and availability is not None:
         found = first_slots([volunteer], now, horizon_end, 1, now, {volunteer.id: availability})
         first_free = next(iter(found.get(volunteer.id, [])), None)
     return Week(zone, days, starts_at, ends_at, previous_monday, next_monday, first_free)

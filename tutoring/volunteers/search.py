@@ -32,8 +32,8 @@ from tutoring.formatting import language_name
 from tutoring.models import KINDS, Programme, ProgrammeMember, User, VolunteerProfile
 from tutoring.scheduling import Slot, day_range_bounds, slots_between
 from tutoring.services.coordination import bookable_kinds_of, untrained_for_support
-from tutoring.services.slots import busy_by_volunteer, dialect_name, ids_param
-from tutoring.volunteers.browse import availabilities, first_slots
+from tutoring.services.slots import dialect_name, ids_param, slot_inputs
+from tutoring.volunteers.browse import first_slots
 
 PER_PAGE = 20
 SLOTS_SHOWN = 3
@@ -516,8 +516,7 @@ def _free_time_page(
         # Enough for the rest of the page and a few that may not fit, never more than CHUNK.
         wanted = min(CHUNK, (PER_PAGE - len(results)) * 5 // 4 + 1)
         volunteers = load_volunteers(ids[position : min(position + wanted, start + SCAN_LIMIT)])
-        known = availabilities(volunteers)
-        busy = busy_by_volunteer(volunteers, range_start, range_end)
+        known, busy = slot_inputs(volunteers, range_start, range_end)
         consumed = min(wanted, start + SCAN_LIMIT - position)
         for volunteer in volunteers:
             slots = slots_between(known[volunteer.id], busy.get(volunteer.id, []), range_start, range_end, now)
