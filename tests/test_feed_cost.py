@@ -313,7 +313,7 @@ def test_the_stamps_are_what_the_rows_say(app, pair, group, learners):
 
 
 def test_a_polls_queries_use_indexes_at_scale(app, loaded, dialect):
-    """The owner and stamps queries, on 20,000 sessions and bookings: no scan of a whole table (see test_query_plans)."""
+    """The owner and stamps queries on 20,000 sessions and bookings scan no whole table (see test_query_plans)."""
     now, volunteer_id, learner_id = loaded
     recorder = Recorder()
     with app.app_context():

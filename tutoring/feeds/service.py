@@ -254,11 +254,12 @@ def _load(owner: Owner, today: datetime) -> tuple[list[tuple], tuple[str, str, s
     me = (owner.display_name, owner.email, owner.language, owner.timezone)
     booked: dict[int, tuple] = {}
     stamps = []
-    for statement, volunteer_first in ((as_volunteer, True), (as_learner, False)):
+    for statement, owner_is_volunteer in ((as_volunteer, True), (as_learner, False)):
         part = []
         for *values, stamp in connection.execute(statement, bounds):
             booking, other = values[:-len(_PERSON)], values[-len(_PERSON):]
-            booked[values[0]] = (BOOKING, *booking, *me, *other) if volunteer_first else (BOOKING, *booking, *other, *me)
+            people = (*me, *other) if owner_is_volunteer else (*other, *me)
+            booked[values[0]] = (BOOKING, *booking, *people)
             part.append(stamp)
         stamps.append(",".join(part))
     group_rows, part = [], []
