@@ -119,3 +119,25 @@ def test_language_names_in_the_viewers_language():
 def test_is_fragment_request(app, headers, target, expected):
     with app.test_request_context(headers=headers):
         assert is_fragment_request(target) is expected
+
+
+def test_remembered_texts_follow_the_request_language_and_the_offset(app):
+    """Day, range, Hijri and zone texts are remembered per locale and offset: a language never gets another's."""
+    from tutoring.formatting import format_hijri
+
+    day = date(2027, 1, 12)
+    seen = {}
+    for language in ("en", "ar", "en", "ar"):
+        with app.test_request_context("/", headers={"Accept-Language": language}):
+            seen.setdefault(language, []).append((
+                format_day(day, format="EEEE"), format_day_range(day, day + timedelta(days=6)),
+                format_hijri(day, with_year=False), zone_label("Europe/London", at=JANUARY),
+                zone_label("Europe/London", at=JULY),
+            ))
+    (english, english_again), (arabic, arabic_again) = seen["en"], seen["ar"]
+    assert english == english_again and arabic == arabic_again
+    assert english[0] == "Tuesday" and arabic[0] == "الثلاثاء"
+    assert "Jan" in english[1] and "Jan" not in arabic[1]
+    assert english[2] != arabic[2]
+    assert english[3:] == ("London time (UTC+00:00)", "London time (UTC+01:00)")
+    assert arabic[3].endswith("(UTC+00:00)") and arabic[4].endswith("(UTC+01:00)") and "London" not in arabic[3]

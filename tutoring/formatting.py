@@ -11,8 +11,8 @@ reach for pytz, a second copy of the zone rules that can disagree with the
 from __future__ import annotations
 
 from contextlib import nullcontext
-from datetime import UTC, date, datetime
-from functools import cache
+from datetime import UTC, date, datetime, timedelta
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -108,7 +108,18 @@ def format_day(
     """A day, e.g. ``Tue, Dec 1`` / ``الثلاثاء، 1 ديسمبر``; an instant is first placed in ``zone``."""
     if isinstance(day, datetime):
         day = local_datetime(day, zone).date()
-    return _format(day, _locale(locale), format, babel_format_date, None)
+    return _day_text(day, _locale(locale), format)
+
+
+# Pages repeat the same few days, ranges and zones in each language (a week
+# page names seven days twice, every search its date range), so their texts
+# are remembered, keyed by everything they depend on: the day(s), the locale
+# and the format; a zone's label by its name and the offset shown.
+
+
+@lru_cache(maxsize=4096)
+def _day_text(day: date, locale: Locale, format: str) -> str:
+    return _format(day, locale, format, babel_format_date, None)
 
 
 def format_time(
@@ -122,7 +133,12 @@ def format_time(
 
 def format_day_range(first: date, last: date, locale: Locale | str | None = None) -> str:
     """Two days as one range in the locale's way, e.g. ``Nov 30 – Dec 6, 2026``."""
-    return babel_format_interval(first, last, "yMMMd", locale=_locale(locale))
+    return _day_range_text(first, last, _locale(locale))
+
+
+@lru_cache(maxsize=1024)
+def _day_range_text(first: date, last: date, locale: Locale) -> str:
+    return babel_format_interval(first, last, "yMMMd", locale=locale)
 
 
 def format_duration(minutes: int, locale: Locale | str | None = None) -> str:
@@ -149,7 +165,11 @@ def format_hijri(
     """
     if isinstance(day, datetime):
         day = local_datetime(day, zone).date()
-    loc = _locale(locale)
+    return _hijri_text(day, _locale(locale), with_year)
+
+
+@lru_cache(maxsize=2048)
+def _hijri_text(day: date, loc: Locale, with_year: bool) -> str:
     try:
         hijri = Gregorian(day.year, day.month, day.day).to_hijri()
     except (OverflowError, ValueError):
@@ -197,13 +217,19 @@ def zone_label(zone: str | None = None, locale: Locale | str | None = None, at: 
     defaults to the request's.
     """
     zone = zone or str(_zone(None))
-    offset = format_offset(local_datetime(at or datetime.now(UTC), zone).utcoffset())
-    with force_locale(str(_locale(locale))) if locale is not None else nullcontext():
+    offset = local_datetime(at or datetime.now(UTC), zone).utcoffset()
+    return _zone_label_text(zone, offset, str(_locale(locale)))
+
+
+@lru_cache(maxsize=2048)
+def _zone_label_text(zone: str, offset: timedelta, locale: str) -> str:
+    offset_text = format_offset(offset)
+    with force_locale(locale):
         if zone in UTC_ZONES:
             return gettext("Coordinated Universal Time (UTC)")
         if zone.startswith("Etc/"):
-            return offset  # Etc/GMT+5 and friends have no place, only an offset
-        return gettext("%(city)s time (%(offset)s)", city=zone_city(zone, locale), offset=offset)
+            return offset_text  # Etc/GMT+5 and friends have no place, only an offset
+        return gettext("%(city)s time (%(offset)s)", city=zone_city(zone, locale), offset=offset_text)
 
 
 def language_name(code: str, locale: Locale | str | None = None) -> str:
