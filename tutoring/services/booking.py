@@ -494,25 +494,28 @@ def _lock_user(user_id: int) -> User | None:
 def _lock_volunteer(volunteer_id: int, *, with_rules: bool = True) -> VolunteerProfile | None:
     """The volunteer's profile and user, re-read under ``FOR UPDATE`` (of the profile's row only).
 
-    ``with_rules`` also loads everything that decides their slots (rules,
-    away days, extra windows); a cancellation doesn't need them.
-    ``populate_existing`` so objects an earlier query of this session loaded
-    can't hide what the previous lock holder committed.
+    ``with_rules`` also loads everything that decides their slots (weekly
+    rules, in the same statement; away days, extra windows); a cancellation
+    doesn't need them. ``populate_existing`` so objects an earlier query of
+    this session loaded can't hide what the previous lock holder committed.
     """
     options = [joinedload(VolunteerProfile.user, innerjoin=True)]
     if with_rules:
         options += [
-            selectinload(VolunteerProfile.rules),
+            # A handful of rows each: joined (one row per rule) saves a round trip.
+            joinedload(VolunteerProfile.rules),
             selectinload(VolunteerProfile.away_periods),
             selectinload(VolunteerProfile.extra_windows),
         ]
-    return db.session.scalar(
+    return db.session.execute(
         select(VolunteerProfile)
         .where(VolunteerProfile.user_id == volunteer_id)
         .options(*options)
+        # OF the profile: the joined user and rules are read, not locked
+        # (PostgreSQL can't lock the nullable side of the rules' outer join).
         .with_for_update(of=VolunteerProfile)
         .execution_options(populate_existing=True)
-    )
+    ).unique().scalar_one_or_none()
 
 
 def _locked_booking(user_id: int, booking_id: int, *, with_rules: bool = False) -> Booking:
