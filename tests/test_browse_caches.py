@@ -157,3 +157,23 @@ def test_a_remembered_search_card_follows_name_bio_and_zone(app, client, volunte
     assert ">Tue, Jan 12, 9:45\u202fPM<" in elsewhere and f"/volunteers/{volunteer.id}?tz=Asia/Kathmandu" in elsewhere
     arabic = client.get("/?subject=Physics&tz=UTC", headers={"Accept-Language": "ar"}).get_data(as_text=True)
     assert "Amira Haddad" in arabic and "Tue, Jan 12" not in arabic
+
+
+def test_the_remembered_search_form_shows_what_was_typed_and_new_programmes_at_once(app, client, volunteer):
+    from tutoring.models import Programme
+
+    def typed(body: str) -> str:
+        return re.search(r'name="subject" type="search" list="subject-names" value="([^"]*)"', body).group(1)
+
+    body = client.get("/?subject=Physics&kind=nonsense&tz=UTC").get_data(as_text=True)
+    assert typed(body) == "Physics" and "Choose a kind of session from the list." in body
+    body = client.get("/?subject=Chemistry&tz=UTC").get_data(as_text=True)
+    assert typed(body) == "Chemistry" and "Choose a kind of session from the list." not in body
+    assert 'name="programme"' not in body  # no programme yet
+    with app.app_context():
+        db.session.add(Programme(slug="night-school", name="Night school"))
+        db.session.commit()
+    body = client.get("/?subject=Chemistry&tz=UTC").get_data(as_text=True)
+    assert '<option value="night-school">Night school</option>' in body
+    arabic = client.get("/?subject=Chemistry&tz=UTC", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    assert typed(arabic) == "Chemistry" and ">Search<" not in arabic and ">Search<" in body

@@ -222,7 +222,7 @@ def availabilities(volunteers: Sequence[VolunteerProfile]) -> dict[int, Availabi
     if not volunteers:
         return {}
     reader = _Reader(volunteers)
-    for row in db.session.execute(_availability_query(dialect_name()), {"ids": list(reader.buffers)}):
+    for row in db.session.execute(_availability_query(dialect_name()), {"ids": list(reader.buffers)}).all():
         reader.availability_row(*row)
     return reader.availabilities()
 
@@ -248,7 +248,7 @@ def busy_by_volunteer(
         return {}
     reader = _Reader(volunteers)
     window = {"ids": list(reader.buffers), "low": start_at - _MARGIN, "high": end_at + _MARGIN}
-    rows = db.session.execute(_busy_query(dialect_name()), window)
+    rows = db.session.execute(_busy_query(dialect_name()), window).all()
     for row in rows:
         reader.busy_row(*row)
     return reader.busy_time()
@@ -262,7 +262,7 @@ def slot_inputs(
         return {}, {}
     reader = _Reader(volunteers)
     window = {"ids": list(reader.buffers), "low": start_at - _MARGIN, "high": end_at + _MARGIN}
-    rows = db.session.execute(_inputs_query(dialect_name()), window)
+    rows = db.session.execute(_inputs_query(dialect_name()), window).all()  # all at once: cheaper than row by row
     for part, volunteer_id, row_id, weekday, start, end, first_on, last_on, capacity, *busy in rows:
         if part == "session" or part == "external":
             reader.busy_row(row_id, volunteer_id, *busy, capacity)

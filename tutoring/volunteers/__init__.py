@@ -7,10 +7,11 @@ from tutoring.volunteers import views  # noqa: E402,F401  (attaches the routes t
 from tutoring.volunteers.markup import (  # noqa: E402
     kind_badges,
     result_card,
+    search_form,
     slot_link,
     volunteer_facts,
     zone_datalist,
 )
 
-for _helper in (slot_link, kind_badges, volunteer_facts, result_card, zone_datalist):
+for _helper in (slot_link, kind_badges, volunteer_facts, result_card, search_form, zone_datalist):
     bp.add_app_template_global(_helper)

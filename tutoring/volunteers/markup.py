@@ -15,12 +15,12 @@ itself looked up (``_()``/``ngettext`` in Jinja) was not, so it isn't here.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 from functools import cache, lru_cache
 
-from flask import g, get_template_attribute, request
+from flask import current_app, g, get_template_attribute, request
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
@@ -32,8 +32,9 @@ from tutoring.scheduling import Slot
 from tutoring.volunteers.browse import booking_href
 
 if TYPE_CHECKING:
+    from tutoring.models import Programme
     from tutoring.volunteers.browse import ViewerZone
-    from tutoring.volunteers.search import Result
+    from tutoring.volunteers.search import Result, SearchFilters, Vocabulary
 
 
 def _locale_key() -> str:
@@ -191,6 +192,36 @@ def result_card(result: Result, zone: ViewerZone, free_time: bool, href: Callabl
             _CARDS.clear()
         card = _CARDS[key] = get_template_attribute("volunteers/_card.html", "card")(result, zone, free_time, href)
     return card
+
+
+# The search form shows the filters typed, their messages, the suggestions
+# and choices on offer, the zone's name and today's date: it is remembered
+# keyed by all of them (and the language), so it changes with any of them.
+_FORMS: dict[tuple, Markup] = {}
+MAX_FORMS = 1024
+
+
+def search_form(
+    zone: ViewerZone, filters: SearchFilters, words: Vocabulary, language_choices: list[str], kinds: Sequence[str],
+    programmes: Sequence[Programme], today: date, now: datetime,
+) -> Markup:
+    """The volunteer search form (templates/volunteers/_search_form.html), remembered."""
+    key = (
+        _locale_key(), request.script_root, zone.name, zone.override, zone_label(zone.name, at=now), today,
+        tuple(sorted(filters.raw.items())), tuple(sorted(filters.errors.items())),
+        filters.programme.id if filters.programme is not None else None,
+        tuple(words.subjects), tuple(language_choices), tuple(kinds),
+        tuple((programme.id, programme.slug, programme.name) for programme in programmes),
+    )
+    form = _FORMS.get(key)
+    if form is None:
+        if len(_FORMS) >= MAX_FORMS:
+            _FORMS.clear()
+        form = _FORMS[key] = Markup(current_app.jinja_env.get_template("volunteers/_search_form.html").render(
+            zone=zone, filters=filters, words=words, language_choices=language_choices, kinds=kinds,
+            programmes=programmes, today=today, now=now,
+        ))
+    return form
 
 
 @cache
