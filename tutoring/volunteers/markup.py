@@ -1,4 +1,4 @@
-"""The repeated markup of the browsing pages, built in Python and remembered: slot links, kind badges, facts.
+"""The repeated markup of the browsing pages, built once and remembered: slot links, badges, facts, cards, the form.
 
 A page of search results shows ~60 slot links and 20 cards, a week page
 dozens of links. As Jinja macros they cost ~20 µs a link and ~45 µs a card
@@ -8,6 +8,8 @@ The markup depends only on the arguments and the language, and slots of many
 volunteers fall on the same few instants, so each piece is computed once per
 process and language (the caches are keyed by everything the output depends
 on, the locale included), and only the link target is added per request.
+Whole search cards and the search form are rendered from their templates and
+remembered the same way, keyed by every value they show.
 
 Escaping follows the templates these replaced: words from Python (gettext
 here, Babel, names, subjects) are escaped; a translation the template
@@ -17,8 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
 from flask import current_app, g, get_template_attribute, request
 from flask_babel import get_locale, ngettext
