@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.load [--users 100] [--duration 120] [--think 5] [--saturation 30]
                                    [--volunteers 10000] [--bookings-per-volunteer 10] [--port 8765]
+                                   [--mix search=30,week=25,feed=20,book=15,cancel=10]
 
 What it does, in order:
 
@@ -72,6 +73,25 @@ SEARCHES = (("Mathematics", "en"), ("Physics", "ar"), ("English", "en"), ("Chemi
 VIEWER_ZONE = "Asia/Kathmandu"
 # Relative weights of the actions of one mixed-traffic step.
 MIX = {"search": 30, "week": 25, "feed": 20, "book": 15, "cancel": 10}
+
+
+def parse_mix(text: str) -> dict[str, float]:
+    """``search=30,week=25,...`` as weights; every action must be one of MIX's, with a weight >= 0."""
+    mix = {}
+    for part in text.split(","):
+        action, _, weight = part.partition("=")
+        action = action.strip()
+        if action not in MIX:
+            raise argparse.ArgumentTypeError(f"unknown action {action!r}: choose from {', '.join(MIX)}")
+        try:
+            mix[action] = float(weight)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{action}: weight {weight!r} is not a number") from None
+        if mix[action] < 0:
+            raise argparse.ArgumentTypeError(f"{action}: a weight can't be negative")
+    if not any(mix.values()):
+        raise argparse.ArgumentTypeError("give at least one action a weight above 0")
+    return mix
 
 
 def bench_app():
@@ -323,7 +343,8 @@ class VirtualUser:
         return status, data, response_headers
 
     def step(self, only: str | None = None) -> None:
-        action = only or self.rng.choices(list(MIX), weights=list(MIX.values()))[0]
+        mix = self.data.get("mix", MIX)
+        action = only or self.rng.choices(list(mix), weights=list(mix.values()))[0]
         if action == "cancel" and not self.mine:
             action = "book"
         getattr(self, action)()
@@ -564,6 +585,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--volunteers", type=int, default=10_000)
     parser.add_argument("--bookings-per-volunteer", type=int, default=10)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--mix", type=parse_mix, default=MIX,
+                        help="relative weights of the actions, e.g. search=30,week=25,feed=20,book=15,cancel=10 "
+                             "(the default); actions left out don't happen")
     args = parser.parse_args(argv)
     # Stopped with SIGTERM: still stop gunicorn and drop the throwaway database (the finally blocks).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -574,6 +598,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-load-") as folder, database() as url:
         instance = Path(folder)
         data = seed(url, args.volunteers, args.bookings_per_volunteer, instance / "seed")
+        data["mix"] = args.mix
+        print("mix: " + ", ".join(f"{action} {weight:g}" for action, weight in args.mix.items()), flush=True)
         since = datetime.now(UTC)
         (instance / "app").mkdir()
         with gunicorn(url, args.port, instance / "app") as server:
