@@ -19,6 +19,7 @@ import tutoring.feeds.views as views
 from tests.test_group_calendar import book_all, group, learners  # noqa: F401  (fixtures)
 from tests.test_outbox_support import NOW, TUE_10, TUE_11, pair, the_same_events  # noqa: F401  (fixtures)
 from tests.test_query_plans import Recorder, loaded, plans, scans  # noqa: F401  (fixture)
+from tutoring.calendar.feed import event_blocks
 from tutoring.extensions import db
 from tutoring.feeds.service import feed_cache
 from tutoring.models import Booking, Session, User
@@ -29,8 +30,10 @@ from tutoring.timeutil import utcnow
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     feed_cache.clear()
+    event_blocks.clear()
     yield
     feed_cache.clear()
+    event_blocks.clear()
 
 
 @pytest.fixture
@@ -75,6 +78,7 @@ def served_is_fresh(client, path: str):
     served = client.get(path)
     assert served.status_code == 200
     feed_cache.clear()
+    event_blocks.clear()  # from scratch: no remembered events either
     fresh = client.get(path)
     assert served.data == fresh.data
     assert served.headers["ETag"] == fresh.headers["ETag"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import unicodedata
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
@@ -10,6 +11,7 @@ import pytest
 from calendar_support import AMIRA, MAYA, SAMI, make_session
 
 from tutoring.calendar import Person
+from tutoring.calendar.model import _NOT_IN_NAMES, _NOT_IN_URLS
 
 
 @pytest.mark.parametrize("field", ["start_at", "end_at", "changed_at"])
@@ -78,3 +80,12 @@ def test_names_lose_control_characters_and_line_breaks():
 def test_links_with_spaces_or_control_characters_are_refused(changes):
     with pytest.raises(ValueError, match="URL"):
         make_session(**changes)
+
+
+def test_the_quick_character_checks_are_the_per_character_ones():
+    """Every code point: the regular expressions in model.py are exactly the tests they replaced."""
+    for point in range(sys.maxunicode + 1):
+        char = chr(point)
+        category = unicodedata.category(char)
+        assert bool(_NOT_IN_URLS.match(char)) == (char.isspace() or category == "Cc"), hex(point)
+        assert bool(_NOT_IN_NAMES.match(char)) == (category in ("Cc", "Cs") or char in "\u2028\u2029"), hex(point)

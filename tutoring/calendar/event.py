@@ -18,7 +18,7 @@ names the time in the recipient's zone and language.
 """
 from __future__ import annotations
 
-from icalendar import Event, vCalAddress
+from icalendar import Component, Event, vCalAddress
 
 from tutoring.calendar.model import CalendarSession, Person
 from tutoring.calendar.text import N_, Translate, identity, session_title
@@ -84,3 +84,52 @@ def attendee(person: Person, *, partstat: str = "ACCEPTED") -> vCalAddress:
 def organizer_address(email: str, name: str | None) -> vCalAddress:
     """The ORGANIZER: a bare ``mailto:`` of the service's sender (Gmail shows "Unknown organizer" without it)."""
     return vCalAddress.new(email, cn=name or None)
+
+
+# RFC 5545 §3.1: lines of at most 75 octets. icalendar folds before the octet
+# that would reach 75, so its lines have at most 74; ours must be the same bytes.
+_FOLD_AT = 75
+
+
+def component_ics(component: Component) -> bytes:
+    """``component.to_ical()``, byte for byte, folding its lines faster.
+
+    icalendar encodes every character of every line on its own to count
+    octets; most of our lines are short, and one ``encode`` shows it.
+    """
+    return b"".join(fold(line) for line in component.content_lines() if line)
+
+
+def fold(line: str) -> bytes:
+    """One content line as icalendar writes it (``Contentline.to_ical``), with its CRLF.
+
+    Long lines break before the character that would make 75 octets, and a
+    trailing ``\\`` or ``^`` moves to the next line with what it escapes
+    (icalendar #1501).
+    """
+    data = line.encode()
+    if len(data) < _FOLD_AT:
+        return data + b"\r\n"
+    pieces: list[str] = []
+    current: list[str] = []
+    count = 0
+    for char in line:
+        size = 1 if char < "\x80" else 2 if char < "\u0800" else 3 if char < "\U00010000" else 4
+        if current and count + size >= _FOLD_AT:
+            if len(current) > 1 and current[-1] in "\\^":
+                carried = current.pop()
+                pieces.append("".join(current))
+                current, count = [carried], 1
+            else:
+                pieces.append("".join(current))
+                current, count = [], 0
+        current.append(char)
+        count += size
+    pieces.append("".join(current))
+    return "\r\n ".join(pieces).encode() + b"\r\n"
+
+
+def used_tzids(component: Component) -> frozenset[str]:
+    """The TZIDs ``component`` uses that need a VTIMEZONE (UTC needs none), found as icalendar finds them."""
+    found = {getattr(value, "params", {}).get("TZID") for _name, value in component.property_items(sorted=False)}
+    return frozenset(found - {None, "UTC"})

@@ -10,20 +10,32 @@ The bytes depend only on the input: events are sorted, DTSTAMP is each
 session's ``changed_at``, and nothing reads the clock. So an unchanged feed
 has an unchanged strong ETag, and clients that poll (Google every 8-24 h,
 Apple hourly to daily) get 304s until something changes.
+
+A feed is written from parts: its header, the VTIMEZONEs its events need,
+one block of bytes per event, and ``END:VCALENDAR``; together they are
+exactly the bytes of the whole ``Calendar`` written by icalendar (a test
+compares the two). Each event's block is remembered (``event_blocks``) by
+everything it depends on: the session's values, the owner and their
+language; the configured addresses are in the session's URLs. So when one
+booking changes, rendering the feed again writes that one event.
 """
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
+from typing import NamedTuple
 
 from icalendar import Calendar, vDuration
 
-from tutoring.calendar.event import PRODID, session_event
+from tutoring.calendar.event import PRODID, component_ics, session_event, used_tzids
 from tutoring.calendar.model import CalendarSession, Person
 from tutoring.calendar.text import N_, Translate, translations_for
-from tutoring.calendar.vtimezone import add_timezones
+from tutoring.calendar.vtimezone import vtimezone_ics
 
 # Hints for clients that honour them (Nextcloud, Thunderbird, Apple some of
 # the time): look again hourly. Google ignores both.
@@ -33,6 +45,58 @@ DEFAULT_CALNAME = N_("Tutoring sessions")
 
 # For a feed with no sessions at all: Last-Modified still has to say something.
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+FOOTER = b"END:VCALENDAR\r\n"
+
+# Remembered event blocks, each about 0.7 KB of bytes and 1.5 KB of key (the
+# session and two people): 20,000 are some 45 MB a process at most, and hold
+# the feeds of a few hundred active people.
+MAX_EVENT_BLOCKS = 20_000
+
+
+class EventBlock(NamedTuple):
+    """One VEVENT's bytes and the TZIDs it needs a VTIMEZONE for."""
+
+    ics: bytes
+    tzids: frozenset[str]
+
+
+class EventBlocks:
+    """Event blocks by (session, owner): a bounded LRU, safe across threads.
+
+    Keys are the frozen dataclasses themselves, so any value of a session or
+    a person that differs makes another key; nothing is ever stale, old
+    entries only age out.
+    """
+
+    def __init__(self, limit: int = MAX_EVENT_BLOCKS) -> None:
+        self.limit = limit
+        self._items: OrderedDict[tuple, EventBlock] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> EventBlock | None:
+        with self._lock:
+            block = self._items.get(key)
+            if block is not None:
+                self._items.move_to_end(key)
+            return block
+
+    def put(self, key: tuple, block: EventBlock) -> None:
+        with self._lock:
+            self._items[key] = block
+            self._items.move_to_end(key)
+            while len(self._items) > self.limit:
+                self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+event_blocks = EventBlocks()
 
 
 def feed_ics(
@@ -50,6 +114,9 @@ def feed_ics(
     in ``owner``'s language); ``translate`` defaults to ``owner``'s catalogue.
     Raises ``ValueError`` if two sessions share a UID.
     """
+    # Blocks are remembered by language only for the owner's own catalogue: a
+    # ``translate`` passed in (Flask-Babel's follows the request) could differ.
+    remember = translate is None
     translate = translate or translations_for(owner.language)
     ordered = sorted(sessions, key=lambda s: (s.start_at, s.uid))
     uids = [session.uid for session in ordered]
@@ -57,19 +124,40 @@ def feed_ics(
         # Two VEVENTs with one UID and no RECURRENCE-ID: clients keep one at random.
         raise ValueError("each session in a feed needs its own UID")
 
+    name = calname if calname is not None else translate(DEFAULT_CALNAME)
+    blocks = [_event_block(session, owner, translate, remember) for session in ordered]
+    # Each zone the events name gets its VTIMEZONE, sorted, before the events (as ``add_timezones`` does).
+    zones = sorted(frozenset().union(*(block.tzids for block in blocks)))
+    return b"".join((_header(name), *map(vtimezone_ics, zones), *(block.ics for block in blocks), FOOTER))
+
+
+@lru_cache(maxsize=256)
+def _header(name: str) -> bytes:
+    """The calendar's lines before its components: the calendar written by icalendar, less its last line."""
     calendar = Calendar()
     calendar.add("PRODID", PRODID)
     calendar.add("VERSION", "2.0")
     calendar.add("CALSCALE", "GREGORIAN")
-    name = calname if calname is not None else translate(DEFAULT_CALNAME)
     # NAME is RFC 7986's, X-WR-CALNAME the one most clients read.
     calendar.add("NAME", name)
     calendar.add("X-WR-CALNAME", name)
     calendar.add("REFRESH-INTERVAL", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
     calendar.add("X-PUBLISHED-TTL", vDuration(REFRESH))
-    for session in ordered:
-        calendar.add_component(session_event(session, owner, translate))
-    return add_timezones(calendar).to_ical()
+    written = calendar.to_ical()
+    if not written.endswith(FOOTER):
+        raise AssertionError("icalendar ended a calendar unexpectedly")
+    return written[: -len(FOOTER)]
+
+
+def _event_block(session: CalendarSession, owner: Person, translate: Translate, remember: bool) -> EventBlock:
+    key = (session, owner)
+    if remember and (block := event_blocks.get(key)) is not None:
+        return block
+    event = session_event(session, owner, translate)
+    block = EventBlock(component_ics(event), used_tzids(event))
+    if remember:
+        event_blocks.put(key, block)
+    return block
 
 
 def etag_for(ics: bytes) -> str:

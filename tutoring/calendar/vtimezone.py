@@ -40,6 +40,7 @@ LAST_DATE = date(2050, 1, 1)
 STRIDE_SECONDS = 2 * 24 * 3600
 
 _cache: dict[str, Timezone] = {}
+_ics_cache: dict[str, bytes] = {}
 _lock = threading.Lock()
 
 
@@ -64,6 +65,16 @@ def vtimezone_for(zone: str) -> Timezone:
     built = build_vtimezone(zone)
     with _lock:
         return _cache.setdefault(zone, built)
+
+
+def vtimezone_ics(zone: str) -> bytes:
+    """``vtimezone_for(zone)`` as bytes (written once per zone, then shared): for calendars assembled from bytes."""
+    cached = _ics_cache.get(zone)
+    if cached is not None:
+        return cached
+    written = vtimezone_for(zone).to_ical()
+    with _lock:
+        return _ics_cache.setdefault(zone, written)
 
 
 def add_timezones(calendar: Calendar) -> Calendar:
