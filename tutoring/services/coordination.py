@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from flask import current_app, has_request_context, url_for
@@ -21,6 +22,7 @@ from tutoring.calendar.text import N_
 from tutoring.extensions import db
 from tutoring.mail import queue_mail
 from tutoring.models import KINDS, AuditEntry, Programme, ProgrammeMember, User, VolunteerProfile
+from tutoring.services.slots import dialect_name, ids_param
 
 REASON_MAX_LENGTH = 1000
 NAME_MAX_LENGTH = 100
@@ -335,13 +337,21 @@ def bookable_kinds(volunteer_id: int, offered) -> list[str]:
 def bookable_kinds_of(offered: dict[int, list[str]]) -> dict[int, list[str]]:
     """``bookable_kinds`` for many volunteers at once, in one query (a page of search results): id -> kinds."""
     asked = [volunteer_id for volunteer_id, kinds in offered.items() if "support" in kinds]
-    untrained = set(db.session.scalars(
-        untrained_for_support().where(ProgrammeMember.volunteer_id.in_(asked))
-    )) if asked else set()
+    untrained = set(db.session.scalars(_untrained_among(dialect_name()), {"ids": asked})) if asked else set()
     return {
         volunteer_id: [kind for kind in kinds if kind != "support" or volunteer_id not in untrained]
         for volunteer_id, kinds in offered.items()
     }
+
+
+@cache
+def _untrained_among(dialect: str):
+    """``untrained_for_support`` among the ids passed as ``ids``, built once per dialect.
+
+    Every search page and booking page asks; building the statement and its
+    cache key anew each time cost more than running it.
+    """
+    return untrained_for_support().where(ids_param(ProgrammeMember.volunteer_id, dialect))
 
 
 def untrained_for_support():
