@@ -19,8 +19,8 @@ from icalendar.parser.string import _foldline
 
 import tutoring.calendar.feed as feed_module
 from tutoring.calendar import Person, add_timezones, feed_ics, translations_for
-from tutoring.calendar.event import PRODID, attendee, component_ics, fold, organizer_address, session_event
-from tutoring.calendar.feed import DEFAULT_CALNAME, REFRESH, EventBlocks, event_blocks
+from tutoring.calendar.event import PRODID, event_ics, fold, session_event
+from tutoring.calendar.feed import DEFAULT_CALNAME, REFRESH, EventBlocks, event_blocks, tzids_in
 
 
 def whole_feed(owner, sessions, calname=None, translate=None, event=session_event) -> bytes:
@@ -115,9 +115,9 @@ def test_a_changed_session_writes_only_its_own_event(monkeypatch):
 
     def counting(session, viewer, translate):
         written.append(session.uid)
-        return session_event(session, viewer, translate)
+        return event_ics(session, viewer, translate)
 
-    monkeypatch.setattr(feed_module, "session_event", counting)
+    monkeypatch.setattr(feed_module, "event_ics", counting)
     changed = replace(sessions[4], sequence=sessions[4].sequence + 1, changed_at=sessions[4].changed_at + timedelta(1))
     renamed = replace(sessions[9], volunteer=replace(sessions[9].volunteer, name="Someone Else"))
     after = [changed if s is sessions[4] else renamed if s is sessions[9] else s for s in sessions]
@@ -141,7 +141,7 @@ def test_events_with_local_times_bring_exactly_their_zones(monkeypatch):
         event.add("DTSTART", session.start_at.astimezone(zone))
         return event
 
-    monkeypatch.setattr(feed_module, "session_event", local_event)
+    monkeypatch.setattr(feed_module, "event_ics", lambda *args: local_event(*args).to_ical())
     sessions = varied_sessions()
     data = feed_ics(MAYA, sessions)
     assert data == whole_feed(MAYA, sessions, event=local_event)
@@ -183,12 +183,39 @@ def test_folding_at_the_edges_is_icalendars(line):
     assert fold(line) == _foldline(line).encode() + b"\r\n"
 
 
-def test_invite_events_written_by_component_ics_are_to_ical():
-    for session in varied_sessions()[:12]:
-        event = session_event(
-            session, session.volunteer, translations_for(session.volunteer.language),
-            organizer=organizer_address("tutoring@example.org", LONG_ARABIC),
-            attendees=[attendee(person) for person in (session.volunteer, session.learner) if person],
-        )
-        assert component_ics(event) == event.to_ical()
+# --- Writing one event ----------------------------------------------------------
 
+names = st.text(max_size=60) | st.sampled_from([LONG_ARABIC, "a\\Nb", "x;y,z\\", "^n" * 40, "🎓" * 30])
+people = st.builds(
+    Person,
+    name=names.filter(str.strip),
+    email=st.sampled_from(["amira@example.org", "maya@example.org", "AMIRA@example.org", "x@example.org"]),
+    language=st.sampled_from(["ar", "en", "fr"]),
+    timezone=st.sampled_from(["Asia/Kathmandu", "Australia/Lord_Howe", "UTC"]),
+)
+links = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zs", "Zl", "Zp")), min_size=1, max_size=120).filter(
+    lambda text: not any(char.isspace() for char in text))
+instants = st.integers(0, 4_000_000_000).map(lambda seconds: datetime.fromtimestamp(seconds, UTC))
+sessions = st.builds(
+    lambda start, minutes, changed, **values: make_session(
+        start_at=start, end_at=start + timedelta(minutes=minutes), changed_at=changed, **values),
+    instants, st.integers(1, 600), instants,
+    uid=links, sequence=st.integers(0, 10**6), status=st.sampled_from(["confirmed", "cancelled"]),
+    kind=st.sampled_from(["tutoring", "mentoring", "support", "other"]), url=links,
+    meeting_url=st.none() | links, volunteer=people, learner=st.none() | people,
+)
+
+
+@given(sessions, people, st.sampled_from(["volunteer", "learner", "someone"]), st.sampled_from(["ar", "en"]))
+@settings(max_examples=300, deadline=None)
+def test_an_event_written_directly_is_the_event_icalendar_writes(session, someone, who, language):
+    viewer = {"volunteer": session.volunteer, "learner": session.learner or someone, "someone": someone}[who]
+    translate = translations_for(language)
+    assert event_ics(session, viewer, translate) == session_event(session, viewer, translate).to_ical()
+
+
+def test_zones_are_found_in_tzid_parameters_only():
+    block = (b'BEGIN:VEVENT\r\nSUMMARY:TZID=Europe/Paris\r\nDTSTART;X-A="a:b;TZID=x";tzid=Asia/Kath\r\n mandu:2026\r\n'
+             b'DTEND;TZID="America/New_York":20261201T120000\r\nDTSTAMP;TZID=UTC:20261201T120000\r\nEND:VEVENT\r\n')
+    assert tzids_in(block) == {"Asia/Kathmandu", "America/New_York"}
+    assert tzids_in(event_ics(make_session(), MAYA)) == frozenset()

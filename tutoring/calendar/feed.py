@@ -22,6 +22,7 @@ booking changes, rendering the feed again writes that one event.
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -32,7 +33,7 @@ from typing import NamedTuple
 
 from icalendar import Calendar, vDuration
 
-from tutoring.calendar.event import PRODID, component_ics, session_event, used_tzids
+from tutoring.calendar.event import PRODID, event_ics
 from tutoring.calendar.model import CalendarSession, Person
 from tutoring.calendar.text import N_, Translate, translations_for
 from tutoring.calendar.vtimezone import vtimezone_ics
@@ -153,11 +154,28 @@ def _event_block(session: CalendarSession, owner: Person, translate: Translate, 
     key = (session, owner)
     if remember and (block := event_blocks.get(key)) is not None:
         return block
-    event = session_event(session, owner, translate)
-    block = EventBlock(component_ics(event), used_tzids(event))
+    ics = event_ics(session, owner, translate)
+    block = EventBlock(ics, tzids_in(ics))
     if remember:
         event_blocks.put(key, block)
     return block
+
+
+# A TZID parameter: after a ";" (so never inside a value, which starts after
+# the first ":" outside quotes), its value quoted or up to the next ";" or ":".
+_TZID = re.compile(r'^[^:"]*(?:"[^"]*"[^:"]*)*;TZID=(?:"([^"]*)"|([^;:]*))', re.IGNORECASE | re.MULTILINE)
+
+
+def tzids_in(ics: bytes) -> frozenset[str]:
+    """The zones whose VTIMEZONE the lines of ``ics`` need: each TZID parameter but UTC (``add_timezones``' rule).
+
+    Events are written in UTC today, so this finds none; it is the guard that
+    a local time written later still brings its VTIMEZONE.
+    """
+    if b"TZID" not in ics.upper():
+        return frozenset()
+    lines = ics.decode().replace("\r\n ", "").replace("\r\n\t", "")
+    return frozenset(quoted or bare for quoted, bare in _TZID.findall(lines)) - {"UTC"}
 
 
 def etag_for(ics: bytes) -> str:
