@@ -14,12 +14,12 @@ import pytest
 from calendar_support import AMIRA, MAYA, PRIYA, SAMI, cancelled, make_session
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from icalendar import Calendar, vDuration
+from icalendar import Calendar, vDuration, vText
 from icalendar.parser.string import _foldline
 
 import tutoring.calendar.feed as feed_module
 from tutoring.calendar import Person, add_timezones, feed_ics, translations_for
-from tutoring.calendar.event import PRODID, event_ics, fold, session_event
+from tutoring.calendar.event import PRODID, _text, event_ics, fold, session_event
 from tutoring.calendar.feed import DEFAULT_CALNAME, REFRESH, EventBlocks, event_blocks, tzids_in
 
 
@@ -219,3 +219,9 @@ def test_zones_are_found_in_tzid_parameters_only():
              b'DTEND;TZID="America/New_York":20261201T120000\r\nDTSTAMP;TZID=UTC:20261201T120000\r\nEND:VEVENT\r\n')
     assert tzids_in(block) == {"Asia/Kathmandu", "America/New_York"}
     assert tzids_in(event_ics(make_session(), MAYA)) == frozenset()
+
+
+@given(st.text(st.sampled_from("\\;,\r\nNn a") | st.characters(blacklist_categories=("Cs",)), max_size=80))
+@settings(max_examples=300, deadline=None)
+def test_text_is_escaped_as_vtext_escapes_it(value):
+    assert _text(value) == vText(value).to_ical().decode()

@@ -18,6 +18,7 @@ names the time in the recipient's zone and language.
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from icalendar import Event, vCalAddress, vText
@@ -105,8 +106,13 @@ def event_ics(session: CalendarSession, viewer: Person, translate: Translate = i
     return b"".join(map(fold, lines))
 
 
+# vText's escaping changes only these characters (RFC 5545 §3.3.11; its ``\N`` starts with a backslash).
+_ESCAPED = re.compile(r"[\\;,\r\n]")
+
+
 def _text(value: str) -> str:
-    return vText(value).to_ical().decode()
+    # Most values have nothing to escape, and building a vText costs more than looking.
+    return vText(value).to_ical().decode() if _ESCAPED.search(value) else value
 
 
 def _utc(instant: datetime) -> str:

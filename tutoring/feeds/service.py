@@ -296,12 +296,17 @@ def _session_from_row(row: tuple, owner: Person) -> CalendarSession:
         kind=kind,
         url=booking_url(booking_id),
         changed_at=max(booking_updated, session_updated),
-        volunteer=Person(v_name, v_email, v_language, v_zone),
-        learner=Person(l_name, l_email, l_language, l_zone),
+        volunteer=_person(owner, v_name, v_email, v_language, v_zone),
+        learner=_person(owner, l_name, l_email, l_language, l_zone),
         # A group session's seats all meet in the session's one room.
         meeting_url=meeting_url_for_uid(session_uid(session_id) if capacity > 1 else uid),
         series_id=series_id,
     )
+
+
+def _person(owner: Person, *fields: str) -> Person:
+    """The person with these fields; the owner's own object when it is them (one object for the whole feed)."""
+    return owner if fields == (owner.name, owner.email, owner.language, owner.timezone) else Person(*fields)
 
 
 def _group_from_row(row: tuple, owner: Person) -> CalendarSession:
