@@ -29,6 +29,8 @@ owner's fields, today, the settings and the feed's rows as text
 poll reads and converts no rows). A poll costs two small indexed queries;
 only a miss reads the rows and renders. No change instant is trusted: a value
 changed by hand, a renamed person or a deleted row changes the stamps too.
+A miss after one booking changed writes only that event again: the calendar
+core remembers each event's bytes (``tutoring.calendar.feed.event_blocks``).
 The worker processes of a host share the validators of what they rendered
 (files under ``FEED_VALIDATOR_DIR``), so a conditional poll reaching another
 worker is a 304 without rendering again.
