@@ -23,7 +23,9 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, String, Text, and_, bindparam, exists, false, func, or_, select, type_coerce
+from sqlalchemy import (
+    ColumnElement, Integer, String, Text, and_, bindparam, exists, false, func, or_, select, type_coerce,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import contains_eager
 
@@ -47,6 +49,8 @@ MAX_TEXT = 100
 # however broad the filters are; the page then offers to search further.
 CHUNK = 40
 SCAN_LIMIT = 400
+# The largest position in the list SQL is asked for (its OFFSET is a 32-bit integer here).
+MAX_OFFSET = 2**31 - 1
 # How long the form's suggestions (subjects and languages on offer) are reused.
 VOCABULARY_SECONDS = 60
 _VOCABULARY_KEY = "tutoring.search_vocabulary"
@@ -315,9 +319,38 @@ def _list_conditions(
 
 def matching_ids(filters: SearchFilters) -> list[int]:
     """Ids of bookable volunteers passing the subject, language and kind filters, by name (no free-time test)."""
+    return list(db.session.scalars(_matching_query(dialect_name(), *_filter_key(filters))))
+
+
+def matching_window(filters: SearchFilters, offset: int, limit: int) -> list[int]:
+    """``matching_ids(filters)[offset:offset + limit]``, reading only those rows.
+
+    With few filters thousands of volunteers match; a page needs a few dozen.
+    """
+    query = _window_query(dialect_name(), *_filter_key(filters))
+    return list(db.session.scalars(query, {"window_offset": offset, "window_limit": limit}))
+
+
+def matching_page(filters: SearchFilters, offset: int, limit: int) -> tuple[list[int], int]:
+    """``matching_ids(filters)[offset:offset + limit]`` and how many match in all (a plain listing's page and total).
+
+    Without list filters every bookable volunteer matches: they are counted,
+    and only the page is read, in name order by index. With them the
+    database finds and sorts the matches anyway, so they are read in one
+    statement: counting apart filtered twice, and ``count(*) OVER ()`` made
+    PostgreSQL 15 walk the name index through every volunteer.
+    """
+    if filters.subject or filters.language or filters.kind or filters.programme:  # see _list_conditions
+        ids = matching_ids(filters)
+        return ids[offset : offset + limit], len(ids)
+    key = _filter_key(filters)
+    total = db.session.scalar(_count_query(dialect_name(), *key))
+    return (matching_window(filters, offset, limit) if offset < total else []), total
+
+
+def _filter_key(filters: SearchFilters) -> tuple[str, str, str, int | None]:
     programme_id = filters.programme.id if filters.programme is not None else None
-    query = _matching_query(dialect_name(), filters.subject, filters.language, filters.kind, programme_id)
-    return list(db.session.scalars(query))
+    return filters.subject, filters.language, filters.kind, programme_id
 
 
 @lru_cache(maxsize=256)
@@ -332,7 +365,8 @@ def _matching_query(dialect: str, subject: str, language: str, kind: str, progra
     With list filters, the profiles are filtered on their own table first
     (one scan, or a GIN index on PostgreSQL), and only their users are then
     read by primary key for the name order: joining every user first made
-    the database scan both tables.
+    the database scan both tables. Without them, the users are read in name
+    order (``ix_users_display_name_id``), so a window of the list stops early.
     """
     conditions = _list_conditions(dialect, subject, language, kind, programme_id)
     by_name = (
@@ -346,6 +380,23 @@ def _matching_query(dialect: str, subject: str, language: str, kind: str, progra
         )
     wanted = select(VolunteerProfile.user_id).where(VolunteerProfile.state == "approved", *conditions)
     return by_name.where(User.id.in_(wanted))
+
+
+@lru_cache(maxsize=256)
+def _window_query(dialect: str, subject: str, language: str, kind: str, programme_id: int | None):
+    """``_matching_query`` cut to the rows from ``window_offset``, at most ``window_limit`` (bound at execution)."""
+    return (
+        _matching_query(dialect, subject, language, kind, programme_id)
+        .limit(bindparam("window_limit", type_=Integer))
+        .offset(bindparam("window_offset", type_=Integer))
+    )
+
+
+@lru_cache(maxsize=256)
+def _count_query(dialect: str, subject: str, language: str, kind: str, programme_id: int | None):
+    """How many rows ``_matching_query`` gives: the same filters, unordered."""
+    matching = _matching_query(dialect, subject, language, kind, programme_id).order_by(None).subquery()
+    return select(func.count()).select_from(matching)
 
 
 def load_volunteers(ids: Sequence[int]) -> list[VolunteerProfile]:
@@ -478,7 +529,6 @@ class SearchResults:
     start: int = 0
     next_start: int | None = None
     scanned: int = 0
-    candidates: int = 0
     filled: bool = True
 
     @property
@@ -494,13 +544,16 @@ def search_volunteers(
 
     ``page`` pages plain listings, ``start`` free-time searches.
     """
-    ids = matching_ids(filters)
     if not filters.wants_free_time:
-        volunteers = load_volunteers(ids[(page - 1) * PER_PAGE : page * PER_PAGE])
+        # No list holds 2**31 volunteers: a bigger page number is past the end all the same.
+        ids, total = matching_page(filters, min((page - 1) * PER_PAGE, MAX_OFFSET), PER_PAGE)
+        volunteers = load_volunteers(ids)
         upcoming = first_slots(volunteers, now, now + timedelta(days=DEFAULT_RANGE_DAYS), SLOTS_SHOWN, now)
         results = [Result(volunteer, upcoming.get(volunteer.id, [])) for volunteer in volunteers]
-        return SearchResults(_with_bookable_kinds(results), pagination=Pages(page, len(ids)))
-    found = _free_time_page(filters, ids, zone, now, today, start)
+        return SearchResults(_with_bookable_kinds(results), pagination=Pages(page, total))
+    # One more than the scan may check, to know whether anyone is left after it.
+    window = matching_window(filters, start, SCAN_LIMIT + 1)
+    found = _free_time_page(filters, window, zone, now, today, start)
     return replace(found, results=_with_bookable_kinds(found.results))
 
 
@@ -511,22 +564,22 @@ def _with_bookable_kinds(results: list[Result]) -> list[Result]:
 
 
 def _free_time_page(
-    filters: SearchFilters, ids: list[int], zone: str, now: datetime, today: date, start: int
+    filters: SearchFilters, window: list[int], zone: str, now: datetime, today: date, start: int
 ) -> SearchResults:
-    """Check candidates from ``start`` on, a chunk at a time, until a page is full or the scan limit is reached."""
+    """Check ``window`` (the candidates from ``start`` on) a chunk at a time, until a page is full or the scan limit is hit."""
     first_day, last_day = free_time_days(filters, today)
     range_start, range_end = day_range_bounds(zone, first_day, last_day)
     time_of_day = (
         TimeOfDay(zone, filters.time_from, filters.time_to) if filters.time_from is not None else None
     )
-    position = start
+    position = 0  # in ``window``; ``start + position`` in the whole list
     results: list[Result] = []
-    while position < len(ids) and len(results) < PER_PAGE and position - start < SCAN_LIMIT:
+    while position < len(window) and len(results) < PER_PAGE and position < SCAN_LIMIT:
         # Enough for the rest of the page and a few that may not fit, never more than CHUNK.
         wanted = min(CHUNK, (PER_PAGE - len(results)) * 5 // 4 + 1)
-        volunteers = load_volunteers(ids[position : min(position + wanted, start + SCAN_LIMIT)])
+        volunteers = load_volunteers(window[position : min(position + wanted, SCAN_LIMIT)])
         known, busy = slot_inputs(volunteers, range_start, range_end)
-        consumed = min(wanted, start + SCAN_LIMIT - position)
+        consumed = min(wanted, SCAN_LIMIT - position)
         for volunteer in volunteers:
             slots = slots_between(known[volunteer.id], busy.get(volunteer.id, []), range_start, range_end, now)
             if time_of_day is not None:
@@ -534,7 +587,7 @@ def _free_time_page(
             if slots:
                 results.append(Result(volunteer, slots[:SLOTS_SHOWN]))
                 if len(results) == PER_PAGE:
-                    consumed = ids.index(volunteer.id, position) - position + 1
+                    consumed = window.index(volunteer.id, position) - position + 1
                     break
         position += consumed
     return SearchResults(
@@ -542,8 +595,7 @@ def _free_time_page(
         first_day=first_day,
         last_day=last_day,
         start=start,
-        next_start=position if position < len(ids) else None,
-        scanned=position - start,
-        candidates=len(ids),
-        filled=len(results) == PER_PAGE or position >= len(ids),
+        next_start=start + position if position < len(window) else None,
+        scanned=position,
+        filled=len(results) == PER_PAGE or position >= len(window),
     )
