@@ -2,12 +2,13 @@
 
 The subject, language and kind filters run in the database (JSON list
 containment: ``@>`` on PostgreSQL's JSONB, ``json_each`` on SQLite), so only
-matching volunteers are loaded. "Free in this date range / time of day"
-needs the scheduling core, so it runs on those candidates, a chunk at a
+matching volunteers are loaded, and their ids in name order only as far as
+a page may look (``matching_window``). "Free in this date range / time of
+day" needs the scheduling core, so it runs on those candidates, a chunk at a
 time, only until one page of results is full: slots are computed for the
 volunteers a page shows (and those it skipped), never for everyone. A chunk
-costs three queries: the volunteers, their availability (one UNION), their
-sessions.
+costs two queries: the volunteers, then their availability and sessions
+(one UNION, ``slot_inputs``).
 
 Kept apart from the views so the rules are reachable without HTTP.
 """
@@ -340,7 +341,7 @@ def matching_page(filters: SearchFilters, offset: int, limit: int) -> tuple[list
     statement: counting apart filtered twice, and ``count(*) OVER ()`` made
     PostgreSQL 15 walk the name index through every volunteer.
     """
-    if filters.subject or filters.language or filters.kind or filters.programme:  # see _list_conditions
+    if filters.subject or filters.language or filters.kind or filters.programme is not None:  # _list_conditions
         ids = matching_ids(filters)
         return ids[offset : offset + limit], len(ids)
     key = _filter_key(filters)
@@ -566,7 +567,7 @@ def _with_bookable_kinds(results: list[Result]) -> list[Result]:
 def _free_time_page(
     filters: SearchFilters, window: list[int], zone: str, now: datetime, today: date, start: int
 ) -> SearchResults:
-    """Check ``window`` (the candidates from ``start`` on) a chunk at a time, until a page is full or the scan limit is hit."""
+    """Check ``window`` (the ids from ``start`` on) a chunk at a time until a page is full or SCAN_LIMIT is hit."""
     first_day, last_day = free_time_days(filters, today)
     range_start, range_end = day_range_bounds(zone, first_day, last_day)
     time_of_day = (
