@@ -11,7 +11,7 @@ What it does, in order:
    ``bench.data`` volunteers with ``bench.search.rows_for`` (zones, weekly
    rules, subjects, languages, kinds; 2,000 learners), keeping
    ``--bookings-per-volunteer`` of each volunteer's 20 bookings (100,000 at
-   the defaults), plus an API token per learner; then ``ANALYZE``.
+   the defaults), plus an API token per learner; then ``VACUUM (ANALYZE)``.
 2. Starts ``gunicorn -c gunicorn.conf.py 'bench.load:bench_app()'``: the
    production app (``tutoring.create_app`` from the environment:
    ``DATABASE_URL``, ``RATELIMIT_ENABLED=false``) plus one trivial route,
