@@ -20,7 +20,8 @@ from icalendar.parser.string import _foldline
 import tutoring.calendar.feed as feed_module
 from tutoring.calendar import Person, add_timezones, feed_ics, translations_for
 from tutoring.calendar.event import PRODID, _text, event_ics, fold, session_event
-from tutoring.calendar.feed import DEFAULT_CALNAME, REFRESH, EventBlocks, event_blocks, tzids_in
+from tutoring.calendar.feed import DEFAULT_CALNAME, REFRESH, event_blocks, tzids_in
+from tutoring.lru import LRU
 
 
 def whole_feed(owner, sessions, calname=None, translate=None, event=session_event) -> bytes:
@@ -153,7 +154,7 @@ def test_events_with_local_times_bring_exactly_their_zones(monkeypatch):
 
 
 def test_the_blocks_are_bounded_least_recently_used_first():
-    blocks = EventBlocks(limit=2)
+    blocks = LRU(2)
     blocks.put(("a",), "A")
     blocks.put(("b",), "B")
     assert blocks.get(("a",)) == "A"

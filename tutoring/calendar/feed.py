@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -37,6 +35,7 @@ from tutoring.calendar.event import PRODID, event_ics
 from tutoring.calendar.model import CalendarSession, Person
 from tutoring.calendar.text import N_, Translate, translations_for
 from tutoring.calendar.vtimezone import vtimezone_ics
+from tutoring.lru import LRU
 
 # Hints for clients that honour them (Nextcloud, Thunderbird, Apple some of
 # the time): look again hourly. Google ignores both.
@@ -64,42 +63,10 @@ class EventBlock(NamedTuple):
     tzids: frozenset[str]
 
 
-class EventBlocks:
-    """Event blocks by (session, owner): a bounded LRU, safe across threads.
-
-    Keys are the frozen dataclasses themselves, so any value of a session or
-    a person that differs makes another key; nothing is ever stale, old
-    entries only age out.
-    """
-
-    def __init__(self, limit: int = MAX_EVENT_BLOCKS) -> None:
-        self.limit = limit
-        self._items: OrderedDict[tuple, EventBlock] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple) -> EventBlock | None:
-        with self._lock:
-            block = self._items.get(key)
-            if block is not None:
-                self._items.move_to_end(key)
-            return block
-
-    def put(self, key: tuple, block: EventBlock) -> None:
-        with self._lock:
-            self._items[key] = block
-            self._items.move_to_end(key)
-            while len(self._items) > self.limit:
-                self._items.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-event_blocks = EventBlocks()
+# Event blocks by (session, owner): the keys are the frozen dataclasses
+# themselves, so any value of a session or a person that differs makes another
+# key; nothing is ever stale, old entries only age out.
+event_blocks: LRU[tuple, EventBlock] = LRU(MAX_EVENT_BLOCKS)
 
 
 def feed_ics(

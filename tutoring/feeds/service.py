@@ -45,7 +45,6 @@ import re
 import secrets
 import shutil
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from functools import cache, reduce
@@ -62,6 +61,7 @@ from tutoring.calendar import CalendarSession, Person, etag_for, feed_ics
 from tutoring.calendar.feed import is_not_modified as etag_not_modified
 from tutoring.calendar.text import TRANSLATIONS_DIR
 from tutoring.extensions import db
+from tutoring.lru import LRU
 from tutoring.models import Booking, Session, User
 from tutoring.models.types import UTCDateTime
 from tutoring.services.meeting import meeting_url_for_uid
@@ -330,40 +330,8 @@ def _group_from_row(row: tuple, owner: Person) -> CalendarSession:
     )
 
 
-class _FeedCache:
-    """A small LRU of rendered feeds by fingerprint, bounded in bytes; safe across threads."""
-
-    def __init__(self) -> None:
-        self._items: OrderedDict[str, Feed] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> Feed | None:
-        with self._lock:
-            feed = self._items.get(key)
-            if feed is not None:
-                self._items.move_to_end(key)
-            return feed
-
-    def put(self, key: str, feed: Feed, budget: int) -> None:
-        if len(feed.body) > budget:
-            return
-        with self._lock:
-            if key in self._items:
-                return
-            self._items[key] = feed
-            self._bytes += len(feed.body)
-            while self._bytes > budget and self._items:
-                _old, evicted = self._items.popitem(last=False)
-                self._bytes -= len(evicted.body)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-            self._bytes = 0
-
-
-feed_cache = _FeedCache()
+# Rendered feeds by fingerprint, bounded in bytes (FEED_CACHE_BYTES, read per request).
+feed_cache: LRU[str, Feed] = LRU(DEFAULT_CACHE_BYTES, weigh=lambda feed: len(feed.body))
 
 
 def _fingerprint(owner: Owner, stamps: tuple[str, str, str], today: datetime) -> str:
@@ -480,7 +448,7 @@ def render_feed(owner: Owner, now: datetime) -> Feed:
     latest_change = max((session.changed_at for session in sessions), default=today)
     feed = Feed(body, etag_for(body), max(latest_change, today).replace(microsecond=0), len(sessions))
     key = _fingerprint(owner, stamps, today)
-    feed_cache.put(key, feed, int(_setting("FEED_CACHE_BYTES", DEFAULT_CACHE_BYTES)))
+    feed_cache.put(key, feed, limit=int(_setting("FEED_CACHE_BYTES", DEFAULT_CACHE_BYTES)))
     if directory := _validator_dir():
         shared_validators.put(directory, key, feed, today)
     return feed
