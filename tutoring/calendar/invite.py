@@ -19,11 +19,12 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Literal
 
-from icalendar import Calendar
+from icalendar import vCalAddress
+from icalendar.parser import Contentline
 
 from tutoring.calendar import mime
 from tutoring.calendar.body import direction_of, html_body, text_body
-from tutoring.calendar.event import PRODID, attendee, organizer_address, session_event
+from tutoring.calendar.event import PRODID, attendee, event_ics, fold, organizer_address
 from tutoring.calendar.model import CalendarSession, Person
 from tutoring.calendar.text import (
     N_,
@@ -35,7 +36,6 @@ from tutoring.calendar.text import (
     zone_label,
     zone_short,
 )
-from tutoring.calendar.vtimezone import add_timezones
 
 Method = Literal["REQUEST", "CANCEL"]
 Change = Literal["booked", "rescheduled", "cancelled"]
@@ -95,20 +95,30 @@ def invite_ics(
     _check(session, method, organizer_email, recipient)
     translate = translate or translations_for(recipient.language)
     people = [session.volunteer] + ([session.learner] if session.learner is not None else [])
-    event = session_event(
-        session,
-        recipient,
-        translate,
-        organizer=organizer_address(organizer_email, organizer_name),
-        attendees=[attendee(person) for person in people],
-    )
-    calendar = Calendar()
-    calendar.add("PRODID", PRODID)
-    calendar.add("VERSION", "2.0")
-    calendar.add("CALSCALE", "GREGORIAN")
-    calendar.add("METHOD", method)
-    calendar.add_component(event)
-    return add_timezones(calendar).to_ical()
+    # The VEVENT as event_ics writes it (the bytes session_event's Event
+    # writes), with the people added where icalendar puts them: properties
+    # after the canonical ones go by name, so ATTENDEE comes right before
+    # DESCRIPTION and ORGANIZER right before STATUS, which every event has. A
+    # line start can't be faked: text is escaped, folded lines start with a space.
+    event = event_ics(session, recipient, translate)
+    attendees = b"".join(_address_line("ATTENDEE", attendee(person)) for person in people)
+    before, _, after = event.partition(b"\r\nDESCRIPTION:")
+    event = before + b"\r\n" + attendees + b"DESCRIPTION:" + after
+    before, _, after = event.partition(b"\r\nSTATUS:")
+    event = (before + b"\r\n" + _address_line("ORGANIZER", organizer_address(organizer_email, organizer_name))
+             + b"STATUS:" + after)
+    # All times are UTC (no TZID), so no VTIMEZONE is needed: add_timezones would add none.
+    return _CALENDAR_HEAD % method.encode("ascii") + event + b"END:VCALENDAR\r\n"
+
+
+_CALENDAR_HEAD = b"".join(fold(line) for line in (
+    "BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN",
+)) + b"METHOD:%s\r\n"
+
+
+def _address_line(name: str, address: vCalAddress) -> bytes:
+    """An ATTENDEE or ORGANIZER line as icalendar writes it (its parameter quoting, folded as it folds)."""
+    return fold(Contentline.from_parts(name, address.params, address))
 
 
 def invite_mail(

@@ -1,0 +1,76 @@
+"""An invite's .ics written directly is byte for byte the calendar icalendar writes.
+
+``icalendar_invite`` below is how ``invite_ics`` wrote invites before: a
+``Calendar`` holding ``session_event``'s Event with ORGANIZER and ATTENDEEs,
+``add_timezones``, ``to_ical``.
+"""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from calendar_support import ORGANIZER_EMAIL, ORGANIZER_NAME, make_session
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from icalendar import Calendar
+
+from tutoring.calendar import Person, add_timezones, invite_ics, method_for, translations_for
+from tutoring.calendar.event import PRODID, attendee, organizer_address, session_event
+
+
+def icalendar_invite(session, method, organizer_email, organizer_name, recipient, translate) -> bytes:
+    people = [session.volunteer] + ([session.learner] if session.learner is not None else [])
+    event = session_event(session, recipient, translate, organizer=organizer_address(organizer_email, organizer_name),
+                          attendees=[attendee(person) for person in people])
+    calendar = Calendar()
+    calendar.add("PRODID", PRODID)
+    calendar.add("VERSION", "2.0")
+    calendar.add("CALSCALE", "GREGORIAN")
+    calendar.add("METHOD", method)
+    calendar.add_component(event)
+    return add_timezones(calendar).to_ical()
+
+
+names = st.text(max_size=60) | st.sampled_from([
+    "عبد الرحمن بن محمد بن عبد الله الهاشمي القرشي المكي ثم المدني", "a\\Nb", 'x;y,z\\"q:', "^n" * 40, "🎓" * 30,
+    "Maya Volunteer, PhD",
+])
+people = st.builds(
+    Person,
+    name=names.filter(str.strip),
+    email=st.sampled_from(["amira@example.org", "maya@example.org", "someone.with.a.long.address@example.org"]),
+    language=st.sampled_from(["ar", "en", "fr"]),
+    timezone=st.sampled_from(["Asia/Kathmandu", "Australia/Lord_Howe", "UTC"]),
+)
+links = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zs", "Zl", "Zp")), min_size=1, max_size=120).filter(
+    lambda text: not any(char.isspace() for char in text))
+instants = st.integers(0, 4_000_000_000).map(lambda seconds: datetime.fromtimestamp(seconds, UTC))
+sessions = st.builds(
+    lambda start, minutes, changed, **values: make_session(
+        start_at=start, end_at=start + timedelta(minutes=minutes), changed_at=changed, **values),
+    instants, st.integers(1, 600), instants,
+    uid=links, sequence=st.integers(0, 10**6), status=st.sampled_from(["confirmed", "cancelled"]),
+    kind=st.sampled_from(["tutoring", "mentoring", "support", "other"]), url=links,
+    meeting_url=st.none() | links, volunteer=people, learner=st.none() | people,
+)
+
+
+@given(sessions, st.booleans(), st.none() | names, st.sampled_from(["ar", "en"]))
+@settings(max_examples=300, deadline=None)
+def test_an_invite_written_directly_is_the_calendar_icalendar_writes(session, to_learner, organizer_name, language):
+    recipient = session.learner if to_learner and session.learner is not None else session.volunteer
+    translate = translations_for(language)
+    method = method_for(session)
+    organizer_email = "tutoring.service@example.net"
+    assert invite_ics(session, method, organizer_email, organizer_name, recipient=recipient, translate=translate) == (
+        icalendar_invite(session, method, organizer_email, organizer_name, recipient, translate))
+
+
+def test_the_usual_invites_match_for_each_recipient_in_their_own_language():
+    for session in (make_session(), make_session(status="cancelled"), make_session(meeting_url=None, learner=None)):
+        for recipient in (session.volunteer, session.learner):
+            if recipient is None:
+                continue
+            translate = translations_for(recipient.language)
+            method = method_for(session)
+            assert invite_ics(session, method, ORGANIZER_EMAIL, ORGANIZER_NAME, recipient=recipient) == (
+                icalendar_invite(session, method, ORGANIZER_EMAIL, ORGANIZER_NAME, recipient, translate))
