@@ -137,3 +137,27 @@ def test_windows_and_counts_match_the_full_list(app, make_user):
                 for limit in (1, 2, 3, 20):
                     assert matching_window(filters, offset, limit) == everyone[offset : offset + limit]
                     assert matching_page(filters, offset, limit) == (everyone[offset : offset + limit], len(everyone))
+
+
+
+@pytest.mark.parametrize("first_read", [1, 2, 3])
+def test_a_free_time_search_reads_its_window_in_parts_with_the_same_pages(client, make_user, monkeypatch, first_read):
+    # The ids are read a first part at a time, the rest when the scan needs it; every page is as with one read.
+    monkeypatch.setattr(search_module, "SCAN_LIMIT", 4)
+    monkeypatch.setattr(search_module, "PER_PAGE", 2)
+    free = {1, 4, 5, 6}
+    for number in range(8):
+        make_user("volunteer", name=f"W{number}", rules=[(TUESDAY, "10:00", "12:00")] if number in free else [],
+                  min_notice_hours=0)
+
+    def results(query: str) -> str:  # the results section (the page's CSRF token is signed with the time)
+        body = body_of(search(client, query))
+        return body[body.index('<section id="results"') : body.index("</section>", body.index('id="results"'))]
+
+    for start in range(9):
+        query = f"from=2027-01-11&start={start}"
+        monkeypatch.setattr(search_module._Window, "FIRST_READ", 10**6)
+        whole = results(query)
+        monkeypatch.setattr(search_module._Window, "FIRST_READ", first_read)
+        assert results(query) == whole, start
+    assert names(body_of(search(client, "from=2027-01-11&start=2"))) == ["W4", "W5"]
