@@ -38,16 +38,17 @@ from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context
 from flask_babel import gettext
-from sqlalchemy import or_, select, text, union
+from sqlalchemy import inspect, or_, select, text, union
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload, selectinload
 
 from tutoring.calendar.text import N_
 from tutoring.extensions import SQLITE_BUSY_TIMEOUT_MS, db
 from tutoring.models import KINDS, Booking, Session, User, VolunteerProfile
-from tutoring.scheduling import Busy, Slot, is_offered
+from tutoring.scheduling import Availability, Busy, Slot, is_offered
 from tutoring.scheduling.slots import LONGEST_BUSY_SECONDS
 from tutoring.services.external_calendars import external_busy
+from tutoring.services.slots import availabilities
 from tutoring.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -228,7 +229,9 @@ def book_session(
         booker = _lock_user(learner_id)
         if booker is None or not booker.is_active or not booker.is_learner:
             raise BookingForbidden(N_("Only learners can book sessions."))
-        volunteer = _lock_volunteer(volunteer_id) if 1 <= volunteer_id <= MAX_ID else None
+        # Its slot rules are read after the lock with one statement
+        # (_availability_of), not joined to the lock and built as objects.
+        volunteer = _lock_volunteer(volunteer_id, with_rules=False) if 1 <= volunteer_id <= MAX_ID else None
         _check_bookable(volunteer, kind)
         _check_coordination(volunteer_id, learner_id, kind)
         seat = _group_seat(volunteer, learner_id, start_at, kind, note, now)
@@ -507,7 +510,7 @@ def _lock_volunteer(volunteer_id: int, *, with_rules: bool = True) -> VolunteerP
             selectinload(VolunteerProfile.away_periods),
             selectinload(VolunteerProfile.extra_windows),
         ]
-    return db.session.execute(
+    volunteer = db.session.execute(
         select(VolunteerProfile)
         .where(VolunteerProfile.user_id == volunteer_id)
         .options(*options)
@@ -516,6 +519,14 @@ def _lock_volunteer(volunteer_id: int, *, with_rules: bool = True) -> VolunteerP
         .with_for_update(of=VolunteerProfile)
         .execution_options(populate_existing=True)
     ).unique().scalar_one_or_none()
+    if volunteer is not None and not with_rules:
+        # Rules some earlier query loaded may predate the lock: forget them,
+        # so whoever needs them reads them now (``_availability_of``).
+        db.session.expire(volunteer, _SLOT_RULES)
+    return volunteer
+
+
+_SLOT_RULES = ["rules", "away_periods", "extra_windows"]
 
 
 def _locked_booking(user_id: int, booking_id: int, *, with_rules: bool = False) -> Booking:
@@ -575,7 +586,7 @@ def _offered_slot(
     if not now - _FARTHEST_OFFER <= start_at <= now + _FARTHEST_OFFER:
         raise SlotUnavailable()
     busy = _busy_near(volunteer.id, start_at, exclude_session_id)
-    slot = is_offered(volunteer.availability(), busy, start_at, now)
+    slot = is_offered(_availability_of(volunteer), busy, start_at, now)
     if slot is None:
         raise SlotUnavailable()
     # The scheduling core widens sessions by today's buffer; the database
@@ -594,6 +605,14 @@ def _offered_slot(
     if db.session.scalar(clash.limit(1)) is not None:
         raise SlotUnavailable()
     return slot
+
+
+def _availability_of(volunteer: VolunteerProfile) -> Availability:
+    """``volunteer.availability()``; read with one statement when the lock didn't load their rules."""
+    if "rules" in inspect(volunteer).unloaded:
+        # One UNION ALL (the slot pages' own reader) instead of three lazy loads.
+        return availabilities([volunteer])[volunteer.id]
+    return volunteer.availability()
 
 
 def _busy_near(volunteer_id: int, start_at: datetime, exclude_session_id: int | None) -> list[Busy]:
@@ -636,7 +655,12 @@ def _check_learner_free(learner_id: int, start_at: datetime, end_at: datetime, e
 
 
 def _id_of(user: User | int) -> int:
-    return user if isinstance(user, int) else user.id
+    if isinstance(user, int):
+        return user
+    # The API's caller is often expired (its token's use was just committed):
+    # its identity key holds the id without reading the row again.
+    identity = inspect(user).identity
+    return identity[0] if identity else user.id
 
 
 def _instant(value: datetime, field: str) -> datetime:
