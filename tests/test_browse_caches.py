@@ -177,3 +177,26 @@ def test_the_remembered_search_form_shows_what_was_typed_and_new_programmes_at_o
     assert '<option value="night-school">Night school</option>' in body
     arabic = client.get("/?subject=Chemistry&tz=UTC", headers={"Accept-Language": "ar"}).get_data(as_text=True)
     assert typed(arabic) == "Chemistry" and ">Search<" not in arabic and ">Search<" in body
+
+
+def test_the_remembered_zone_bar_follows_the_page_it_is_on(app, client, volunteer):
+    def bar(url: str, **headers) -> str:
+        body = client.get(url, headers=headers).get_data(as_text=True)
+        return body[body.index('<div class="zone-bar">') : body.index("</details>")] + body[
+            body.index("</details>") : body.index("</div>", body.index("</details>"))
+        ]
+
+    page = f"/volunteers/{volunteer.id}"
+    assert "zone-reset" not in bar(page)
+    paris = bar(f"{page}?week=2027-01-18&tz=Europe/Paris")
+    assert f'href="{page}?week=2027-01-18"' in paris and 'name="week" value="2027-01-18"' in paris
+    assert f'action="{page}"' in paris
+    assert f'href="{page}?week=2027-01-25"' in bar(f"{page}?week=2027-01-25&tz=Europe/Paris")
+    home = bar("/?subject=Physics&tz=Europe/Paris")
+    assert 'href="/?subject=Physics"' in home and 'action="/"' in home and "Times are shown in" in home
+    rejected = bar(f"{page}?tz=Nowhere/Town")
+    assert "Nowhere/Town" in rejected and 'aria-invalid="true"' in rejected
+    assert "Nowhere/Town" not in bar(page)
+    assert 'dir="ltr"' in bar(page, **{"Accept-Language": "ar"}) and "Change time zone" not in bar(
+        page, **{"Accept-Language": "ar"}
+    )

@@ -10,8 +10,9 @@ from tutoring.volunteers.markup import (  # noqa: E402
     search_form,
     slot_link,
     volunteer_facts,
+    zone_bar,
     zone_datalist,
 )
 
-for _helper in (slot_link, kind_badges, volunteer_facts, result_card, search_form, zone_datalist):
+for _helper in (slot_link, kind_badges, volunteer_facts, result_card, search_form, zone_bar, zone_datalist):
     bp.add_app_template_global(_helper)

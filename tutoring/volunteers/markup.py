@@ -22,7 +22,7 @@ from datetime import date, datetime
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
-from flask import current_app, g, get_template_attribute, request
+from flask import current_app, g, get_template_attribute, render_template, request
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
@@ -224,6 +224,34 @@ def search_form(
             programmes=programmes, today=today, now=now,
         ))
     return form
+
+
+# The zone bar shows the zone (and, with ``sentence``, its name and offset
+# now), a rejected ?tz=, and links back to this page (path, endpoint, its
+# view arguments, the kept query parameters): it is remembered keyed by all
+# of them and the language.
+_ZONE_BARS: dict[tuple, Markup] = {}
+MAX_ZONE_BARS = 1024
+
+
+def zone_bar(zone: ViewerZone, now: datetime, sentence: bool = False, keys: Sequence[str] = ("week", "page")) -> Markup:
+    """The zone bar (templates/volunteers/_zone_form.html) keeping the parameters ``keys``, remembered."""
+    here = request._get_current_object()  # type: ignore[attr-defined]  (one proxy lookup, not a dozen)
+    args = here.args
+    kept = tuple((name, args[name]) for name in keys if args.get(name))
+    key = (
+        _locale_key(), here.script_root, here.path, here.endpoint,
+        tuple(sorted((here.view_args or {}).items())), kept, zone.name, zone.override, zone.rejected,
+        zone_label(zone.name, at=now) if sentence else None, sentence, tuple(keys),
+    )
+    bar = _ZONE_BARS.get(key)
+    if bar is None:
+        if len(_ZONE_BARS) >= MAX_ZONE_BARS:
+            _ZONE_BARS.clear()
+        bar = _ZONE_BARS[key] = Markup(render_template(
+            "volunteers/_zone_form.html", zone=zone, now=now, zone_sentence=sentence, zone_form_keys=tuple(keys),
+        ))
+    return bar
 
 
 @cache
