@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 from sqlalchemy import delete, func, select
 
-from tutoring.calendar import CalendarSession, Person, invite_mail, session_title, translations_for
+from tutoring.calendar import CalendarSession, Person, invite_mail, mime, session_title, translations_for
 from tutoring.calendar.body import html_body, text_body
 from tutoring.calendar.text import N_, format_short, format_when, zone_label, zone_short
 from tutoring.extensions import db
@@ -161,23 +161,23 @@ def queue_booking_messages(booking: Booking, change: str, *, now: datetime | Non
     if change != "booked":
         outbox.drop_unsent_reminders(booking.id)
     queued = queue_group_messages(booking.session, change) if booking.session.is_group else 0
+    invites = []
     for user in parties(booking):
         if _same_address(user.email, organizer_email):
             # Outlook won't treat a message to the organizer as an invitation, and
             # the core refuses to write one; the service's own mailbox needs none.
             log.warning("booking %s: user %s has the sender's address; no invite queued", booking.id, user.id)
             continue
-        _queue_invite(session, user, change, f"{change}:{booking.uid}:{booking.sequence}:{user.id}",
-                      booking_id=booking.id, now=now)
-        queued += 1
-    return queued
+        invites.append(_invite_row(session, user, change, f"{change}:{booking.uid}:{booking.sequence}:{user.id}",
+                                   booking_id=booking.id, now=now))
+    return queued + outbox.queue_rows(invites, now=now)
 
 
-def _queue_invite(
+def _invite_row(
     event: CalendarSession, user: User, change: str, dedupe_key: str, *, booking_id: int | None = None,
     now: datetime | None = None,
-) -> None:
-    """Queue the iMIP email telling ``user`` of ``change`` to ``event``, in their language and zone."""
+) -> tuple[mime.OutgoingMail, str, str, str, int | None]:
+    """The iMIP email telling ``user`` of ``change`` to ``event`` (their language and zone), for ``outbox.queue_rows``."""
     organizer_email, organizer_name = organizer()
     message = invite_mail(
         event,
@@ -187,7 +187,7 @@ def _queue_invite(
         organizer_name=organizer_name,
         sent_at=now or event.changed_at,
     )
-    outbox.queue(message, kind=change, recipient=user.email, dedupe_key=dedupe_key, booking_id=booking_id, now=now)
+    return message, change, user.email, dedupe_key, booking_id
 
 
 def queue_group_messages(session: Session, change: str, *, now: datetime | None = None) -> int:
@@ -227,8 +227,8 @@ def queue_group_messages(session: Session, change: str, *, now: datetime | None 
     if not volunteer.is_active or _same_address(volunteer.email, organizer_email):
         return 0
     event = group_calendar_session(session)
-    _queue_invite(event, volunteer, change, f"{change}:{event.uid}:{event.sequence}:{volunteer.id}", now=now)
-    return 1
+    key = f"{change}:{event.uid}:{event.sequence}:{volunteer.id}"
+    return outbox.queue_rows([_invite_row(event, volunteer, change, key, now=now)], now=now)
 
 
 # --- reminders ---------------------------------------------------------------

@@ -135,6 +135,22 @@ def queue(
     return row
 
 
+def queue_rows(
+    messages: Iterable[tuple[EmailMessage | OutgoingMail, str, str, str, int | None]], *, now: datetime | None = None
+) -> int:
+    """``queue`` for several (message, kind, recipient, dedupe_key, booking_id) at once; returns how many.
+
+    One INSERT for all of them (no ORM objects, no unit of work): a booking's
+    two invites were a flush of their own. Like ``queue``, in the caller's
+    transaction; rows they refer to (the booking) must be flushed already.
+    """
+    rows = [_row_values(message, kind, recipient, dedupe_key, booking_id, now)
+            for message, kind, recipient, dedupe_key, booking_id in messages]
+    if rows:
+        db.session.execute(OutboxMessage.__table__.insert(), rows)
+    return len(rows)
+
+
 def queue_unique(
     message: EmailMessage | OutgoingMail,
     *,
