@@ -115,6 +115,25 @@ def test_the_week_page_shows_new_availability_at_once(app, client, volunteer):
     assert starts(client.get(page).get_data(as_text=True))[-1] == "2027-01-13T16:00:00Z"
 
 
+def test_the_week_page_follows_edited_rules_and_settings_at_once(app, client, volunteer):
+    # The availability built from a volunteer's rows is remembered by those rows' values (services/slots.py).
+    page = f"/volunteers/{volunteer.id}?week=2027-01-11&tz=UTC"
+    assert starts(client.get(page).get_data(as_text=True)) == ["2027-01-12T16:00:00Z", "2027-01-12T16:30:00Z"]
+    with app.app_context():
+        db.session.get(VolunteerProfile, volunteer.id).session_minutes = 20
+        db.session.commit()
+    assert starts(client.get(page).get_data(as_text=True)) == [
+        "2027-01-12T16:00:00Z", "2027-01-12T16:20:00Z", "2027-01-12T16:40:00Z"]
+    with app.app_context():
+        rule = db.session.scalars(db.select(AvailabilityRule).filter_by(volunteer_id=volunteer.id)).one()
+        rule.end_minute = 18 * 60 + 40
+        db.session.commit()
+    assert starts(client.get(page).get_data(as_text=True)) == ["2027-01-12T16:00:00Z", "2027-01-12T16:20:00Z"]
+    with app.app_context():
+        db.session.get(VolunteerProfile, volunteer.id).user.timezone = "UTC"
+        db.session.commit()
+    assert starts(client.get(page).get_data(as_text=True)) == ["2027-01-12T18:00:00Z", "2027-01-12T18:20:00Z"]
+
 def test_search_results_follow_bookings_and_profile_edits_at_once(app, client, volunteer, make_user):
     search = "/?subject=Physics&from=2027-01-11&to=2027-01-17&tz=UTC"
     assert starts(client.get(search).get_data(as_text=True)) == ["2027-01-12T16:00:00Z", "2027-01-12T16:30:00Z"]
