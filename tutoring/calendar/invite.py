@@ -13,6 +13,7 @@ in their zone; the invite names only the volunteer and that one learner.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -101,12 +102,11 @@ def invite_ics(
     # DESCRIPTION and ORGANIZER right before STATUS, which every event has. A
     # line start can't be faked: text is escaped, folded lines start with a space.
     event = event_ics(session, recipient, translate)
-    attendees = b"".join(_address_line("ATTENDEE", attendee(person)) for person in people)
+    attendees = b"".join(_attendee_line(person) for person in people)
     before, _, after = event.partition(b"\r\nDESCRIPTION:")
     event = before + b"\r\n" + attendees + b"DESCRIPTION:" + after
     before, _, after = event.partition(b"\r\nSTATUS:")
-    event = (before + b"\r\n" + _address_line("ORGANIZER", organizer_address(organizer_email, organizer_name))
-             + b"STATUS:" + after)
+    event = before + b"\r\n" + _organizer_line(organizer_email, organizer_name) + b"STATUS:" + after
     # All times are UTC (no TZID), so no VTIMEZONE is needed: add_timezones would add none.
     return _CALENDAR_HEAD % method.encode("ascii") + event + b"END:VCALENDAR\r\n"
 
@@ -119,6 +119,18 @@ _CALENDAR_HEAD = b"".join(fold(line) for line in (
 def _address_line(name: str, address: vCalAddress) -> bytes:
     """An ATTENDEE or ORGANIZER line as icalendar writes it (its parameter quoting, folded as it folds)."""
     return fold(Contentline.from_parts(name, address.params, address))
+
+
+# Both invites of a change list the same people, and every invite the same
+# organizer: each line is written once (a few hundred people are remembered).
+@lru_cache(maxsize=512)
+def _attendee_line(person: Person) -> bytes:
+    return _address_line("ATTENDEE", attendee(person))
+
+
+@lru_cache(maxsize=8)
+def _organizer_line(email: str, name: str | None) -> bytes:
+    return _address_line("ORGANIZER", organizer_address(email, name))
 
 
 def invite_mail(
