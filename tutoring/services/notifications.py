@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -54,7 +55,13 @@ def person_for(user: User) -> Person:
 
 def organizer() -> tuple[str, str]:
     """The service's sender as (address, display name), from ``MAIL_DEFAULT_SENDER`` (``Name <addr>`` or ``addr``)."""
-    name, address = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
+    return _sender(current_app.config["MAIL_DEFAULT_SENDER"])
+
+
+@lru_cache(maxsize=8)
+def _sender(configured: str) -> tuple[str, str]:
+    # Parsed once per setting rather than for every message (three times a booking).
+    name, address = parseaddr(configured)
     return address, name or DEFAULT_ORGANIZER_NAME
 
 
