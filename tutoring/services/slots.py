@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from functools import cache, lru_cache
 
-from sqlalchemy import ColumnElement, Date, Integer, any_, bindparam, literal, literal_column, null, select, union_all
+from sqlalchemy import ColumnElement, Date, DateTime, Integer, any_, bindparam, literal, literal_column, null, select, union_all
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from tutoring.extensions import db
@@ -127,15 +127,23 @@ def _busy_query(dialect: str):
     return union_all(sessions, external).order_by(literal_column("volunteer_id"), literal_column("start_at"))
 
 
+# The instants of _inputs_query as the driver returns them, and the column type that makes them UTC.
+_RAW_INSTANT = DateTime(timezone=True)
+_INSTANT = UTCDateTime()
+
+
 @cache
 def _inputs_query(dialect: str):
     """``_availability_query`` and ``_busy_query`` as one UNION ALL: one round trip for everything a page's slots need.
 
     A row is: part, volunteer, row id, the three availability numbers, two
-    dates, capacity, then a busy row's start, end and blocked-until.
+    dates, capacity, then a busy row's start, end and blocked-until. Those
+    three come back as the driver gives them (the UNION's columns take the
+    first SELECT's type, here a plain DateTime): ``slot_inputs`` makes them
+    UTC instants only for busy rows, not the ~130 NULLs of availability rows.
     """
     def instants():
-        return _none(UTCDateTime).label("start_at"), _none(UTCDateTime), _none(UTCDateTime)
+        return _none(_RAW_INSTANT).label("start_at"), _none(_RAW_INSTANT), _none(_RAW_INSTANT)
 
     def numbers():
         return _none(Integer), _none(Integer), _none(Integer), _none(Date), _none(Date)
@@ -266,11 +274,14 @@ def slot_inputs(
         return {}, {}
     reader = _Reader(volunteers)
     window = {"ids": list(reader.buffers), "low": start_at - _MARGIN, "high": end_at + _MARGIN}
-    rows = db.session.execute(_inputs_query(dialect_name()), window).all()  # all at once: cheaper than row by row
+    dialect = db.session.get_bind().dialect
+    rows = db.session.execute(_inputs_query(dialect.name), window).all()  # all at once: cheaper than row by row
+    instant = _INSTANT.process_result_value
     known_rows: dict[int, list[tuple]] = defaultdict(list)
-    for part, volunteer_id, row_id, weekday, start, end, first_on, last_on, capacity, *busy in rows:
+    for part, volunteer_id, row_id, weekday, start, end, first_on, last_on, capacity, start_at, end_at, until in rows:
         if part == "session" or part == "external":
-            reader.busy_row(row_id, volunteer_id, *busy, capacity)
+            reader.busy_row(row_id, volunteer_id, instant(start_at, dialect), instant(end_at, dialect),
+                            instant(until, dialect), capacity)
         else:
             known_rows[volunteer_id].append((part, row_id, weekday, start, end, first_on, last_on, capacity))
     known = {
