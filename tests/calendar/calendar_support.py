@@ -128,3 +128,36 @@ def decoded_text(message: EmailMessage) -> str:
 def calendar_parts(message: EmailMessage) -> list[EmailMessage]:
     """The text/calendar and application/ics parts."""
     return [p for p in message.walk() if p.get_content_type() in ("text/calendar", "application/ics")]
+
+
+# --- Hypothesis strategies for generated sessions (the byte-comparison tests) ---------
+
+
+def people_from(names, emails: list[str]):
+    """People with these names and addresses, in the two languages and a third, and three zones."""
+    from hypothesis import strategies as st
+
+    return st.builds(
+        Person,
+        name=names.filter(str.strip),
+        email=st.sampled_from(emails),
+        language=st.sampled_from(["ar", "en", "fr"]),
+        timezone=st.sampled_from(["Asia/Kathmandu", "Australia/Lord_Howe", "UTC"]),
+    )
+
+
+def sessions_of(people):
+    """Sessions of any length, status, kind and links between those people (the learner may be absent: a group)."""
+    from hypothesis import strategies as st
+
+    links = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zs", "Zl", "Zp")), min_size=1,
+                    max_size=120).filter(lambda text: not any(char.isspace() for char in text))
+    instants = st.integers(0, 4_000_000_000).map(lambda seconds: datetime.fromtimestamp(seconds, UTC))
+    return st.builds(
+        lambda start, minutes, changed, **values: make_session(
+            start_at=start, end_at=start + timedelta(minutes=minutes), changed_at=changed, **values),
+        instants, st.integers(1, 600), instants,
+        uid=links, sequence=st.integers(0, 10**6), status=st.sampled_from(["confirmed", "cancelled"]),
+        kind=st.sampled_from(["tutoring", "mentoring", "support", "other"]), url=links,
+        meeting_url=st.none() | links, volunteer=people, learner=st.none() | people,
+    )

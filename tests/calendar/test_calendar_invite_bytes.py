@@ -6,9 +6,8 @@
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 
-from calendar_support import ORGANIZER_EMAIL, ORGANIZER_NAME, make_session
+from calendar_support import people_from, sessions_of, ORGANIZER_EMAIL, ORGANIZER_NAME, make_session
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
@@ -34,24 +33,8 @@ names = st.text(max_size=60) | st.sampled_from([
     "عبد الرحمن بن محمد بن عبد الله الهاشمي القرشي المكي ثم المدني", "a\\Nb", 'x;y,z\\"q:', "^n" * 40, "🎓" * 30,
     "Maya Volunteer, PhD",
 ])
-people = st.builds(
-    Person,
-    name=names.filter(str.strip),
-    email=st.sampled_from(["amira@example.org", "maya@example.org", "someone.with.a.long.address@example.org"]),
-    language=st.sampled_from(["ar", "en", "fr"]),
-    timezone=st.sampled_from(["Asia/Kathmandu", "Australia/Lord_Howe", "UTC"]),
-)
-links = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zs", "Zl", "Zp")), min_size=1, max_size=120).filter(
-    lambda text: not any(char.isspace() for char in text))
-instants = st.integers(0, 4_000_000_000).map(lambda seconds: datetime.fromtimestamp(seconds, UTC))
-sessions = st.builds(
-    lambda start, minutes, changed, **values: make_session(
-        start_at=start, end_at=start + timedelta(minutes=minutes), changed_at=changed, **values),
-    instants, st.integers(1, 600), instants,
-    uid=links, sequence=st.integers(0, 10**6), status=st.sampled_from(["confirmed", "cancelled"]),
-    kind=st.sampled_from(["tutoring", "mentoring", "support", "other"]), url=links,
-    meeting_url=st.none() | links, volunteer=people, learner=st.none() | people,
-)
+people = people_from(names, ["amira@example.org", "maya@example.org", "someone.with.a.long.address@example.org"])
+sessions = sessions_of(people)
 
 
 @given(sessions, st.booleans(), st.none() | names, st.sampled_from(["ar", "en"]))
