@@ -278,9 +278,11 @@ def slot_inputs(
     rows = db.session.execute(_inputs_query(dialect.name), window).all()  # all at once: cheaper than row by row
     instant = _INSTANT.process_result_value
     known_rows: dict[int, list[tuple]] = defaultdict(list)
-    for part, volunteer_id, row_id, weekday, start, end, first_on, last_on, capacity, start_at, end_at, until in rows:
+    # busy_start/busy_end: a busy row's own instants, not this function's range.
+    for (part, volunteer_id, row_id, weekday, start, end, first_on, last_on, capacity,
+         busy_start, busy_end, until) in rows:
         if part == "session" or part == "external":
-            reader.busy_row(row_id, volunteer_id, instant(start_at, dialect), instant(end_at, dialect),
+            reader.busy_row(row_id, volunteer_id, instant(busy_start, dialect), instant(busy_end, dialect),
                             instant(until, dialect), capacity)
         else:
             known_rows[volunteer_id].append((part, row_id, weekday, start, end, first_on, last_on, capacity))
