@@ -65,11 +65,13 @@ def _init_extensions(app: Flask) -> None:
     from tutoring.formatting import register_template_helpers
     from tutoring.i18n import LANGUAGES, current_language, current_timezone, select_locale, select_timezone, text_direction
     from tutoring.security import init_security
+    from tutoring.transactions import commit_read_only_transactions
 
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
+    commit_read_only_transactions(app, db)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     csrf.init_app(app)

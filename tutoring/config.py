@@ -60,6 +60,11 @@ def development_secret_key(instance_path: str) -> str:
 # own housekeeping. Total connections = processes x (size + overflow): keep it
 # under the server's max_connections (docs/DEPLOYMENT.md).
 POOL_DEFAULTS = {"DB_POOL_SIZE": 5, "DB_MAX_OVERFLOW": 5, "DB_POOL_TIMEOUT": 10, "DB_POOL_RECYCLE": 1800}
+# psycopg prepares a statement on the server after this many runs on one
+# connection, which spares PostgreSQL parsing and planning it again
+# (tutoring/transactions.py keeps them across requests). ``none`` turns it
+# off, for PgBouncer in transaction mode older than 1.21 (docs/DEPLOYMENT.md).
+PREPARE_THRESHOLD_DEFAULT = 5
 
 
 def engine_options(config: Mapping[str, Any]) -> dict[str, Any]:
@@ -77,9 +82,22 @@ def engine_options(config: Mapping[str, Any]) -> dict[str, Any]:
             pool_timeout=value["DB_POOL_TIMEOUT"],
             # Managed databases and proxies drop idle connections; renew them before that.
             pool_recycle=value["DB_POOL_RECYCLE"],
+            connect_args={"prepare_threshold": prepare_threshold(config.get("DB_PREPARE_THRESHOLD"))},
         )
     options.update(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     return options
+
+
+def prepare_threshold(value: object) -> int | None:
+    """``DB_PREPARE_THRESHOLD`` as psycopg wants it: a count >= 0, or None for never."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return PREPARE_THRESHOLD_DEFAULT
+    if isinstance(value, str) and value.strip().lower() in {"none", "off", "never"}:
+        return None
+    count = int(value)  # type: ignore[call-overload]
+    if count < 0:
+        raise ValueError(f"DB_PREPARE_THRESHOLD must be >= 0 or 'none', got {value!r}")
+    return count
 
 
 def settings_from_env(env: Mapping[str, str], instance_path: str) -> dict[str, Any]:
