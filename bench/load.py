@@ -322,8 +322,8 @@ def app_cpu_ms(headers: dict) -> float | None:
 class VirtualUser:
     """One learner: searches, looks at weeks, polls their feed, books and cancels."""
 
-    def __init__(self, port: int, learner: dict, data: dict, rng: random.Random, results: Results) -> None:
-        self.client = Client(port)
+    def __init__(self, client: Client, learner: dict, data: dict, rng: random.Random, results: Results) -> None:
+        self.client = client  # anything with Client's request() and close(): bench.actions passes an in-process one
         self.learner = learner
         self.data = data
         self.rng = rng
@@ -465,7 +465,7 @@ def run_phase(name: str, port: int, data: dict, users: int, seconds: float, thin
 
     def run(number: int) -> None:
         rng = random.Random(seed_value * 1000 + number)
-        user = VirtualUser(port, learners[number], data, rng, results)
+        user = VirtualUser(Client(port), learners[number], data, rng, results)
         if think:
             stop.wait(rng.uniform(0, think))  # spread the first requests
         while not stop.is_set():
