@@ -101,6 +101,7 @@ def test_language_names_in_the_viewers_language():
     assert language_name("ar", "en") == "Arabic"
     assert language_name("ne", "en") == "Nepali"
     assert language_name("xx-not-a-language", "en") == "xx-not-a-language"
+    assert language_name("zz", "en") == "zz"  # well-formed but unknown to Babel: UnknownLocaleError
 
 
 @pytest.mark.parametrize(

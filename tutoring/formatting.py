@@ -16,7 +16,7 @@ from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, available_timezones
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
 from babel.dates import format_interval as babel_format_interval
@@ -237,7 +237,7 @@ def language_name(code: str, locale: Locale | str | None = None) -> str:
     loc = _locale(locale)
     try:
         return loc.languages.get(code) or Locale.parse(code).get_display_name(loc) or code
-    except (ValueError, TypeError, LookupError):
+    except (ValueError, TypeError, LookupError, UnknownLocaleError):  # Babel's is a bare Exception ("zz")
         return code
 
 
