@@ -26,6 +26,7 @@ import random
 import secrets
 import smtplib
 import socket
+import ssl
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -374,7 +375,9 @@ class Transport:
             smtp = smtplib.SMTP(config["MAIL_SERVER"], int(config.get("MAIL_PORT") or 25), timeout=SMTP_TIMEOUT_SECONDS)
             try:
                 if config.get("MAIL_USE_TLS"):
-                    smtp.starttls()
+                    # smtplib's own default context checks neither the certificate nor
+                    # the name: anyone on the path could read MAIL_PASSWORD and the mail.
+                    smtp.starttls(context=ssl.create_default_context())
                 if config.get("MAIL_USERNAME"):
                     smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
             except BaseException:
