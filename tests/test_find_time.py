@@ -175,6 +175,7 @@ def test_htmx_gets_only_the_results(client, people):
     "free=" + "&free=".join(["0-1"] * 2000),
     "tz=Not/AZone&free=1-10",
     "language=zz&free=1-10",  # a language code Babel doesn't know is shown as typed
+    "subject=a%00b&language=%00&free=1-10",  # a NUL matches nothing
 ])
 def test_bad_input_never_breaks_the_page(client, people, query):
     assert client.get(f"/find-a-time?{query}").status_code == 200

@@ -100,6 +100,8 @@ def test_without_filters_every_bookable_volunteer_is_listed(client, people):
         ("subject=50%25_off", ["Chen"]),  # LIKE's wildcards are only characters here
         ("subject=50%25", []),
         ("subject=_", []),
+        ("subject=a%00b", []),  # a NUL matches nothing (PostgreSQL can't compare with it)
+        ("language=%00", []),
     ],
 )
 def test_subject_language_and_kind_filters(client, people, query, expected):

@@ -265,6 +265,8 @@ def _bookable() -> tuple[ColumnElement[bool], ...]:
 
 def _lists_any(column, values: Sequence[str], dialect: str) -> ColumnElement[bool]:
     """The JSON list in ``column`` holds at least one of ``values`` (exact strings)."""
+    # No entry holds a NUL (JSONB can't store one), and PostgreSQL refuses to even compare with it.
+    values = [value for value in values if "\x00" not in value]
     if not values:
         return false()
     if dialect == "postgresql":
