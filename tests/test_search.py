@@ -219,6 +219,7 @@ def test_days_and_hours_together_with_other_filters(client, people):
         ("from=2027-01-20&to=2027-01-12", "The last day is before the first day."),
         ("from=2027-01-10&to=2027-04-30", "Choose at most 62 days."),
         ("from=2029-01-01", "That is too far ahead"),
+        ("from=9999-12-31", "That is too far ahead"),  # two weeks later is past the last date there is
         ("to=2026-12-01", "These days are over."),
         ("time_from=25:00", "Enter a time like 16:00."),
         ("time_from=16:00&time_to=16:00", "The end time is the same as the start time."),

@@ -155,7 +155,9 @@ def parse_filters(args: Mapping[str, str], today: date) -> SearchFilters:
         if first_day is None:
             first_day = today
         if last_day is None:
-            last_day = first_day + timedelta(days=DEFAULT_RANGE_DAYS - 1)
+            # Capped at the last date there is, so 9999-12-31 gets "too far ahead" below, not an OverflowError.
+            span = timedelta(days=DEFAULT_RANGE_DAYS - 1)
+            last_day = min(first_day, date.max - span) + span
         if last_day < today:
             errors["to"] = _("These days are over. Choose today or a later day.")
         elif last_day < first_day:
