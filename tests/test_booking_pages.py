@@ -246,6 +246,8 @@ def test_a_taken_slot_gets_a_friendly_message_fresh_slots_and_writes_nothing(app
         ("tomorrow", 400, "This link doesn't name a time we can book."),
         ("2027-01-12T16:00:00", 400, "This link doesn't name a time we can book."),  # no offset: no instant
         ("9999-12-31T00:00:00Z", 400, "This link doesn't name a time we can book."),
+        ("9999-12-31T23:59:59-14:00", 400, "This link doesn't name a time we can book."),  # UTC: year 10000
+        ("0001-01-01T00:00:00%2B14:00", 400, "This link doesn't name a time we can book."),  # UTC: year 0
         ("2027-01-12T16:10:00Z", 200, "This time is not available any more."),  # not on the grid
         ("2027-01-05T16:00:00Z", 200, "This time is not available any more."),  # in the past
     ],

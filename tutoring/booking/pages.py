@@ -64,7 +64,10 @@ def parse_instant(value: str | None, now: datetime) -> datetime | None:
         return None
     if instant.tzinfo is None or instant.utcoffset() is None:
         return None  # a local time names no instant
-    instant = instant.astimezone(UTC)
+    try:
+        instant = instant.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-14:00 is in the year 10000
+        return None
     if not now - FARTHEST <= instant <= now + FARTHEST:
         return None
     return instant
