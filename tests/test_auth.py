@@ -126,6 +126,7 @@ def test_signup_turns_an_old_zone_name_into_the_current_one(app, client):
         ({"role": "admin"}, "Choose whether you want to book sessions or to volunteer."),
         ({"role": "coordinator"}, "Choose whether you want to book sessions or to volunteer."),
         ({"email": "not-an-address"}, "Enter a valid email address"),
+        ({"email": "a\x00b@example.org"}, "Enter a valid email address"),  # PostgreSQL can't store a NUL
         ({"email": ""}, "Enter your email address."),
         ({"display_name": "   "}, "Enter a name to show to others."),
         ({"display_name": "x" * 101}, "Use at most 100 characters."),
@@ -134,7 +135,7 @@ def test_signup_turns_an_old_zone_name_into_the_current_one(app, client):
         ({"kinds": ["tutoring", "astrology"]}, "Choose at least one kind of session you offer."),
     ],
     ids=["unknown-zone", "no-zone", "short-password", "mismatched-confirmation", "unknown-role",
-         "coordinator", "bad-email", "no-email", "blank-name", "long-name", "bad-language", "no-kinds", "bad-kind"],
+         "coordinator", "bad-email", "nul-in-email", "no-email", "blank-name", "long-name", "bad-language", "no-kinds", "bad-kind"],
 )
 def test_bad_signup_shows_a_message_and_creates_nothing(app, client, overrides, message):
     response = client.post("/auth/signup", data=signup_data(client, **overrides))
@@ -202,6 +203,14 @@ def test_failed_login_says_the_same_thing_either_way(client, make_user, email):
     assert "The email or password is not right." in body
     assert f'value="{email}"' in body  # the address is kept, the password is not
     assert "wrong password" not in body
+    assert signed_in_user_id(client) is None
+
+
+def test_an_address_with_a_nul_is_just_a_failed_sign_in(client, make_user):
+    make_user("learner", email="learner@example.org", password=PASSWORD)
+    response = login(client, "learner\x00@example.org", PASSWORD)
+    assert response.status_code == 200
+    assert "The email or password is not right." in response.get_data(as_text=True)
     assert signed_in_user_id(client) is None
 
 

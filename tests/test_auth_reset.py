@@ -112,6 +112,7 @@ def test_reset_for_an_unknown_email_answers_identically(app, make_user):
         return response.status_code, response.headers["Location"], page
 
     assert answer("maya@example.org") == answer("nobody@example.org")
+    assert answer("maya\x00@example.org") == answer("nobody@example.org")  # a NUL names nobody (and no 500)
     assert len(outbox(app)) == 1  # only the real account got mail
 
 

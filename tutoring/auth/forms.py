@@ -32,12 +32,12 @@ MAX_EMAIL_LENGTH = 254
 
 
 def looks_like_email(address: str) -> bool:
-    """A loose check: one ``@`` with text on both sides, a dot in the domain, no spaces."""
+    """A loose check: one ``@`` with text on both sides, a dot in the domain, no spaces or control characters."""
     local, at, domain = address.rpartition("@")
     return (
         bool(at and local and domain)
         and "." in domain.strip(".")
-        and not any(ch.isspace() for ch in address)
+        and not any(ch.isspace() or not ch.isprintable() for ch in address)
         and len(address) <= MAX_EMAIL_LENGTH
     )
 

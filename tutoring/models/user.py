@@ -136,6 +136,9 @@ class User(UserMixin, db.Model):
     @classmethod
     def by_email(cls, email: str) -> User | None:
         """The user with this address (any case), or None."""
+        # PostgreSQL can't even compare with a NUL character; no address holds one (signup refuses it).
+        if "\x00" in email:
+            return None
         return db.session.scalar(select(cls).where(cls.email == normalize_email(email)))
 
     @classmethod
