@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tutoring.config import development_secret_key, engine_options, normalize_database_url, settings_from_env
@@ -17,6 +18,17 @@ from tutoring.extensions import babel, configure_sqlite, csrf, db, htmx, limiter
 # default; anchor it to the checkout so `flask` and pytest work from anywhere.
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIR = ROOT / "migrations"
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, except that a document nested too deeply to parse is malformed like any other."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        """``json.loads``; its RecursionError (``[[[[...``) becomes the ValueError that ``get_json`` answers with 400."""
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -34,6 +46,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    app.json = JSONProvider(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     app.config.update(settings_from_env(os.environ, app.instance_path))
