@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hmac
+import io
 import re
 
 import pytest
@@ -98,6 +99,34 @@ def test_the_413_page_speaks_arabic(client):
 
 def test_the_default_limit_is_one_mebibyte(app):
     assert app.config["MAX_CONTENT_LENGTH"] == 1024 * 1024
+
+
+@pytest.mark.app_config(WTF_CSRF_ENABLED=False)
+@pytest.mark.parametrize("path", ["/auth/login", "/auth/reset", "/auth/signup"])
+def test_a_form_post_carrying_a_file_gets_a_clear_400_page(app, client, path):
+    # Flask-WTF would hand the file to the email field, which expects text.
+    file = (io.BytesIO(b"someone@example.org"), "email.txt")
+    response = client.post(path, data={"email": file, "password": "a long enough password"})
+    assert response.status_code == 400
+    assert "Forms on this site take no files. Nothing was saved." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(User)) is None
+
+
+@pytest.mark.app_config(WTF_CSRF_ENABLED=False)
+def test_the_files_page_speaks_arabic(client):
+    client.set_cookie("lang", "ar")
+    response = client.post("/auth/login", data={"email": (io.BytesIO(b"x"), "email.txt")})
+    assert response.status_code == 400
+    assert 'dir="rtl"' in response.get_data(as_text=True)
+    assert "take no files" not in response.get_data(as_text=True)
+
+
+def test_an_api_request_carrying_a_file_gets_400_in_the_api_shape(client, make_user, bearer):
+    response = client.post("/api/v1/bookings", headers=bearer(make_user("learner")),
+                           data={"note": (io.BytesIO(b"x"), "note.txt")})
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == "bad_request"
 
 
 # --- session fixation ---------------------------------------------------------------

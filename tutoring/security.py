@@ -16,10 +16,13 @@
 * ``MAX_CONTENT_LENGTH`` (1 MiB by default; ``TUTORING_MAX_CONTENT_LENGTH``)
   caps request bodies; a larger one gets a clear 413 page, or the API's
   JSON error shape.
+* No form takes a file. A request carrying one anyway (never sent by our
+  pages) gets a 400 before any view runs: Flask-WTF would hand the file to
+  a text field, which expects a string.
 """
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_talisman import Talisman
 
@@ -67,6 +70,7 @@ def init_security(app: Flask) -> None:
     )
     app.after_request(_hsts)
     app.register_error_handler(413, _too_large)
+    app.before_request(_refuse_files)
 
 
 def _hsts(response):
@@ -85,3 +89,22 @@ def _too_large(_error):
     if wants_json():
         return jsonify(error={"code": "payload_too_large", "message": message}), 413
     return render_template("errors/too_large.html", message=message), 413
+
+
+def _refuse_files():
+    """A request with an uploaded file: refuse it plainly (400) before a view reads a file as text."""
+    if not request.files:
+        return None
+    from tutoring.auth.errors import wants_json
+
+    message = _("Forms on this site take no files. Nothing was saved.")
+    if wants_json():
+        return jsonify(error={"code": "bad_request", "message": message}), 400
+    page = render_template(
+        "errors/refused.html",
+        heading=_("Files are not accepted"),
+        explanation=message,
+        home_url=url_for("main.home"),
+        home_text=_("Go to the home page"),
+    )
+    return page, 400
