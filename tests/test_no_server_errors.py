@@ -14,6 +14,7 @@ booking, delete a rule), which is fine: the promise holds in any state.
 """
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -67,6 +68,8 @@ HOSTILE_TEXT = [
     "true", "null", "[]", "{}", "//evil.example/", "javascript:alert(1)", "http://127.0.0.1:1/x.ics",
 ]
 
+# Raw query strings that are not UTF-8 once decoded (sent as typed).
+UNDECODABLE_QUERIES = ["tz=%ff", "start=%ED%A0%80", "week=%C0%AF&from=%", "subject=%zz&language=%ff%fe", "&&=&"]
 CHOICE_COOKIES = ["tz", "lang"]  # the zone the browser reported, the language the switcher chose
 READ_HEADERS = ["Accept-Language", "HX-Current-URL", "HX-Boosted", "HX-History-Restore-Request", "If-None-Match",
                 "If-Modified-Since", "Authorization"]
@@ -130,7 +133,7 @@ def json_documents(world: World) -> st.SearchStrategy[str]:
         all_the_same,
         st.dictionaries(st.sampled_from(JSON_NAMES), field_value, max_size=6).map(json.dumps),
         json_value.map(json.dumps),
-        st.sampled_from(["", "{", "not json", "\x00", '{"start": }', '{"weeks": 1e999}']),
+        st.sampled_from(["", "{", "not json", "\x00", '{"start": }', '{"weeks": 1e999}', "[" * 100_000]),
     )
 
 
@@ -228,10 +231,11 @@ class Call:
 
     method: str
     path: str
-    query: list[tuple[str, str]]
+    query: list[tuple[str, str]] | str
     headers: dict[str, str]
     cookies: dict[str, str]
     form: list[tuple[str, str]] | None = None
+    as_file: bool = False  # the form's values sent as uploaded files (multipart)
     with_csrf: bool = False
     json_body: str | None = None
 
@@ -257,8 +261,8 @@ def calls_for(rule, method: str, world: World, role: str) -> st.SearchStrategy[C
             headers[name] = draw(header_text)
         cookie_text = header_text.filter(lambda value: len(value) < 1000)  # browsers keep cookies under 4 kB
         cookies = draw(st.dictionaries(st.sampled_from(CHOICE_COOKIES), cookie_text, max_size=2))
-        result = Call(method=method, path=draw(path), query=draw(named_values(QUERY_NAMES, world)), headers=headers,
-                      cookies=cookies)
+        query = draw(st.one_of(named_values(QUERY_NAMES, world), st.sampled_from(UNDECODABLE_QUERIES)))
+        result = Call(method=method, path=draw(path), query=query, headers=headers, cookies=cookies)
         if method in SAFE_METHODS:
             return result
         if is_api:
@@ -266,6 +270,7 @@ def calls_for(rule, method: str, world: World, role: str) -> st.SearchStrategy[C
             result.with_csrf = draw(st.booleans())
         else:
             result.form = draw(named_values(FORM_NAMES, world))
+            result.as_file = draw(st.integers(0, 9)) == 0
             result.with_csrf = draw(st.integers(0, 5)) > 0
         return result
 
@@ -288,6 +293,8 @@ def send(client, call: Call):
     kwargs = {"query_string": call.query, "headers": call.headers}
     if call.form is not None:
         form = MultiDict(call.form)
+        if call.as_file:
+            form = MultiDict([(name, (io.BytesIO(value.encode()), "upload.txt")) for name, value in call.form])
         if call.with_csrf:
             form["csrf_token"] = csrf_token(client)
         kwargs["data"] = form
@@ -303,7 +310,7 @@ def describe(call: Call, role: str, response) -> str:
     """Everything needed to replay a failure."""
     body = call.json_body if call.json_body is not None else call.form
     return (f"{response.status_code} for {call.method} {call.path} as {role}: query={call.query!r} body={body!r} "
-            f"csrf={call.with_csrf} headers={call.headers!r} cookies={call.cookies!r}")
+            f"as_file={call.as_file} csrf={call.with_csrf} headers={call.headers!r} cookies={call.cookies!r}")
 
 
 # A crash is answered as the 500 a visitor would get (not raised into the test), so the message names the request.
