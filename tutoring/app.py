@@ -31,6 +31,24 @@ class JSONProvider(DefaultJSONProvider):
             raise ValueError("JSON nested too deeply") from None
 
 
+class NamedFieldsOnly:
+    """A request class mixin: form parts without a name are dropped.
+
+    A malformed multipart part (``name="\\r"``, or no name at all) comes out of
+    Werkzeug with the key None; no view can ask for it, and Flask-WTF's CSRF
+    check, which calls ``key.endswith`` on every key, would crash on it.
+    """
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        for attribute in ("form", "files"):
+            values = self.__dict__[attribute]
+            if None in values:
+                self.__dict__[attribute] = type(values)(
+                    (key, value) for key, value in values.items(multi=True) if key is not None
+                )
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: environment defaults (SPEC §3), then ``TUTORING_*`` variables, then ``config``.
 
@@ -64,6 +82,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     _init_extensions(app)
+    # After htmx-flask installed its request class, which stays underneath.
+    app.request_class = type("Request", (NamedFieldsOnly, app.request_class), {})
     _register_blueprints(app)
 
     from tutoring.cli import register_cli
