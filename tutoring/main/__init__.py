@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("main", __name__)
 
-from tutoring.main import views  # noqa: E402,F401  (attaches the routes to bp)
+from tutoring.main import errors, views  # noqa: E402,F401  (attach the routes and error pages to bp)
