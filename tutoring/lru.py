@@ -1,7 +1,7 @@
 """A bounded least-recently-used map, safe across threads: the process's small content-keyed caches.
 
-Used for rendered feeds (bounded in bytes) and feed event blocks (bounded in
-entries). Plain Python, so the pure calendar core may use it too. Callers key
+Used for rendered feeds (bounded in bytes), feed event blocks, and the
+search pages' cards, forms and zone bars (bounded in entries). Plain Python, so the pure calendar core may use it too. Callers key
 entries by everything the value depends on, so an entry is never stale; the
 limit only decides how long old ones stay.
 """

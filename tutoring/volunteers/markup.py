@@ -29,6 +29,7 @@ from markupsafe import Markup, escape
 
 from tutoring.formatting import format_day, format_instant, format_time, kind_label, language_name, picker_zones
 from tutoring.formatting import utc_iso, zone_label
+from tutoring.lru import LRU
 from tutoring.models import KINDS, VolunteerProfile
 from tutoring.scheduling import Slot
 from tutoring.volunteers.browse import booking_href
@@ -175,9 +176,9 @@ def volunteer_facts(volunteer: VolunteerProfile, full: bool = False, now: dateti
 # lists, the kinds they may be booked for, the slots just computed, zone,
 # language, link targets), so a booking or an edit makes a new key and the
 # card is built afresh; nothing here can outlive the data. When full, the
-# store is emptied and fills again with what pages show now.
-_CARDS: dict[tuple, Markup] = {}
+# least recently shown go first.
 MAX_CARDS = 4096
+_CARDS: LRU[tuple, Markup] = LRU(MAX_CARDS)
 
 
 def result_card(result: Result, zone: ViewerZone, free_time: bool, href: Callable[[int, datetime], str]) -> Markup:
@@ -190,17 +191,16 @@ def result_card(result: Result, zone: ViewerZone, free_time: bool, href: Callabl
     )
     card = _CARDS.get(key)
     if card is None:
-        if len(_CARDS) >= MAX_CARDS:
-            _CARDS.clear()
-        card = _CARDS[key] = get_template_attribute("volunteers/_card.html", "card")(result, zone, free_time, href)
+        card = get_template_attribute("volunteers/_card.html", "card")(result, zone, free_time, href)
+        _CARDS.put(key, card)
     return card
 
 
 # The search form shows the filters typed, their messages, the suggestions
 # and choices on offer, the zone's name and today's date: it is remembered
 # keyed by all of them (and the language), so it changes with any of them.
-_FORMS: dict[tuple, Markup] = {}
 MAX_FORMS = 1024
+_FORMS: LRU[tuple, Markup] = LRU(MAX_FORMS)
 
 
 def search_form(
@@ -217,12 +217,11 @@ def search_form(
     )
     form = _FORMS.get(key)
     if form is None:
-        if len(_FORMS) >= MAX_FORMS:
-            _FORMS.clear()
-        form = _FORMS[key] = Markup(current_app.jinja_env.get_template("volunteers/_search_form.html").render(
+        form = Markup(current_app.jinja_env.get_template("volunteers/_search_form.html").render(
             zone=zone, filters=filters, words=words, language_choices=language_choices, kinds=kinds,
             programmes=programmes, today=today, now=now,
         ))
+        _FORMS.put(key, form)
     return form
 
 
@@ -230,8 +229,8 @@ def search_form(
 # now), a rejected ?tz=, and links back to this page (path, endpoint, its
 # view arguments, the kept query parameters): it is remembered keyed by all
 # of them and the language.
-_ZONE_BARS: dict[tuple, Markup] = {}
 MAX_ZONE_BARS = 1024
+_ZONE_BARS: LRU[tuple, Markup] = LRU(MAX_ZONE_BARS)
 
 
 def zone_bar(zone: ViewerZone, now: datetime, sentence: bool = False, keys: Sequence[str] = ("week", "page")) -> Markup:
@@ -246,11 +245,10 @@ def zone_bar(zone: ViewerZone, now: datetime, sentence: bool = False, keys: Sequ
     )
     bar = _ZONE_BARS.get(key)
     if bar is None:
-        if len(_ZONE_BARS) >= MAX_ZONE_BARS:
-            _ZONE_BARS.clear()
-        bar = _ZONE_BARS[key] = Markup(render_template(
+        bar = Markup(render_template(
             "volunteers/_zone_form.html", zone=zone, now=now, zone_sentence=sentence, zone_form_keys=tuple(keys),
         ))
+        _ZONE_BARS.put(key, bar)
     return bar
 
 
