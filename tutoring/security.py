@@ -22,7 +22,7 @@
 """
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request, url_for
+from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_talisman import Talisman
 
@@ -93,18 +93,10 @@ def _too_large(_error):
 
 def _refuse_files():
     """A request with an uploaded file: refuse it plainly (400) before a view reads a file as text."""
-    if not request.files:
+    # Only multipart bodies carry files; anything else isn't parsed here at all.
+    if request.mimetype != "multipart/form-data" or not request.files:
         return None
-    from tutoring.auth.errors import wants_json
+    from tutoring.main.errors import refusal
 
-    message = _("Forms on this site take no files. Nothing was saved.")
-    if wants_json():
-        return jsonify(error={"code": "bad_request", "message": message}), 400
-    page = render_template(
-        "errors/refused.html",
-        heading=_("Files are not accepted"),
-        explanation=message,
-        home_url=url_for("main.home"),
-        home_text=_("Go to the home page"),
-    )
-    return page, 400
+    return refusal(400, "bad_request", _("Files are not accepted"),
+                   _("Forms on this site take no files. Nothing was saved."))

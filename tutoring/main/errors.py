@@ -19,17 +19,19 @@ from tutoring.main import bp
 CODES = {400: "bad_request", 403: "forbidden", 405: "method_not_allowed", 500: "internal_error"}
 
 
+def refusal(status: int, code: str, heading: str, explanation: str, headers: dict[str, str] | None = None):
+    """The answer to a request refused with ``status``: the JSON error shape, or errors/refused.html with a home link."""
+    if wants_json():
+        return jsonify(error={"code": code, "message": explanation}), status, headers or {}
+    page = render_template("errors/refused.html", heading=heading, explanation=explanation,
+                           home_url=url_for("main.home"), home_text=_("Go to the home page"))
+    return page, status, headers or {}
+
+
 def _page(error: HTTPException, heading: str, explanation: str):
     status = error.code or 500
-    response_headers = error.get_headers()  # keeps a 405's Allow
-    if wants_json():
-        return jsonify(error={"code": CODES[status], "message": explanation}), status, _allow(response_headers)
-    return render_template("errors/refused.html", heading=heading, explanation=explanation,
-                           home_url=url_for("main.home"), home_text=_("Go to the home page")), status, _allow(response_headers)
-
-
-def _allow(headers: list[tuple[str, str]]) -> dict[str, str]:
-    return {name: value for name, value in headers if name == "Allow"}
+    allow = {name: value for name, value in error.get_headers() if name == "Allow"}  # a 405 keeps its Allow
+    return refusal(status, CODES[status], heading, explanation, allow)
 
 
 @bp.app_errorhandler(HTTPException)
