@@ -34,7 +34,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.load import Results, ServerCPU, VirtualUser, database, seed
+from bench.load import Results, ServerCPU, VirtualUser, _timed, database, seed
+from bench.search import bench_app
 
 ACTIONS = ("trivial", "search", "week", "feed", "book", "cancel")
 SETUPS = {"prepared": 5, "not prepared": "none"}
@@ -57,12 +58,8 @@ class InProcessClient:
 
 
 def make_app(url: str, instance: Path, threshold: int | str):
-    from bench.load import _timed
-    from tutoring import create_app
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "INSTANCE_PATH": str(instance),
-                      "RATELIMIT_ENABLED": False, "BASE_URL": "http://127.0.0.1", "DB_PREPARE_THRESHOLD": threshold})
-    app.add_url_rule("/_bench/trivial", "bench_trivial", lambda: "ok")
+    """``bench.search``'s app (the trivial route included) with this prepare threshold, telling its CPU per request."""
+    app = bench_app(url, instance, DB_PREPARE_THRESHOLD=threshold)
     app.wsgi_app = _timed(app.wsgi_app)  # type: ignore[method-assign]
     return app
 

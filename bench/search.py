@@ -195,11 +195,11 @@ def postgresql_database() -> Iterator[str]:
             connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
-def bench_app(url: str, instance: Path):
-    """The app on ``url`` (rate limits off), migrated, with a trivial route to compare against."""
+def bench_app(url: str, instance: Path, **config):
+    """The app on ``url`` (rate limits off, ``config`` on top), migrated, with a trivial route to compare against."""
     app = create_app({
         "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "INSTANCE_PATH": str(instance),
-        "RATELIMIT_ENABLED": False, "BASE_URL": "http://bench.example",
+        "RATELIMIT_ENABLED": False, "BASE_URL": "http://bench.example", **config,
     })
     app.add_url_rule("/_bench/trivial", "bench_trivial", lambda: "ok")
     with app.app_context():
