@@ -69,18 +69,18 @@ def commit_read_only_transactions(app: Flask, db: SQLAlchemy) -> None:
 
 
 def _watch_writes(engine: Engine) -> None:
-    if getattr(engine, "_tutoring_watched", False):
-        return
-    engine._tutoring_watched = True  # type: ignore[attr-defined]  # one listener set per engine
+    if not event.contains(engine, "before_cursor_execute", _note_write):  # once per engine, however many apps
+        event.listen(engine, "before_cursor_execute", _note_write)
+        event.listen(engine, "begin", _fresh)
 
-    @event.listens_for(engine, "before_cursor_execute")
-    def _note_write(connection: Connection, _cursor, statement: str, *_args) -> None:
-        if not _only_reads(statement):
-            connection.info[WROTE] = True
 
-    @event.listens_for(engine, "begin")
-    def _fresh(connection: Connection) -> None:
-        connection.info.pop(WROTE, None)
+def _note_write(connection: Connection, _cursor, statement: str, *_args) -> None:
+    if not _only_reads(statement):
+        connection.info[WROTE] = True
+
+
+def _fresh(connection: Connection) -> None:
+    connection.info.pop(WROTE, None)
 
 
 def _only_reads(statement: str) -> bool:
