@@ -14,23 +14,36 @@ PYTEST_ARGS ?=
 # Browser tests drive Debian's chromium instead of a Playwright download.
 export PLAYWRIGHT_CHROMIUM_EXECUTABLE ?= $(CHROMIUM)
 
-.PHONY: help install vendor compile-translations translations chromium run test test-sqlite test-postgres clean
+.PHONY: help install lock vendor compile-translations translations chromium run test test-sqlite test-postgres clean
 
 help:
 	@echo "make run    install, migrate, load demo data, serve on http://127.0.0.1:5000 with a mail worker"
 	@echo "make test   install, then the whole test suite on SQLite and on PostgreSQL"
 	@echo "make translations   extract messages, update and compile the Arabic catalogue"
+	@echo "make lock   refresh requirements.lock (exact versions and hashes) from pyproject.toml"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Reinstalled whenever pyproject.toml changes.
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+# Exactly the versions in requirements.lock, each checked against its hash;
+# reinstalled whenever the lock changes. pyproject.toml keeps the ranges.
+$(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation --no-index -e .
+	$(BIN)/python -m pip check
 	touch $@
 
 install: $(VENV)/.installed
+
+# Refresh requirements.lock from pyproject.toml's ranges (newest versions that fit),
+# with pip-tools kept in a venv of its own. `make lock UPGRADE=babel` moves one package.
+LOCK_TOOLS := $(VENV)-lock
+UPGRADE ?=
+lock:
+	test -x $(LOCK_TOOLS)/bin/pip-compile || { $(PYTHON) -m venv $(LOCK_TOOLS) && $(LOCK_TOOLS)/bin/pip install --quiet 'pip-tools>=7.4'; }
+	$(LOCK_TOOLS)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --all-build-deps --extra test \
+	  --strip-extras --no-emit-index-url --no-emit-find-links \
+	  $(if $(UPGRADE),--upgrade-package $(UPGRADE),--upgrade) -o requirements.lock pyproject.toml
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund

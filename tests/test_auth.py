@@ -394,6 +394,7 @@ def protected(app):
     return "/members-only"
 
 
+@pytest.mark.fresh_app
 def test_a_signed_out_visitor_is_sent_to_sign_in_and_back(client, make_user, protected):
     response = client.get(protected + "?week=2")
     assert response.status_code == 302
@@ -408,12 +409,14 @@ def test_a_signed_out_visitor_is_sent_to_sign_in_and_back(client, make_user, pro
     assert client.get("/members-only?week=2").get_data(as_text=True) == "members only"
 
 
+@pytest.mark.fresh_app
 def test_the_sign_in_prompt_speaks_the_visitors_language(client, protected):
     client.set_cookie("lang", "ar")
     client.get(protected)
     assert "يُرجى تسجيل الدخول لعرض هذه الصفحة." in client.get("/auth/login").get_data(as_text=True)
 
 
+@pytest.mark.fresh_app
 def test_an_htmx_swap_gets_a_full_page_redirect_to_sign_in(client, protected):
     response = client.get(protected, headers={"HX-Request": "true",
                                               "HX-Current-URL": "http://localhost/volunteers/4?week=2026-12-07"})
@@ -422,11 +425,13 @@ def test_an_htmx_swap_gets_a_full_page_redirect_to_sign_in(client, protected):
     assert response.get_data() == b""
 
 
+@pytest.mark.fresh_app
 def test_an_htmx_swap_from_another_site_is_not_sent_back_there(client, protected):
     response = client.get(protected, headers={"HX-Request": "true", "HX-Current-URL": "https://evil.example/x"})
     assert response.headers["HX-Redirect"] == "/auth/login"
 
 
+@pytest.mark.fresh_app
 def test_json_clients_get_401_in_the_api_shape(client, protected):
     response = client.get(protected, headers={"Accept": "application/json"})
     assert response.status_code == 401

@@ -47,8 +47,17 @@ def plain(text: str) -> str:
     ],
 )
 def test_zone_label_names_the_place_and_the_offset(app, zone, language, at, expected):
+    """The offset is ours and exact; the place comes from CLDR, whose wording moves between Babel
+    releases ("Chatham time" became "Chatham Islands time"), so only the place's name must be there."""
     with app.test_request_context(headers={"Accept-Language": language}):
-        assert zone_label(zone, at=at) == expected
+        label = zone_label(zone, at=at)
+    if "(" not in expected:
+        assert label == expected
+        return
+    place, offset = expected.removesuffix(")").rsplit(" (", 1)
+    place = place.removeprefix("توقيت ").removesuffix(" time")
+    assert label.endswith(f" ({offset})"), label
+    assert place in label, label
 
 
 def test_zone_label_in_a_locale_other_than_the_requests(app):

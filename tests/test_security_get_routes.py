@@ -105,6 +105,7 @@ def test_no_get_route_writes_to_the_database(app, client, sign_in, bearer, world
     assert writes == []
 
 
+@pytest.mark.fresh_app
 def test_the_test_above_can_see_a_write(app, client, world):
     """A GET route that writes is caught: the listener does see statements."""
     app.add_url_rule("/_test/writes", "test_writes", lambda: (

@@ -34,7 +34,7 @@ from markupsafe import Markup
 from tutoring.calendar.text import format_offset
 from tutoring.calendar.text import zone_city as calendar_zone_city
 from tutoring.i18n import TIMEZONE_COOKIE, current_timezone
-from tutoring.timeutil import is_valid_zone
+from tutoring.timeutil import is_valid_zone, utcnow
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -217,7 +217,7 @@ def zone_label(zone: str | None = None, locale: Locale | str | None = None, at: 
     defaults to the request's.
     """
     zone = zone or str(_zone(None))
-    offset = local_datetime(at or datetime.now(UTC), zone).utcoffset()
+    offset = local_datetime(at or utcnow(), zone).utcoffset()
     return _zone_label_text(zone, offset, str(_locale(locale)))
 
 

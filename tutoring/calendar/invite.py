@@ -37,6 +37,7 @@ from tutoring.calendar.text import (
     zone_label,
     zone_short,
 )
+from tutoring.timeutil import utcnow
 
 Method = Literal["REQUEST", "CANCEL"]
 Change = Literal["booked", "rescheduled", "cancelled"]
@@ -178,7 +179,7 @@ def invite_mail(
         ("From", mime.address("From", organizer_name or "", organizer_email)),
         ("To", mime.address("To", recipient.name, recipient.email)),
         ("Subject", mime.unstructured(subject, "Subject")),
-        ("Date", format_datetime((sent_at or datetime.now(UTC)).astimezone(UTC))),
+        ("Date", format_datetime((sent_at or utcnow()).astimezone(UTC))),
         ("Message-ID", make_msgid(domain=organizer_email.rpartition("@")[2] or "localhost")),
         ("Auto-Submitted", "auto-generated"),  # RFC 3834: no vacation replies to the service
         ("Content-Language", recipient.language),

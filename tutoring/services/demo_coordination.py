@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from tutoring.extensions import db
 from tutoring.models import Booking, Programme, ProgrammeMember, Session, User
+from tutoring.timeutil import utcnow
 
 # slug, name, description, kinds, support needs training, member emails (trained ones marked *)
 PROGRAMMES = (
@@ -45,7 +46,7 @@ _STATUS_CYCLE = ("completed", "completed", "completed", "no_show", "completed", 
 
 def load_programmes(today: date | None = None) -> bool:
     """Create the demo programmes (and, the first time, the past sessions); True if anything was created."""
-    today = today or datetime.now(UTC).date()
+    today = today or utcnow().date()
     created = False
     users = {user.email: user for user in db.session.query(User).all()}
     first_time = Programme.by_slug(PROGRAMMES[0][0]) is None
