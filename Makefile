@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 # Browser tests drive Debian's chromium instead of a Playwright download.
 export PLAYWRIGHT_CHROMIUM_EXECUTABLE ?= $(CHROMIUM)
 
-.PHONY: help install lock vendor compile-translations translations chromium run test test-sqlite test-postgres clean
+.PHONY: help install lock lint-imports vendor compile-translations translations chromium run test test-sqlite test-postgres clean
 
 help:
 	@echo "make run    install, migrate, load demo data, serve on http://127.0.0.1:5000 with a mail worker"
@@ -82,9 +82,13 @@ chromium:
 	  exit 1; \
 	fi
 
-test: install vendor compile-translations chromium
+test: install vendor compile-translations chromium lint-imports
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
+
+# The layers and the pure cores of docs/ARCHITECTURE.md ([tool.importlinter] in pyproject.toml).
+lint-imports: install
+	$(BIN)/lint-imports
 
 test-sqlite:
 	@echo "== SQLite run"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tutoring.auth.zones import canonical_zone, zone_choices
+from tutoring.services.zones import canonical_zone, zone_choices
 from tutoring.mail import send_mail
-from tutoring.services.outbox import Worker
+from tutoring.worker import Worker
 from tutoring.timeutil import is_valid_zone
 
 

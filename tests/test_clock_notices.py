@@ -18,7 +18,7 @@ from sqlalchemy import select
 from tutoring.extensions import db
 from tutoring.models import Notice, OutboxMessage
 from tutoring.services.clock_notices import queue_clock_change_notices
-from tutoring.services.series import book_series
+from tutoring.booking.series import book_series
 
 BOOKED_AT = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
 
@@ -158,7 +158,7 @@ def test_an_arabic_reader_gets_the_email_and_the_notice_in_arabic(app, client, m
 
 
 def test_the_worker_runs_the_job_and_sends_the_mail(app, london_riyadh):
-    from tutoring.services.outbox import Worker
+    from tutoring.worker import Worker
 
     Worker(app, clock=lambda: utc("2027-03-24T00:00:00Z")).run(once=True)
     with app.app_context():

@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from tutoring.extensions import db
 from tutoring.models import AuditEntry, Booking, LearnerBlock, OutboxMessage, SafeguardingReport, User, VolunteerProfile
-from tutoring.services.booking import InvalidBooking, SlotUnavailable, book_session, reschedule_booking
+from tutoring.booking.errors import InvalidBooking, SlotUnavailable
+from tutoring.booking.operations import book_session, reschedule_booking
 from tutoring.services.coordination import create_programme, set_membership, vetting_queue
 
 from coordinator_support import add_session

@@ -27,9 +27,10 @@ from tutoring.extensions import db
 from tutoring.models import ExternalBusyTime, ExternalCalendar, VolunteerProfile
 from tutoring.services import calendar_fetch
 from tutoring.services import external_calendars as service
-from tutoring.services.booking import SlotUnavailable, book_session, cancel_booking
-from tutoring.services.outbox import Worker
-from tutoring.services.slots import slots_on_days
+from tutoring.booking.errors import SlotUnavailable
+from tutoring.booking.operations import book_session, cancel_booking
+from tutoring.worker import Worker
+from tutoring.booking.slots import slots_on_days
 
 pytestmark = pytest.mark.app_config(CALENDAR_ALLOW_PRIVATE=True)
 

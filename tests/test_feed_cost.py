@@ -16,15 +16,15 @@ from sqlalchemy import delete, event, select, update
 
 import tutoring.feeds.service as service
 import tutoring.feeds.views as views
-from tests.test_group_calendar import book_all, group, learners  # noqa: F401  (fixtures)
+from tests.booking.test_group_calendar import book_all, group, learners  # noqa: F401  (fixtures)
 from tests.test_outbox_support import NOW, TUE_10, TUE_11, pair, the_same_events  # noqa: F401  (fixtures)
 from tests.test_query_plans import Recorder, loaded, plans, scans  # noqa: F401  (fixture)
 from tutoring.calendar.feed import event_blocks
 from tutoring.extensions import db
 from tutoring.feeds.service import feed_cache
 from tutoring.models import Booking, Session, User
-from tutoring.services.booking import book_session, cancel_booking, reschedule_booking
-from tutoring.services.groups import cancel_session
+from tutoring.booking.operations import book_session, cancel_booking, reschedule_booking
+from tutoring.booking.groups import cancel_session
 from tutoring.timeutil import utcnow
 
 @pytest.fixture(autouse=True)

@@ -21,7 +21,7 @@ from tests.test_outbox_support import (  # noqa: F401  (fixtures)
 from tutoring.extensions import db
 from tutoring.feeds.service import day_start, feed_cache
 from tutoring.models import Booking, User
-from tutoring.services.booking import book_session, cancel_booking, reschedule_booking
+from tutoring.booking.operations import book_session, cancel_booking, reschedule_booking
 from tutoring.services.meeting import meeting_url_for
 from tutoring.timeutil import utcnow
 

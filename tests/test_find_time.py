@@ -16,7 +16,7 @@ from tutoring.extensions import db
 from tutoring.models import VolunteerProfile
 from tutoring.scheduling import Slot
 from tutoring.services.find_time import find_volunteers, free_stretches, matching_slots, parse_request
-from tutoring.services.slots import slots_in_range
+from tutoring.booking.slots import slots_in_range
 from tutoring.timeutil import utcnow
 
 EVERY_DAY = lambda start, end: [(weekday, start, end) for weekday in range(7)]  # noqa: E731
@@ -191,7 +191,7 @@ def test_a_signed_in_learners_own_sessions_are_not_free_time(app, client, people
     learner = make_user("learner", timezone="Asia/Riyadh")
     query = [*noon_to_three_riyadh(), ("subject", "Physics"), ("language", "ar"), ("from", first_day().isoformat())]
     with app.app_context():
-        from tutoring.services.booking import book_session
+        from tutoring.booking.operations import book_session
 
         start = datetime.combine(first_day(), datetime.min.time(), UTC).replace(hour=11)
         book_session(learner.id, people["few"].id, start, "tutoring")

@@ -33,7 +33,7 @@ from tests.test_outbox_support import (  # noqa: F401  (fixtures)
 )
 from tutoring.extensions import db
 from tutoring.models import Booking, OutboxMessage
-from tutoring.services.booking import book_session, cancel_booking, reschedule_booking
+from tutoring.booking.operations import book_session, cancel_booking, reschedule_booking
 from tutoring.services.meeting import meeting_token, meeting_url_for, meeting_url_for_uid
 
 

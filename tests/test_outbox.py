@@ -26,8 +26,10 @@ from tutoring.extensions import db
 from tutoring.mail import send_mail
 from tutoring.models import Booking, OutboxMessage, User
 from tutoring.services import outbox
-from tutoring.services.booking import SlotUnavailable, book_session, cancel_booking, reschedule_booking
-from tutoring.services.outbox import Claimed, Worker, claim, error_text, mark_failed, retry_delay
+from tutoring.booking.errors import SlotUnavailable
+from tutoring.booking.operations import book_session, cancel_booking, reschedule_booking
+from tutoring.services.outbox import Claimed, claim, error_text, mark_failed, retry_delay
+from tutoring.worker import Worker
 
 
 def book(app, learner, volunteer, start=TUE_10, kind="tutoring", note=SECRET_NOTE):

@@ -22,8 +22,9 @@ from tests.test_outbox_support import (  # noqa: F401  (fixtures)
 )
 from tutoring.extensions import db
 from tutoring.models import Booking
-from tutoring.services.booking import book_session, cancel_booking, reschedule_booking
-from tutoring.services.outbox import Worker, eml_bytes
+from tutoring.booking.operations import book_session, cancel_booking, reschedule_booking
+from tutoring.services.outbox import eml_bytes
+from tutoring.worker import Worker
 from tutoring.services.reminders import due_offset, parse_hours, queue_due_reminders
 
 

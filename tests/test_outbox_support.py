@@ -25,7 +25,7 @@ from ical.calendar_stream import IcsCalendarStream
 
 from tutoring.extensions import db
 from tutoring.models import OutboxMessage
-from tutoring.services.outbox import Worker
+from tutoring.worker import Worker
 
 # Monday 7 January 2030, 08:00 UTC; the volunteer (Europe/London = UTC in
 # winter) offers Tuesdays 10:00-12:00: slots at 10:00 and 11:00 on 8 January.

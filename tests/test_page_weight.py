@@ -21,9 +21,9 @@ import pytest
 
 from tutoring.extensions import db
 from tutoring.models import User
-from tutoring.services.booking import book_session
+from tutoring.booking.operations import book_session
 from tutoring.services.demo import load_demo
-from tutoring.services.slots import next_slots
+from tutoring.booking.slots import next_slots
 from tutoring.timeutil import utcnow
 
 PAGE_BUDGET = 60 * 1024

@@ -12,10 +12,10 @@ from sqlalchemy import select
 from tests.conftest import TEST_PASSWORD
 from tutoring.extensions import db
 from tutoring.models import ApiToken, AvailabilityRule, Booking, OutboxMessage, Session, User, VolunteerProfile
-from tutoring.services.booking import book_session
-from tutoring.services.outbox import Worker
+from tutoring.booking.operations import book_session
+from tutoring.worker import Worker
 from tutoring.services.privacy import purge_old_notes
-from tutoring.services.slots import slots_in_range
+from tutoring.booking.slots import slots_in_range
 from tutoring.timeutil import utcnow
 
 NOTE = "I struggle with fractions and feel anxious"
@@ -318,7 +318,7 @@ def test_a_volunteers_download_names_their_calendars_and_programmes_and_no_calen
 def test_a_learners_download_has_their_waitlist_requests_and_notices_and_the_volunteers_has_neither(
         app, client, sign_in, people):
     from tutoring.models import Notice
-    from tutoring.services.waitlist import ask
+    from tutoring.booking.waitlist import ask
 
     volunteer, learner, stranger = people
     with app.app_context():

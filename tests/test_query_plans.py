@@ -25,10 +25,11 @@ from bench.data import generate
 from bench.search import rows_for
 from tutoring.extensions import db
 from tutoring.models import OutboxMessage, Session, User, VolunteerProfile
-from tutoring.services.booking import book_session, bookings_for, cancel_booking
+from tutoring.booking.engine import bookings_for
+from tutoring.booking.operations import book_session, cancel_booking
 from tutoring.services.outbox import claim
 from tutoring.services.reminders import queue_due_reminders
-from tutoring.services.slots import busy_by_volunteer, slots_in_range
+from tutoring.booking.slots import busy_by_volunteer, slots_in_range
 from tutoring.feeds.service import feed_rows
 
 VOLUNTEERS = 1_000  # x 20 bookings each = 20,000 sessions and bookings

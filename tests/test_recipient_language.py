@@ -15,7 +15,7 @@ import pytest
 from tests.test_outbox_support import NOW, TUE_10, TUESDAY_10_TO_12, inline_calendar, outbox_rows
 from tutoring.extensions import db
 from tutoring.models import User
-from tutoring.services.booking import book_session
+from tutoring.booking.operations import book_session
 
 
 @pytest.fixture

@@ -13,10 +13,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import event
 
-import tutoring.volunteers.search as search_module
+import tutoring.services.search as search_module
 import tutoring.volunteers.views as volunteer_views
 from tutoring.extensions import db
-from tutoring.volunteers.search import SCAN_LIMIT, parse_filters
+from tutoring.services.search import SCAN_LIMIT, parse_filters
 
 NOW = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -346,7 +346,7 @@ def test_availability_read_in_one_query_equals_the_models(app, make_user):
     from datetime import date
 
     from tutoring.models import AvailabilityRule, AwayPeriod, ExtraWindow, VolunteerProfile
-    from tutoring.volunteers.browse import availabilities
+    from tutoring.booking.browse import availabilities
 
     rich = make_user("volunteer", timezone="America/Havana", rules=[(TUESDAY, "18:00", "21:00"), (6, "22:00", "02:00")])
     plain = make_user("volunteer", timezone="Asia/Kathmandu")

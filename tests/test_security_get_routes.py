@@ -18,8 +18,8 @@ from sqlalchemy import event
 
 from tutoring.extensions import db
 from tutoring.models import AwayPeriod, ExtraWindow, User, VolunteerProfile
-from tutoring.services.booking import book_session
-from tutoring.services.slots import slots_in_range
+from tutoring.booking.operations import book_session
+from tutoring.booking.slots import slots_in_range
 from tutoring.timeutil import utcnow
 
 WRITES = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE|MERGE)\b", re.IGNORECASE)

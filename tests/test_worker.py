@@ -20,7 +20,7 @@ from sqlalchemy import select
 from tests.test_outbox_support import NOW, TUE_10, TUE_11, smtp_sink  # noqa: F401  (fixture)
 from tutoring.extensions import db
 from tutoring.models import OutboxMessage
-from tutoring.services.booking import book_session
+from tutoring.booking.operations import book_session
 from tutoring.timeutil import utcnow
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -126,13 +126,13 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from tutoring.account import bp as account_bp
-    from tutoring.api import bp as api_bp
-    from tutoring.auth import bp as auth_bp
-    from tutoring.booking import bp as booking_bp
-    from tutoring.feeds import bp as feeds_bp
-    from tutoring.main import bp as main_bp
-    from tutoring.volunteers import bp as volunteers_bp
+    from tutoring.account.routes import bp as account_bp
+    from tutoring.api.routes import bp as api_bp
+    from tutoring.auth.routes import bp as auth_bp
+    from tutoring.booking.routes import bp as booking_bp
+    from tutoring.feeds.routes import bp as feeds_bp
+    from tutoring.main.routes import bp as main_bp
+    from tutoring.volunteers.routes import bp as volunteers_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -147,9 +147,9 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_coordination(app: Flask) -> None:
     """Issue 7: the coordinators' area, learners' reports and blocks, volunteers' certificates."""
-    from tutoring.certificates import bp as certificates_bp
-    from tutoring.coordinator import bp as coordinator_bp
-    from tutoring.safeguarding import bp as safeguarding_bp
+    from tutoring.certificates.routes import bp as certificates_bp
+    from tutoring.coordinator.routes import bp as coordinator_bp
+    from tutoring.safeguarding.routes import bp as safeguarding_bp
 
     app.register_blueprint(coordinator_bp)
     app.register_blueprint(safeguarding_bp)
@@ -158,8 +158,8 @@ def _register_coordination(app: Flask) -> None:
 
 def _register_scheduling_help(app: Flask) -> None:
     """Issue 10: group sessions (the volunteer's page of one) and finding a time from a learner's free hours."""
-    from tutoring.find import bp as find_bp
-    from tutoring.groups import bp as groups_bp
+    from tutoring.find.routes import bp as find_bp
+    from tutoring.groups.routes import bp as groups_bp
 
     app.register_blueprint(groups_bp)
     app.register_blueprint(find_bp)

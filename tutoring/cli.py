@@ -11,6 +11,11 @@ from tutoring.extensions import db
 from tutoring.models import KINDS, LANGUAGES, ROLES, User
 from tutoring.services.accounts import AccountError, create_user, issue_api_token, parse_kinds
 from tutoring.services.demo import DEMO_PASSWORD, load_demo
+from tutoring.worker import run_worker_command
+from tutoring.services.external_calendars import refresh_all_calendars, refresh_due_calendars
+from tutoring.services.clock_notices import queue_clock_change_notices
+from tutoring.booking.waitlist import check_waitlists
+from tutoring.services.privacy import note_retention_days, purge_old_notes
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 tokens_cli = AppGroup("tokens", help="Manage personal API tokens.")
@@ -86,8 +91,6 @@ def demo_command():
 @with_appcontext
 def worker_command(once):
     """Send due mail from the outbox and queue reminders; polls until SIGTERM (or, --once, until nothing is due)."""
-    from tutoring.services.outbox import run_worker_command
-
     run_worker_command(once=once)
 
 
@@ -95,8 +98,6 @@ def worker_command(once):
 @click.option("--due", is_flag=True, help="Only the calendars whose scheduled read has come (what the worker does).")
 def refresh_calendars_command(due):
     """Read volunteers' own calendars now and store their busy times (failures keep the last good copy)."""
-    from tutoring.services.external_calendars import refresh_all_calendars, refresh_due_calendars
-
     if due:
         click.echo(f"Read {refresh_due_calendars(limit=1_000_000)} calendars whose turn it was.")
         return
@@ -110,16 +111,12 @@ notices_cli = AppGroup("notices", help="Jobs that tell people about changes (the
 @notices_cli.command("clock-changes")
 def clock_changes_command():
     """Queue clock-change notices for weekly sessions a week (or less) away; safe to run again."""
-    from tutoring.services.clock_notices import queue_clock_change_notices
-
     click.echo(f"Clock-change notices: {queue_clock_change_notices()} people told.")
 
 
 @notices_cli.command("waitlists")
 def waitlists_command():
     """Tell waiting learners about newly free times that match their requests (at most once a day each)."""
-    from tutoring.services.waitlist import check_waitlists
-
     click.echo(f"Waitlists: {check_waitlists()} learners told.")
 
 
@@ -130,8 +127,6 @@ privacy_cli = AppGroup("privacy", help="Keep the promises of docs/SECURITY.md (t
 @click.option("--days", type=click.IntRange(min=0), help="Override TUTORING_NOTE_RETENTION_DAYS for this run.")
 def purge_notes_command(days):
     """Clear learners' notes of sessions that ended more than the retention period ago."""
-    from tutoring.services.privacy import note_retention_days, purge_old_notes
-
     kept = note_retention_days() if days is None else days
     click.echo(f"Cleared the notes of {purge_old_notes(days=days)} bookings whose sessions ended over {kept} days ago.")
 

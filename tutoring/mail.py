@@ -15,6 +15,7 @@ from email.utils import format_datetime, make_msgid
 from flask import current_app
 
 from tutoring.extensions import db
+from tutoring.services import outbox
 from tutoring.timeutil import utcnow
 
 
@@ -37,10 +38,8 @@ def build_message(to: str, subject: str, text: str, html: str | None = None) -> 
 
 def queue_mail(to: str, subject: str, text: str, html: str | None = None) -> None:
     """Add one email to the outbox in the current transaction (the caller commits)."""
-    from tutoring.services.outbox import queue
-
     message = build_message(to, subject, text, html)
-    queue(message, kind="mail", recipient=to, dedupe_key=f"mail:{message['Message-ID']}")
+    outbox.queue(message, kind="mail", recipient=to, dedupe_key=f"mail:{message['Message-ID']}")
 
 
 def send_mail(to: str, subject: str, text: str, html: str | None = None) -> None:

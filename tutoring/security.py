@@ -25,6 +25,8 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_talisman import Talisman
+from tutoring.auth.errors import wants_json
+from tutoring.main.errors import refusal
 
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
@@ -82,8 +84,6 @@ def _hsts(response):
 
 def _too_large(_error):
     """A request body over MAX_CONTENT_LENGTH: say so plainly; nothing was read or saved."""
-    from tutoring.auth.errors import wants_json
-
     limit_kib = int(request.max_content_length or 0) // 1024
     message = _("What you sent is too large (at most %(size)s KiB). Nothing was saved.", size=limit_kib)
     if wants_json():
@@ -96,7 +96,5 @@ def _refuse_files():
     # Only multipart bodies carry files; anything else isn't parsed here at all.
     if request.mimetype != "multipart/form-data" or not request.files:
         return None
-    from tutoring.main.errors import refusal
-
     return refusal(400, "bad_request", _("Files are not accepted"),
                    _("Forms on this site take no files. Nothing was saved."))

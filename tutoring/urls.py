@@ -1,7 +1,12 @@
-"""Redirect targets that can only stay on this site."""
+"""This site's addresses: redirect targets that can only stay here, and the domain of our UIDs."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
+
+from flask import current_app
+
+# The domain of our iCalendar UIDs when BASE_URL has no host.
+UID_FALLBACK_DOMAIN = "tutoring.local"
 
 
 def is_local_url(target: str | None) -> bool:
@@ -23,3 +28,8 @@ def is_local_url(target: str | None) -> bool:
 def safe_next(target: str | None, fallback: str) -> str:
     """``target`` if it is a local path, else ``fallback``."""
     return target if is_local_url(target) else fallback
+
+
+def service_domain() -> str:
+    """The host of ``BASE_URL`` (e.g. ``tutoring.example``): the domain of every UID and Message-ID we make."""
+    return urlsplit(current_app.config.get("BASE_URL") or "").hostname or UID_FALLBACK_DOMAIN

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-import tutoring.services.booking as booking_service
+import tutoring.booking.operations as booking_service
 from tests.api.helpers import assert_error
 
 # Monday 7 January 2030 08:00 UTC; the volunteer (London, UTC in winter)

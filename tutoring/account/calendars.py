@@ -19,7 +19,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, RadioField, SelectChoice, StringField
 
-from tutoring.account import bp
+from tutoring.account.blueprint import bp
 from tutoring.account.loaders import current_volunteer
 from tutoring.extensions import limiter
 from tutoring.htmx import is_fragment_request, render_page_or_fragment

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from tutoring.extensions import db
 from tutoring.models import Session, User
 from tutoring.scheduling import day_range_bounds
-from tutoring.services.booking import bookings_for
+from tutoring.booking.engine import bookings_for
 from tutoring.services.meeting import meeting_url_for
 
 UPCOMING_SHOWN = 10

@@ -11,8 +11,8 @@ from datetime import time
 from babel.dates import format_time as babel_format_time
 from flask_babel import get_locale, gettext
 
-from tutoring.account import bp
-from tutoring.auth.zones import zone_choices
+from tutoring.account.blueprint import bp
+from tutoring.services.zones import zone_choices
 from tutoring.formatting import format_duration
 from tutoring.services.availability import ends_next_day
 

@@ -14,11 +14,11 @@ from babel.dates import get_day_names
 from flask_babel import get_locale
 
 from tutoring.account.forms import AwayForm, ExtraForm, RuleForm
-from tutoring.auth.zones import canonical_zone as current_zone_name
+from tutoring.services.zones import canonical_zone as current_zone_name
 from tutoring.models import AvailabilityRule, VolunteerProfile
 from tutoring.services.availability import Preview, preview
 from tutoring.timeutil import utcnow
-from tutoring.volunteers.browse import canonical_zone as forgiving_zone_name
+from tutoring.booking.browse import canonical_zone as forgiving_zone_name
 
 # Element ids the fragments replace (hx-target), and the event that refreshes the preview.
 WEEKLY_TARGET = "weekly"

@@ -16,7 +16,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField
 from wtforms.validators import DataRequired
 
-from tutoring.account import bp
+from tutoring.account.blueprint import bp
 from tutoring.extensions import db, limiter
 from tutoring.models import User
 from tutoring.services.privacy import delete_account, export_data, note_retention_days, upcoming_bookings

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import refresh as refresh_locale
 from flask_login import current_user, login_required
 
-from tutoring.account import bp
+from tutoring.account.blueprint import bp
 from tutoring.account.dashboard import minutes_given_this_month, month_bounds, upcoming_sessions
 from tutoring.account.editor import (
     AVAILABILITY_CHANGED,

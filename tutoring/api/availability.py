@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import jsonify, request
 from flask_babel import gettext as _
 
-from tutoring.api import bp
+from tutoring.api.blueprint import bp
 from tutoring.api.auth import current_caller
 from tutoring.api.errors import forbidden, not_found, validation_error
 from tutoring.extensions import db

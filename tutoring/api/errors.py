@@ -73,7 +73,7 @@ def error_response(error: ApiError) -> Response:
     return response
 
 
-def _http_error(exc: HTTPException) -> ApiError:
+def http_error(exc: HTTPException) -> ApiError:
     """The API form of a Werkzeug HTTP exception, with our own translated message."""
     status = exc.code or 500
     headers = {name: value for name, value in exc.get_headers() if name.lower() not in {"content-type"}}
@@ -113,7 +113,7 @@ def handle_api_error(error: ApiError) -> Response:
 
 def handle_http_exception(exc: HTTPException) -> Response:
     """Blueprint handler for Werkzeug HTTP exceptions (400, 405, 415, 429, ...)."""
-    return error_response(_http_error(exc))
+    return error_response(http_error(exc))
 
 
 def handle_unexpected(exc: Exception) -> Response:
@@ -123,24 +123,5 @@ def handle_unexpected(exc: Exception) -> Response:
     return error_response(ApiError(500, "internal_error", _("Something went wrong on our side; please try again later.")))
 
 
-def routing_error_response() -> Response | None:
-    """JSON for an unknown URL or a wrong method under ``/api/v1`` (run before routing errors are raised).
-
-    Flask raises routing errors after the ``before_request`` hooks, outside
-    any blueprint, so a blueprint error handler never sees them; an app-level
-    hook limited to our prefix answers instead, leaving other pages' 404s alone.
-    """
-    exc = request.routing_exception
-    if exc is None or not _is_api_path(request.path) or not isinstance(exc, HTTPException):
-        return None
-    # RequestRedirect (e.g. a missing trailing slash) is a 308, not an error.
-    if exc.code is not None and 300 <= exc.code < 400:
-        return None
-    from tutoring.api.auth import identify_caller
-
-    identify_caller(required=False)  # only to answer in the caller's language
-    return error_response(_http_error(exc))
-
-
-def _is_api_path(path: str) -> bool:
+def is_api_path(path: str) -> bool:
     return path == API_PREFIX or path.startswith(API_PREFIX + "/")

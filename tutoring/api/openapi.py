@@ -28,8 +28,8 @@ from tutoring.services.availability import (
     OPTIONAL_SETTINGS,
     SETTING_RANGES,
 )
-from tutoring.services.booking import MAX_ID, NOTE_MAX_LENGTH, REASON_MAX_LENGTH
-from tutoring.services.series import REASONS as SKIP_REASONS
+from tutoring.booking.engine import MAX_ID, NOTE_MAX_LENGTH, REASON_MAX_LENGTH
+from tutoring.booking.series import REASONS as SKIP_REASONS
 from tutoring.models.availability import MAX_GROUP_CAPACITY
 
 API_VERSION = "1.0.0"

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
+from typing import Any
 
 from flask import request
 from flask_babel import gettext as _
 
 from tutoring.api.errors import validation_error
+from tutoring.models import KINDS
+from tutoring.models.types import MAX_ID
 from tutoring.timeutil import is_valid_zone
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -89,3 +92,63 @@ def choice_arg(name: str, choices: Sequence[str]) -> str | None:
             name, _("%(field)s must be one of: %(choices)s.", field=name, choices=", ".join(choices))
         )
     return lowered
+
+
+# --- the JSON body ---------------------------------------------------------------
+
+
+def json_body(*, required: bool) -> dict[str, Any]:
+    """The request's JSON object; an empty body counts as ``{}`` when nothing is required.
+
+    A body that is not JSON is a 415 or 400 (Werkzeug's, turned into our shape).
+    """
+    if not required and not request.get_data(cache=True):
+        return {}
+    body = request.get_json()
+    if not isinstance(body, dict):
+        raise validation_error("body", _("Send a JSON object."))
+    return body
+
+
+def id_field(body: dict[str, Any], name: str) -> int:
+    value = body.get(name)
+    # bool is an int in Python; true is not a volunteer.
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_ID:
+        raise validation_error(name, _("%(field)s must be a whole number (an id).", field=name))
+    return value
+
+
+def instant_field(body: dict[str, Any], name: str) -> datetime:
+    value = body.get(name)
+    instant = None
+    if isinstance(value, str) and len(value) <= 64:
+        try:
+            instant = datetime.fromisoformat(value)
+        except ValueError:
+            instant = None
+    if instant is None or instant.tzinfo is None or instant.utcoffset() is None:
+        raise validation_error(
+            name,
+            _("%(field)s must be a date and time with its UTC offset, such as 2026-05-04T18:00:00+02:00.", field=name),
+        )
+    try:
+        return instant.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+14:00
+        raise validation_error(
+            name,
+            _("%(field)s must be a date and time with its UTC offset, such as 2026-05-04T18:00:00+02:00.", field=name),
+        ) from None
+
+
+def kind_field(body: dict[str, Any]) -> str:
+    value = body.get("kind")
+    if value not in KINDS:
+        raise validation_error("kind", _("%(field)s must be one of: %(choices)s.", field="kind", choices=", ".join(KINDS)))
+    return value
+
+
+def text_field(body: dict[str, Any], name: str) -> str | None:
+    value = body.get(name)
+    if value is not None and not isinstance(value, str):
+        raise validation_error(name, _("%(field)s must be text.", field=name))
+    return value

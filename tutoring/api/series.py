@@ -13,13 +13,14 @@ from zoneinfo import ZoneInfo
 from flask import jsonify, url_for
 from flask_babel import gettext as _
 
-from tutoring.api import bp
+from tutoring.api.blueprint import bp
 from tutoring.api.auth import current_caller
-from tutoring.api.bookings import _id_field, _instant_field, _json_body, _kind_field, _text_field, booking_json
+from tutoring.api.bookings import booking_json
+from tutoring.api.params import id_field, instant_field, json_body, kind_field, text_field
 from tutoring.api.errors import not_found, validation_error
 from tutoring.api.render import iso_in_zone, iso_utc
 from tutoring.models import Series, User
-from tutoring.services.series import (
+from tutoring.booking.series import (
     MAX_WEEKS,
     MIN_WEEKS,
     Occurrence,
@@ -33,15 +34,15 @@ from tutoring.services.series import (
 @bp.post("/series")
 def create_series():
     """Book the same local time (volunteer's zone) for 2-26 weeks: 201 with the bookings and the weeks skipped."""
-    body = _json_body(required=True)
+    body = json_body(required=True)
     caller = current_caller()
     result = book_series(
         caller,
-        _id_field(body, "volunteer_id"),
-        _instant_field(body, "start"),
+        id_field(body, "volunteer_id"),
+        instant_field(body, "start"),
         _weeks_field(body),
-        _kind_field(body),
-        _text_field(body, "note") or "",
+        kind_field(body),
+        text_field(body, "note") or "",
     )
     document = series_json(result.series, caller)
     document["skipped"] = [skipped_json(occurrence, caller) for occurrence in result.skipped]
@@ -64,10 +65,10 @@ def show_series(series_id: int):
 @bp.post("/series/<int:series_id>/cancel")
 def cancel_series(series_id: int):
     """Cancel every upcoming week of the series from the date ``from`` (the caller's zone) on; 200 with the series."""
-    body = _json_body(required=True)
+    body = json_body(required=True)
     caller = current_caller()
     cancelled = cancel_series_from(caller, series_id, _date_field(body, "from"), caller.timezone,
-                                   _text_field(body, "reason"))
+                                   text_field(body, "reason"))
     document = series_json(series_for(caller, series_id), caller)
     document["cancelled"] = [booking.id for booking in cancelled]
     return jsonify(document)

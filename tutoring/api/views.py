@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import jsonify, request
 from flask_babel import gettext as _
 
-from tutoring.api import bp
+from tutoring.api.blueprint import bp
 from tutoring.api.auth import current_caller, public
 from tutoring.api.errors import validation_error
 from tutoring.api.openapi import openapi_document
@@ -24,7 +24,7 @@ from tutoring.api.volunteers import (
     programme_arg,
 )
 from tutoring.models import KINDS
-from tutoring.services.slots import slots_on_days
+from tutoring.booking.slots import slots_on_days
 from tutoring.timeutil import utcnow
 
 FILTERS = ("subject", "language", "kind", "programme")

@@ -10,10 +10,8 @@ from tutoring.api.params import text_arg
 from tutoring.extensions import db
 from tutoring.models import Programme, ProgrammeMember, User, VolunteerProfile
 from tutoring.services.coordination import untrained_for_support
+from tutoring.models.types import MAX_ID
 
-# Ids are 32-bit integers in the database; a bigger one can't exist, and
-# SQLite refuses to even compare with a number past 64 bits.
-MAX_ID = 2**31 - 1
 
 # Listing pages (limit/offset) and the widest slots request (SPEC §4: at most 62 days apart).
 DEFAULT_PAGE_SIZE = 50
@@ -79,7 +77,7 @@ def load_bookable_volunteer(volunteer_id: int) -> VolunteerProfile:
     if not 1 <= volunteer_id <= MAX_ID:
         raise not_found()
     # Their availability is read by the slot service in one UNION query
-    # (services.slots.availabilities), not by three relationship loads here.
+    # (booking.slots.availabilities), not by three relationship loads here.
     volunteer = db.session.scalar(_bookable().where(VolunteerProfile.user_id == volunteer_id))
     if volunteer is None:
         raise not_found()

@@ -5,7 +5,7 @@ from flask import current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
-from tutoring.auth import bp
+from tutoring.auth.blueprint import bp
 
 
 def wants_json() -> bool:

@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from tutoring.auth.zones import canonical_zone
+from tutoring.services.zones import canonical_zone
 from tutoring.models import KINDS, LANGUAGES, User
 from tutoring.services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from tutoring.timeutil import is_valid_zone

@@ -1,7 +1,6 @@
 """Checking passwords and password-reset links; the views stay thin."""
 from __future__ import annotations
 
-import hashlib
 import hmac
 from functools import cache
 

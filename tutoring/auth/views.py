@@ -9,11 +9,11 @@ from flask_babel import refresh as refresh_locale
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
-from tutoring.auth import bp
+from tutoring.auth.blueprint import bp
 from tutoring.auth.errors import wants_json
 from tutoring.auth.forms import LoginForm, NewPasswordForm, ResetRequestForm, SignupForm
 from tutoring.auth.service import authenticate, request_password_reset, set_new_password, user_for_reset_token
-from tutoring.auth.zones import canonical_zone, zone_choices
+from tutoring.services.zones import canonical_zone, zone_choices
 from tutoring.extensions import db, limiter, login_manager
 from tutoring.htmx import is_fragment_request
 from tutoring.i18n import LANGUAGE_COOKIE, TIMEZONE_COOKIE, current_language

@@ -1,6 +1,3 @@
-"""Booking in the browser: the booking page of a slot, a booking's own page and .ics, and "My sessions"."""
-from flask import Blueprint
-
-bp = Blueprint("booking", __name__)
-
-from tutoring.booking import series_views, views  # noqa: E402,F401  (attaches the routes to bp)
+"""The booking domain: the engine (one write transaction, locks, checks), the one slot reader, operations,
+group seats, series and waitlists; and its pages: the booking page of a slot, a booking's own page and .ics,
+and "My sessions" (routes on ``tutoring.booking.blueprint.bp``). See docs/ARCHITECTURE.md."""

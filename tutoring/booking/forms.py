@@ -7,7 +7,7 @@ from wtforms import RadioField, SelectChoice, TextAreaField
 from wtforms.validators import Length, ValidationError
 
 from tutoring.formatting import kind_label
-from tutoring.services.booking import NOTE_MAX_LENGTH, REASON_MAX_LENGTH
+from tutoring.booking.engine import NOTE_MAX_LENGTH, REASON_MAX_LENGTH
 
 
 def _strip(value):

@@ -1,6 +1,6 @@
 """What the booking pages show, apart from HTTP: the chosen slot, fresh alternatives, a person's sessions.
 
-Every change goes through ``tutoring.services.booking`` (which owns the
+Every change goes through ``tutoring.booking.operations`` (through the engine, which owns the
 transactions and the rules); this module only reads.
 """
 from __future__ import annotations
@@ -17,8 +17,8 @@ from sqlalchemy import select
 from tutoring.extensions import db
 from tutoring.models import Booking, User, VolunteerProfile
 from tutoring.scheduling import Slot
-from tutoring.services.booking import booking_for, bookings_for
-from tutoring.services.slots import next_slots, slots_in_range
+from tutoring.booking.engine import booking_for, bookings_for
+from tutoring.booking.slots import next_slots, slots_in_range
 
 # Fresh slots offered when the chosen one is gone: this many, near it.
 ALTERNATIVES = 6

@@ -9,7 +9,7 @@
   ``templates/notices/_list.html``, included by My sessions and the dashboard.
 * ``/volunteers/<id>/waitlist`` (POST) and ``/waitlist/<id>/withdraw`` (POST).
 
-Thin, like ``views``: every rule lives in tutoring.services.series / waitlist.
+Thin, like ``views``: every rule lives in tutoring.booking.series / waitlist.
 """
 from __future__ import annotations
 
@@ -22,20 +22,21 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from tutoring.booking import bp
+from tutoring.booking.blueprint import bp
 from tutoring.booking.forms import BookForm, ConfirmForm
 from tutoring.booking.pages import parse_instant, status_label
 from tutoring.calendar.text import translations_for
 from tutoring.extensions import db, login_manager
 from tutoring.i18n import current_language, current_timezone
 from tutoring.models import Notice, VolunteerProfile
-from tutoring.services.booking import BookingBusy, BookingError, InvalidBooking, SlotUnavailable
+from tutoring.booking.errors import BookingBusy, BookingError, InvalidBooking, SlotUnavailable
 from tutoring.services.clock_notices import clock_lines
 from tutoring.services.coordination import bookable_kinds
-from tutoring.services.series import MAX_WEEKS, MIN_WEEKS, book_series, cancel_series_from, occurrences, preview_series, series_for
-from tutoring.services.waitlist import ask, range_text, run_pending_checks, waiting_request, withdraw
+from tutoring.booking.series import MAX_WEEKS, MIN_WEEKS, book_series, cancel_series_from, occurrences, preview_series, series_for
+from tutoring.booking.waitlist import ask, range_text, run_pending_checks, waiting_request, withdraw
 from tutoring.timeutil import utcnow
-from tutoring.volunteers.browse import visible_volunteer_or_404
+from tutoring.booking.browse import visible_volunteer_or_404
+from tutoring.models import User
 
 DEFAULT_WEEKS = 6
 WEEK_CHOICES = tuple(range(MIN_WEEKS, MAX_WEEKS + 1))
@@ -139,8 +140,6 @@ def _series_page(series, status: int, problem: str | None = None) -> Response:
     now = utcnow()
     weeks = occurrences(series)
     other_id = series.volunteer_id if current_user.id == series.learner_id else series.learner_id
-    from tutoring.models import User
-
     other = db.session.get(User, other_id)
     zone = current_timezone()
     upcoming_days = []

@@ -1,6 +1,6 @@
 """Views of the booking blueprint: book a slot, a booking's page and .ics, "My sessions", cancel, move, record.
 
-Thin: read the request, call ``tutoring.services.booking`` (which owns the
+Thin: read the request, call ``tutoring.booking.operations`` (through the engine, which owns the
 transaction and every rule), render or redirect. A booking is always loaded
 through ``party_booking_or_404``: anyone but its learner and its volunteer
 gets 404. Changes are POST forms with a CSRF token; on "My sessions" htmx
@@ -16,7 +16,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from tutoring.booking import bp
+from tutoring.booking.blueprint import bp
 from tutoring.booking.forms import BookForm, CancelForm, ConfirmForm
 from tutoring.booking.ics import download_ics, google_calendar_link
 from tutoring.booking.pages import (
@@ -33,20 +33,11 @@ from tutoring.formatting import utc_iso
 from tutoring.htmx import is_fragment_request, render_page_or_fragment
 from tutoring.i18n import current_language, current_timezone
 from tutoring.scheduling import Busy
-from tutoring.services.booking import (
-    BookingBusy,
-    BookingError,
-    InvalidBooking,
-    SlotUnavailable,
-    book_session,
-    cancel_booking,
-    mark_completed,
-    mark_no_show,
-    reschedule_booking,
-)
+from tutoring.booking.errors import BookingBusy, BookingError, InvalidBooking, SlotUnavailable
+from tutoring.booking.operations import book_session, cancel_booking, mark_completed, mark_no_show, reschedule_booking
 from tutoring.services.coordination import bookable_kinds
 from tutoring.timeutil import utcnow
-from tutoring.volunteers.browse import local_today, parse_week, viewer_zone, visible_volunteer_or_404, week_of_slots
+from tutoring.booking.browse import local_today, parse_week, viewer_zone, visible_volunteer_or_404, week_of_slots
 
 WEEK_TARGET = "week"
 
@@ -171,7 +162,6 @@ def detail(booking_id: int):
 def download(booking_id: int):
     """The booking as an .ics file for the viewer's own calendar (its two people only; same UID as the invites)."""
     booking = party_booking_or_404(booking_id)
-    view = session_view(booking, current_user.id, utcnow())
     body = download_ics(booking, current_user, current_language())
     return Response(
         body,

@@ -1,10 +1,1 @@
 """A volunteer's own hours certificate (/certificate): a printable page in their language."""
-from flask import Blueprint
-
-bp = Blueprint("certificates", __name__, url_prefix="/certificate")
-
-from tutoring.certificates import views  # noqa: E402,F401  (attaches the routes to bp)
-from tutoring.account.display import duration_text  # noqa: E402
-
-# The certificate pages (also rendered by the coordinators' area) say durations the account pages' way.
-bp.add_app_template_global(duration_text, "duration_text")

@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from tutoring.certificates import bp
+from tutoring.certificates.blueprint import bp
 from tutoring.services.certificate import build_certificate
 from tutoring.timeutil import utcnow
-from tutoring.volunteers.browse import local_today
+from tutoring.booking.browse import local_today
 
 
 @bp.get("/")

@@ -12,7 +12,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from tutoring.coordinator import bp
+from tutoring.coordinator.blueprint import bp
 from tutoring.coordinator.display import CHART_TARGET, report_charts, week_label
 from tutoring.htmx import is_fragment_request, render_page_or_fragment
 from tutoring.models import KINDS, Programme
@@ -21,7 +21,7 @@ from tutoring.services.certificate import build_certificate
 from tutoring.services.coordination import DECISIONS, CoordinationError, NotFound
 from tutoring.services.reports import BOOKINGS_SHOWN, bookings_between, build_report, parse_report_args, report_csv
 from tutoring.timeutil import utcnow
-from tutoring.volunteers.browse import local_today
+from tutoring.booking.browse import local_today
 
 
 @bp.before_request

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from tutoring.extensions import db, limiter
-from tutoring.feeds import bp
+from tutoring.feeds.blueprint import bp
 from tutoring.feeds.service import feed_for, feed_urls, is_not_modified, owner_for_token, render_feed
 from tutoring.htmx import is_fragment_request, render_page_or_fragment
 from tutoring.services.meeting import meeting_url_for

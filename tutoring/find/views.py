@@ -14,13 +14,13 @@ from flask_login import current_user
 from flask_babel import gettext as _
 
 from tutoring.account.display import clock
-from tutoring.find import bp
+from tutoring.find.blueprint import bp
 from tutoring.htmx import render_page_or_fragment
 from tutoring.models import KINDS
 from tutoring.services.find_time import DAYS, HOURS, cell_value, find_volunteers, parse_request
 from tutoring.timeutil import utcnow
-from tutoring.volunteers.browse import booking_href, local_today, viewer_zone
-from tutoring.volunteers.search import language_choices, vocabulary
+from tutoring.booking.browse import booking_href, local_today, viewer_zone
+from tutoring.services.search import language_choices, vocabulary
 
 RESULTS_TARGET = "find-results"
 SLOTS_SHOWN = 8

@@ -10,11 +10,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from tutoring.booking.forms import CancelForm
-from tutoring.groups import bp
+from tutoring.groups.blueprint import bp
 from tutoring.i18n import current_timezone
 from tutoring.models import Session
-from tutoring.services.booking import BookingError
-from tutoring.services.groups import cancel_session, learners_of, session_for_volunteer
+from tutoring.booking.errors import BookingError
+from tutoring.booking.groups import cancel_session, learners_of, session_for_volunteer
 from tutoring.timeutil import utcnow
 
 

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from tutoring.auth.errors import wants_json
-from tutoring.main import bp
+from tutoring.main.blueprint import bp
 
 CODES = {400: "bad_request", 403: "forbidden", 405: "method_not_allowed", 500: "internal_error"}
 

@@ -7,7 +7,7 @@ from sqlalchemy import text
 
 from tutoring.extensions import db, limiter
 from tutoring.i18n import LANGUAGE_COOKIE, LANGUAGES
-from tutoring.main import bp
+from tutoring.main.blueprint import bp
 from tutoring.urls import safe_next
 from tutoring.volunteers.views import home_page
 

@@ -8,6 +8,10 @@ from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+# Ids are 32-bit integers in the database: a bigger number can't name a row
+# (and drivers refuse to even compare with some), so lookups refuse it first.
+MAX_ID = 2**31 - 1
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """An instant: accepts only aware datetimes, stores UTC, returns aware UTC.

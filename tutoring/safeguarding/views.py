@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from tutoring.extensions import limiter
-from tutoring.safeguarding import bp
+from tutoring.safeguarding.blueprint import bp
 from tutoring.services import safeguarding
 from tutoring.services.coordination import CoordinationError, NotFound
 

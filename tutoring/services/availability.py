@@ -48,8 +48,9 @@ from tutoring.services.errors import FieldError
 from tutoring.models import AvailabilityRule, AwayPeriod, ExtraWindow, VolunteerProfile
 from tutoring.models.availability import MAX_GROUP_CAPACITY
 from tutoring.scheduling import SessionSettings, Slot, day_range_bounds, slots_between
-from tutoring.services.slots import busy_by_volunteer
+from tutoring.booking.slots import busy_by_volunteer
 from tutoring.timeutil import is_valid_zone, utcnow
+from tutoring.models.types import MAX_ID
 
 MINUTES_PER_DAY = 24 * 60
 MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
@@ -73,7 +74,6 @@ MAX_EXTRA = 200
 FIRST_DATE = date(2000, 1, 1)
 LAST_DATE = date(2199, 12, 31)
 PREVIEW_DAYS = 14
-MAX_ID = 2**31 - 1
 
 _STRICT_CLOCK = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
 # Forms: browsers send HH:MM from <input type="time"> (HH:MM:SS with a seconds step); people type 9:30.

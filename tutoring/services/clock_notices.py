@@ -1,6 +1,6 @@
 """Clock-change notices: a week before a standing session's local time moves for one of its two people.
 
-A series keeps the volunteer's wall-clock time (tutoring.services.series).
+A series keeps the volunteer's wall-clock time (tutoring.booking.series).
 When only one person's zone changes its UTC offset (London goes to summer
 time and Riyadh doesn't; Cairo does and New York doesn't yet), the gap
 between their two local times changes, so for one of them the session moves

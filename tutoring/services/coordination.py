@@ -19,15 +19,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from tutoring.calendar.text import N_
+from tutoring.errors import NotFound as BaseNotFound
+from tutoring.errors import ServiceError
 from tutoring.extensions import db
 from tutoring.mail import queue_mail
 from tutoring.models import KINDS, AuditEntry, Programme, ProgrammeMember, User, VolunteerProfile
-from tutoring.services.slots import dialect_name, ids_param
+from tutoring.booking.slots import dialect_name, ids_param
+from tutoring.models.types import MAX_ID
 
 REASON_MAX_LENGTH = 1000
 NAME_MAX_LENGTH = 100
 DESCRIPTION_MAX_LENGTH = 2000
-MAX_ID = 2**31 - 1
 AUDIT_PAGE = 100
 
 DECISIONS = ("approve", "decline", "pause")
@@ -37,27 +39,18 @@ _STATE_AFTER = {"approve": "approved", "decline": "pending", "pause": "paused"}
 
 
 
-class CoordinationError(Exception):
+class CoordinationError(ServiceError):
     """A coordinator's request that can't be honoured; nothing was written. ``field`` names the input at fault."""
 
-    def __init__(self, msgid: str, *, field: str | None = None, **params: Any) -> None:
-        self.msgid, self.params, self.field = msgid, params, field
-        super().__init__(msgid % params if params else msgid)
 
-    @property
-    def message(self) -> str:
-        """The message in the current request's language."""
-        return gettext(self.msgid, **self.params) if has_request_context() else str(self)
-
-
-class NotFound(CoordinationError):
+class NotFound(CoordinationError, BaseNotFound):
     """No such volunteer, programme or report."""
 
     def __init__(self) -> None:
         super().__init__(N_("There is nothing here."))
 
 
-def _clean(value: Any, field: str, max_length: int, *, required: bool = False) -> str:
+def clean_text(value: Any, field: str, max_length: int, *, required: bool = False) -> str:
     if value is None:
         value = ""
     if not isinstance(value, str):
@@ -158,7 +151,7 @@ def decide_volunteer(coordinator: User, volunteer_id: int, decision: str, reason
         raise CoordinationError(N_("Only coordinators can do this."))
     if decision not in DECISIONS:
         raise CoordinationError(N_("Choose approve, decline or pause."), field="decision")
-    reason = _clean(reason, "reason", REASON_MAX_LENGTH, required=decision != "approve")
+    reason = clean_text(reason, "reason", REASON_MAX_LENGTH, required=decision != "approve")
     volunteer = volunteer_or_none(volunteer_id)
     if volunteer is None:
         raise NotFound()
@@ -227,8 +220,8 @@ def _unique_slug(name: str, exclude_id: int | None = None) -> str:
 
 
 def _programme_fields(name: Any, description: Any, kinds: Any) -> tuple[str, str, list[str]]:
-    name = _clean(name, "name", NAME_MAX_LENGTH, required=True)
-    description = _clean(description, "description", DESCRIPTION_MAX_LENGTH)
+    name = clean_text(name, "name", NAME_MAX_LENGTH, required=True)
+    description = clean_text(description, "description", DESCRIPTION_MAX_LENGTH)
     kinds = [kind for kind in (kinds or []) if isinstance(kind, str)]
     if not kinds or any(kind not in KINDS for kind in kinds):
         raise CoordinationError(N_("Choose at least one kind of session."), field="kinds")

@@ -7,6 +7,7 @@ from tutoring.extensions import db
 from tutoring.models import AvailabilityRule, User
 from tutoring.models.user import hash_password
 from tutoring.services.accounts import create_user
+from tutoring.services.demo_coordination import load_programmes
 
 # Documented in the README; demo accounts are for local use only.
 DEMO_PASSWORD = "demo-password"
@@ -217,8 +218,6 @@ def load_demo() -> DemoResult:
                     language=spec.language,
                 )
             )
-    from tutoring.services.demo_coordination import load_programmes
-
     load_programmes()  # programmes and past sessions for the coordinator's reports (issue 7)
     db.session.commit()
     return result

@@ -28,7 +28,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
@@ -50,12 +49,13 @@ from tutoring.scheduling.slots import LONGEST_BUSY_SECONDS
 from tutoring.services import calendar_fetch
 from tutoring.services.calendar_fetch import FetchError, Limits, Source
 from tutoring.timeutil import utcnow
+from tutoring.urls import service_domain
+from tutoring.models.types import MAX_ID
 
 log = logging.getLogger(__name__)
 # The caldav library logs addresses at DEBUG; an ICS address's path is often its secret.
 logging.getLogger("caldav").setLevel(logging.WARNING)
 
-MAX_ID = 2**31 - 1
 USERNAME_MAX_LENGTH = 200
 PASSWORD_MAX_LENGTH = 500
 
@@ -418,11 +418,9 @@ def refresh_all_calendars(now: datetime | None = None) -> tuple[int, int]:
 
 
 def _own_uid_domain() -> str:
-    """The domain of our sessions' UIDs (``tutoring.services.booking.new_booking_uid``): their copies in a
+    """The domain of our sessions' UIDs (``tutoring.booking.engine.new_booking_uid``): their copies in a
     volunteer's calendar (subscribed to our feed) are not read as busy time."""
-    from tutoring.services.booking import UID_FALLBACK_DOMAIN  # booking imports this module
-
-    return urlsplit(current_app.config.get("BASE_URL") or "").hostname or UID_FALLBACK_DOMAIN
+    return service_domain()
 
 
 def _refresh_interval() -> timedelta:

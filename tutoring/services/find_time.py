@@ -26,9 +26,9 @@ from sqlalchemy import select
 from tutoring.extensions import db
 from tutoring.models import KINDS, Booking, Session, VolunteerProfile
 from tutoring.scheduling import Slot, slots_between
-from tutoring.services.slots import busy_by_volunteer
-from tutoring.volunteers.browse import availabilities
-from tutoring.volunteers.search import SearchFilters, load_volunteers, matching_ids
+from tutoring.booking.slots import busy_by_volunteer
+from tutoring.booking.browse import availabilities
+from tutoring.services.search import SearchFilters, load_volunteers, matching_ids
 
 DAYS = 7
 HOURS = 24

@@ -18,6 +18,8 @@ import hmac
 
 from flask import current_app
 
+from tutoring.urls import service_domain
+
 DEFAULT_MEETING_URL_TEMPLATE = "https://meet.jit.si/tutoring-{token}"
 # 20 bytes = 160 bits, comfortably above the 128 the feeds' tokens need too.
 TOKEN_BYTES = 20
@@ -51,11 +53,19 @@ def meeting_url_for(booking) -> str | None:
     """The meeting address of ``booking`` (anything with a ``uid``): for pages, emails and calendar events.
 
     A seat of a group session meets in the session's one room (its UID is the
-    session's, ``notifications.session_uid``), so learners and volunteer meet.
+    session's, ``session_uid``), so learners and volunteer meet.
     """
     session = getattr(booking, "session", None)
     if session is not None and getattr(session, "capacity", 1) > 1:
-        from tutoring.services.notifications import session_uid  # notifications imports this module
-
         return meeting_url_for_uid(session_uid(session.id))
     return meeting_url_for_uid(booking.uid)
+
+
+def session_uid(session_id: int) -> str:
+    """The UID of a group session's one event in its volunteer's calendar: ``session-<id>@<host of BASE_URL>``.
+
+    Derived, not stored: a session's id never changes, and the host is the
+    one the bookings' UIDs use. (Changing ``BASE_URL``'s host would give
+    live group sessions new UIDs; keep it stable, as for meeting rooms.)
+    """
+    return f"session-{session_id}@{service_domain()}"

@@ -25,7 +25,6 @@ from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
-from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import delete, func, select
@@ -36,7 +35,7 @@ from tutoring.calendar.text import N_, format_short, format_when, zone_label, zo
 from tutoring.extensions import db
 from tutoring.models import Booking, OutboxMessage, Session, User
 from tutoring.services import outbox
-from tutoring.services.meeting import meeting_url_for_uid
+from tutoring.services.meeting import meeting_url_for_uid, session_uid
 
 log = logging.getLogger(__name__)
 
@@ -73,19 +72,6 @@ def booking_url(booking_id: int) -> str:
 def group_url(session_id: int) -> str:
     """A group session's page in the app (absolute): its volunteer sees the seats and can cancel it there."""
     return f"{current_app.config['BASE_URL'].rstrip('/')}/group-sessions/{session_id}"
-
-
-def session_uid(session_id: int) -> str:
-    """The UID of a group session's one event in its volunteer's calendar: ``session-<id>@<host of BASE_URL>``.
-
-    Derived, not stored: a session's id never changes, and the host is the
-    one the bookings' UIDs use. (Changing ``BASE_URL``'s host would give
-    live group sessions new UIDs; keep it stable, as for meeting rooms.)
-    """
-    from tutoring.services.booking import UID_FALLBACK_DOMAIN  # booking imports this module lazily
-
-    domain = urlsplit(current_app.config.get("BASE_URL") or "").hostname or UID_FALLBACK_DOMAIN
-    return f"session-{session_id}@{domain}"
 
 
 def meeting_url_of(booking: Booking) -> str | None:

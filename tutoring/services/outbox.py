@@ -23,12 +23,9 @@ from __future__ import annotations
 import logging
 import os
 import random
-import secrets
 import smtplib
-import socket
 import ssl
-import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email import policy
@@ -37,11 +34,10 @@ from email.utils import getaddresses
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app
+from flask import current_app
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import SQLAlchemyError
 
 from tutoring.calendar.mime import OutgoingMail
 from tutoring.extensions import db
@@ -417,169 +413,9 @@ def write_eml_file(message: Claimed, folder: Path) -> Path:
     return final
 
 
-# --- the worker -----------------------------------------------------------------
-
-
-def new_worker_id() -> str:
-    """``host:pid:random``: names a claim's holder in ``locked_by`` (for operators and for release)."""
-    return f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(4)}"
-
-
-class Worker:
-    """Sends due outbox rows and queues due reminders; ``run`` loops until stopped (or, ``once``, until idle)."""
-
-    def __init__(
-        self,
-        app: Flask,
-        *,
-        worker_id: str | None = None,
-        stop: threading.Event | None = None,
-        clock: Callable[[], datetime] = utcnow,
-    ) -> None:
-        self.app = app
-        self.worker_id = worker_id or new_worker_id()
-        self.stop = stop or threading.Event()
-        self.clock = clock
-        self._last_purge: datetime | None = None
-
-    def run(self, *, once: bool = False) -> int:
-        """Work until ``stop`` is set; with ``once``, until nothing is due. Returns how many messages went out."""
-        sent = 0
-        with self.app.app_context():
-            poll = float(setting("WORKER_POLL_SECONDS"))
-            log.info("outbox worker %s started", self.worker_id)
-            try:
-                while not self.stop.is_set():
-                    try:
-                        self.housekeeping()
-                        claimed, delivered = self.send_batch()
-                    except (SQLAlchemyError, OSError):
-                        if once:
-                            raise
-                        # The database restarting must not end a long-running
-                        # worker: say so, and look again after the poll interval.
-                        log.exception("outbox worker %s: database error; trying again", self.worker_id)
-                        db.session.rollback()
-                        db.session.remove()
-                        self.stop.wait(poll)
-                        continue
-                    sent += delivered
-                    if claimed:
-                        continue  # more may be due right away
-                    if once:
-                        break
-                    self.stop.wait(poll)
-            finally:
-                db.session.remove()
-                log.info("outbox worker %s stopped after sending %d", self.worker_id, sent)
-        return sent
-
-    def housekeeping(self) -> None:
-        """Queue reminders that came due; read volunteers' own calendars whose turn it is; now and then, delete long-sent rows."""
-        from tutoring.services.external_calendars import refresh_due_calendars
-        from tutoring.services.privacy import purge_old_notes
-        from tutoring.services.reminders import queue_due_reminders
-
-        now = self.clock()
-        queue_due_reminders(now=now)
-        refresh_due_calendars(now=now)  # a few per round, each claimed first (docs/EXTERNAL_CALENDARS.md)
-        if self._last_purge is None or now - self._last_purge >= timedelta(hours=1):
-            purge_sent(now=now)
-            purge_old_notes(now=now)  # learners' notes past TUTORING_NOTE_RETENTION_DAYS (docs/SECURITY.md)
-            self._last_purge = now
-        self.series_housekeeping(now)
-
-    def series_housekeeping(self, now: datetime) -> None:
-        """Hourly: clock-change notices; every few minutes: waitlists (a missed trigger waits at most that long)."""
-        from tutoring.services.clock_notices import queue_clock_change_notices
-        from tutoring.services.waitlist import check_waitlists
-
-        last_notices = getattr(self, "_last_clock_notices", None)
-        if last_notices is None or now - last_notices >= timedelta(hours=1):
-            queue_clock_change_notices(now=now)
-            self._last_clock_notices = now
-        last_waitlists = getattr(self, "_last_waitlists", None)
-        if last_waitlists is None or now - last_waitlists >= timedelta(minutes=5):
-            check_waitlists(now=now)
-            self._last_waitlists = now
-
-    def send_batch(self) -> tuple[int, int]:
-        """Claim one batch and send it; returns (claimed, sent)."""
-        lock_for = timedelta(seconds=float(setting("OUTBOX_LOCK_SECONDS")))
-        batch = claim(self.worker_id, int(setting("OUTBOX_BATCH_SIZE")), lock_for, now=self.clock())
-        if not batch:
-            return 0, 0
-        # Stop sending a little before the claim runs out, so no other worker
-        # takes over a row while this one may still be sending it.
-        deadline = self.clock() + lock_for - min(lock_for / 4, timedelta(seconds=30))
-        transport = Transport(self.app.config)
-        sent = 0
-        try:
-            for index, message in enumerate(batch):
-                if self.stop.is_set() or self.clock() >= deadline:
-                    release([m.id for m in batch[index:]], self.worker_id)
-                    break
-                try:
-                    transport.send(message)
-                except Exception as error:  # noqa: BLE001  (any failure is recorded; one bad row must not stop the rest)
-                    log.warning("outbox %s: attempt %d failed: %s", message.id, message.attempts + 1, error_text(error))
-                    mark_failed(message, self.worker_id, error, now=self.clock())
-                    continue
-                mark_sent(message.id, now=self.clock())
-                sent += 1
-                log.info("outbox %s: sent", message.id)
-        finally:
-            transport.close()
-        return len(batch), sent
-
-
-def pending_count() -> int:
-    """How many rows wait to be sent (due or not)."""
-    return db.session.query(OutboxMessage).filter(OutboxMessage.sent_at.is_(None)).count()
-
-
 def unsent(ids: Sequence[int] | None = None) -> list[OutboxMessage]:
     """Unsent rows (all, or those of ``ids``), oldest first: for operators and tests."""
     query = select(OutboxMessage).where(OutboxMessage.sent_at.is_(None)).order_by(OutboxMessage.id)
     if ids is not None:
         query = query.where(OutboxMessage.id.in_(list(ids)))
     return list(db.session.scalars(query))
-
-
-def run_worker_command(*, once: bool = False) -> int:
-    """What ``flask --app wsgi worker [--once]`` does: log to stderr, stop cleanly on SIGTERM/SIGINT, run.
-
-    A signal stops the worker between two messages: rows it claimed but
-    didn't send are given back, so nothing waits for the claim to expire.
-    """
-    import signal
-
-    import click
-
-    from tutoring.services.reminders import reminder_hours
-
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    try:
-        reminder_hours()  # a bad TUTORING_REMINDER_HOURS stops us here, not at the first poll
-    except ValueError as error:
-        raise click.ClickException(str(error)) from error
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    stop = threading.Event()
-
-    def _stop(signum, _frame) -> None:
-        log.info("outbox worker: signal %s, stopping after the current message", signum)
-        stop.set()
-
-    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        worker = Worker(app, stop=stop)
-        mode = "once" if once else f"polling every {setting('WORKER_POLL_SECONDS')} s"
-        destination = app.config.get("MAIL_SERVER") or app.config["MAIL_OUTBOX_DIR"]
-        click.echo(f"Outbox worker {worker.worker_id}: {mode}, mail to {destination}", err=True)
-        sent = worker.run(once=once)
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    click.echo(f"Outbox worker {worker.worker_id}: {sent} sent.", err=True)
-    return sent

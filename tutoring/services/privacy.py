@@ -46,8 +46,10 @@ from tutoring.models import (
     VolunteerProfile,
     WaitlistRequest,
 )
-from tutoring.services.booking import BookingError, bookings_for, cancel_booking
-from tutoring.services.waitlist import range_text
+from tutoring.booking.engine import bookings_for
+from tutoring.booking.errors import BookingError
+from tutoring.booking.operations import cancel_booking
+from tutoring.booking.waitlist import range_text
 from tutoring.timeutil import utcnow
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from babel import Locale
 from flask import has_request_context
 from flask_babel import gettext
 
-from tutoring.auth.zones import canonical_zone
+from tutoring.services.zones import canonical_zone
 from tutoring.extensions import db
 from tutoring.models import KINDS, LANGUAGES, User
 from tutoring.services.availability import SETTING_RANGES, AvailabilityError, N_, parse_setting

@@ -16,8 +16,10 @@ from sqlalchemy.orm import joinedload
 from tutoring.extensions import db
 from tutoring.mail import queue_mail
 from tutoring.models import Booking, LearnerBlock, SafeguardingReport, Session, User, VolunteerProfile
-from tutoring.services.coordination import MAX_ID, CoordinationError, N_, NotFound, _clean, audit
+from tutoring.services.coordination import N_, CoordinationError, NotFound, audit, bookable_kinds, clean_text
+from tutoring.models.types import MAX_ID
 from tutoring.timeutil import utcnow
+from tutoring.booking.errors import InvalidBooking, SlotUnavailable
 
 DETAILS_MAX_LENGTH = 4000
 RESOLUTION_MAX_LENGTH = 2000
@@ -51,7 +53,7 @@ def file_report(learner: User, details: str, *, booking_id: int | None = None,
     """A learner reports a session of theirs or a volunteer; commits. Only learners report."""
     if not learner.is_learner:
         raise CoordinationError(N_("Only learners can send a report here."))
-    details = _clean(details, "details", DETAILS_MAX_LENGTH, required=True)
+    details = clean_text(details, "details", DETAILS_MAX_LENGTH, required=True)
     booking = None
     if booking_id is not None:
         booking = reportable_booking(learner, booking_id)
@@ -122,7 +124,7 @@ def resolve_report(coordinator: User, report_id: int, resolution: str) -> Safegu
     """Close a report with what was done about it; logged; commits."""
     if not coordinator.is_coordinator:
         raise CoordinationError(N_("Only coordinators can do this."))
-    resolution = _clean(resolution, "resolution", RESOLUTION_MAX_LENGTH, required=True)
+    resolution = clean_text(resolution, "resolution", RESOLUTION_MAX_LENGTH, required=True)
     report = report_or_none(report_id)
     if report is None:
         raise NotFound()
@@ -194,9 +196,6 @@ def check_may_book(volunteer_id: int, learner_id: int, kind: str) -> None:
     A blocked learner hears the same words as for a volunteer who takes no
     new bookings, so a block is not announced to them.
     """
-    from tutoring.services.booking import InvalidBooking, SlotUnavailable
-    from tutoring.services.coordination import bookable_kinds
-
     if is_blocked(volunteer_id, learner_id):
         raise SlotUnavailable(N_("This volunteer is not taking new bookings at the moment."))
     if kind not in bookable_kinds(volunteer_id, [kind]):  # the same rule the booking pages offer kinds by

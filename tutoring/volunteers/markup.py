@@ -32,12 +32,12 @@ from tutoring.formatting import utc_iso, zone_label
 from tutoring.lru import LRU
 from tutoring.models import KINDS, VolunteerProfile
 from tutoring.scheduling import Slot
-from tutoring.volunteers.browse import booking_href
+from tutoring.booking.browse import booking_href
 
 if TYPE_CHECKING:
     from tutoring.models import Programme
-    from tutoring.volunteers.browse import ViewerZone
-    from tutoring.volunteers.search import Result, SearchFilters, Vocabulary
+    from tutoring.booking.browse import ViewerZone
+    from tutoring.services.search import Result, SearchFilters, Vocabulary
 
 
 def _locale_key() -> str:
@@ -60,11 +60,6 @@ def _slot_words(start_at: datetime, zone: str, locale: str) -> tuple[str, str, s
         utc_iso(start_at)
 
 
-def slot_words(start_at: datetime, zone: str) -> tuple[str, str, str, str, str]:
-    """A slot's start as the viewer reads it: full day, time, short day and time, "Book <day> at <time>", UTC ISO."""
-    return _slot_words(start_at, zone, _locale_key())
-
-
 @lru_cache(maxsize=64)
 def _card_words(locale: str) -> dict:
     return {
@@ -76,19 +71,9 @@ def _card_words(locale: str) -> dict:
     }
 
 
-def card_words() -> dict:
-    """The fixed words of a volunteer's card in the viewer's language (kind names, headings, the list separator)."""
-    return _card_words(_locale_key())
-
-
 @lru_cache(maxsize=4096)
 def _languages_text(codes: tuple[str, ...], locale: str) -> str:
     return _card_words(locale)["separator"].join(language_name(code, locale) for code in codes)
-
-
-def languages_text(codes: list[str]) -> str:
-    """Spoken languages named in the viewer's language and joined its way: ``Arabic, English`` / ``العربية، الإنجليزية``."""
-    return _languages_text(tuple(codes), _locale_key())
 
 
 # --- markup -----------------------------------------------------------------------------------

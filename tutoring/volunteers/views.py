@@ -7,8 +7,8 @@ from tutoring.htmx import is_fragment_request, render_page_or_fragment
 from tutoring.models import KINDS, Programme
 from tutoring.services.coordination import bookable_kinds
 from tutoring.timeutil import utcnow
-from tutoring.volunteers import bp
-from tutoring.volunteers.browse import (
+from tutoring.volunteers.blueprint import bp
+from tutoring.booking.browse import (
     booking_href,
     local_today,
     parse_week,
@@ -16,7 +16,7 @@ from tutoring.volunteers.browse import (
     visible_volunteer_or_404,
     week_of_slots,
 )
-from tutoring.volunteers.search import FILTER_KEYS, language_choices, parse_filters, search_volunteers, vocabulary
+from tutoring.services.search import FILTER_KEYS, language_choices, parse_filters, search_volunteers, vocabulary
 
 # The element the week fragment replaces (templates/volunteers/_week.html).
 WEEK_TARGET = "week"

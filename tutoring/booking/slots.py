@@ -1,0 +1,392 @@
+"""Offered slots of volunteers, read from the database and computed by the core.
+
+The scheduling core needs a volunteer's live sessions near the asked range:
+those that can overlap a slot (a few days around it) and those that count
+toward the weekly cap of the weeks the range touches. Loading just that
+keeps the cost independent of the booking history.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from functools import cache, lru_cache
+
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    DateTime,
+    Integer,
+    any_,
+    bindparam,
+    func,
+    literal,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from tutoring.extensions import db
+from tutoring.models import AvailabilityRule, AwayPeriod, Booking, ExtraWindow, Session, VolunteerProfile
+from tutoring.models.availability import time_of
+from tutoring.models.external_calendar import ExternalBusyTime
+from tutoring.models.types import UTCDateTime
+from tutoring.scheduling import (
+    Availability,
+    Busy,
+    ExternalBusy,
+    OpenGroup,
+    SessionSettings,
+    Slot,
+    WeeklyRule,
+    day_range_bounds,
+    is_offered,
+    slots_between,
+)
+from tutoring.scheduling import AwayPeriod as AwayDays
+from tutoring.scheduling import ExtraWindow as ExtraDay
+from tutoring.scheduling.slots import LONGEST_BUSY_SECONDS
+from tutoring.timeutil import utcnow
+
+# Far enough on both sides for overlaps (buffers, long sessions) and for the
+# ISO weeks the range touches, in any zone.
+_MARGIN = timedelta(days=8) + timedelta(seconds=LONGEST_BUSY_SECONDS)
+
+
+def dialect_name() -> str:
+    """The database's dialect name (``postgresql``, ``sqlite``): the prepared statements below differ by it."""
+    return db.session.get_bind().dialect.name
+
+
+def ids_param(column, dialect: str, name: str = "ids") -> ColumnElement[bool]:
+    """``column`` is one of the ids passed at execution as parameter ``name`` (a list).
+
+    On PostgreSQL it is ``= ANY(array)``: one parameter however many ids, so
+    the SQL text never changes and psycopg's cache of parsed queries (at
+    most 50 parameters) keeps serving it; an IN list of a page's ids went
+    past that and was parsed again on every request. Elsewhere an expanding IN.
+    """
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(Integer)))
+    return column.in_(bindparam(name, expanding=True))
+
+
+# The statements that run on every page showing slots are built once per
+# dialect, their values bound at execution: building one and computing its
+# cache key took longer than SQLAlchemy then needed to run it.
+
+
+def _none(type_):
+    return null().cast(type_)
+
+
+def _rule_columns():
+    return (AvailabilityRule.volunteer_id, AvailabilityRule.id, AvailabilityRule.weekday, AvailabilityRule.start_minute,
+            AvailabilityRule.end_minute, AvailabilityRule.valid_from_on, AvailabilityRule.valid_until_on,
+            AvailabilityRule.capacity)
+
+
+def _extra_columns():
+    return (ExtraWindow.volunteer_id, ExtraWindow.id, _none(Integer), ExtraWindow.start_minute, ExtraWindow.end_minute,
+            ExtraWindow.day_on, _none(Date), ExtraWindow.capacity)
+
+
+def _away_columns():
+    return (AwayPeriod.volunteer_id, AwayPeriod.id, _none(Integer), _none(Integer), _none(Integer),
+            AwayPeriod.first_on, AwayPeriod.last_on, _none(Integer))
+
+
+@cache
+def _availability_query(dialect: str):
+    return union_all(
+        select(literal_column("'rule'").label("part"), *_rule_columns())
+        .where(ids_param(AvailabilityRule.volunteer_id, dialect)),
+        select(literal_column("'extra'"), *_extra_columns()).where(ids_param(ExtraWindow.volunteer_id, dialect)),
+        select(literal_column("'away'"), *_away_columns()).where(ids_param(AwayPeriod.volunteer_id, dialect)),
+    )
+
+
+def _session_filter(dialect: str) -> tuple[ColumnElement[bool], ...]:
+    """Live sessions of the volunteers in ``ids`` starting in [low, high)."""
+    return (
+        ids_param(Session.volunteer_id, dialect),
+        Session.status != "cancelled",
+        Session.start_at >= bindparam("low", type_=UTCDateTime),
+        Session.start_at < bindparam("high", type_=UTCDateTime),
+    )
+
+
+def _external_filter(dialect: str) -> tuple[ColumnElement[bool], ...]:
+    """Busy time from the own calendars of the volunteers in ``ids``, starting in [low, high)."""
+    return (
+        ids_param(ExternalBusyTime.volunteer_id, dialect),
+        ExternalBusyTime.start_at >= bindparam("low", type_=UTCDateTime),
+        ExternalBusyTime.start_at < bindparam("high", type_=UTCDateTime),
+    )
+
+
+@cache
+def _busy_query(dialect: str):
+    sessions = select(
+        Session.id, Session.volunteer_id, Session.start_at, Session.end_at, Session.blocked_until_at, Session.capacity
+    ).where(*_session_filter(dialect))
+    # Capacity 0 marks a row of busy time from the volunteer's own calendar
+    # (one round trip for both: this runs on every page that shows slots).
+    external = select(
+        literal(0), ExternalBusyTime.volunteer_id, ExternalBusyTime.start_at, ExternalBusyTime.end_at,
+        ExternalBusyTime.end_at, literal(0),
+    ).where(*_external_filter(dialect))
+    return union_all(sessions, external).order_by(literal_column("volunteer_id"), literal_column("start_at"))
+
+
+# The instants of _inputs_query as the driver returns them, and the column type that makes them UTC.
+_RAW_INSTANT = DateTime(timezone=True)
+_INSTANT = UTCDateTime()
+
+
+@cache
+def _inputs_query(dialect: str):
+    """``_availability_query`` and ``_busy_query`` as one UNION ALL: one round trip for everything a page's slots need.
+
+    A row is: part, volunteer, row id, the three availability numbers, two
+    dates, capacity, then a busy row's start, end and blocked-until. Those
+    three come back as the driver gives them (the UNION's columns take the
+    first SELECT's type, here a plain DateTime): ``slot_inputs`` makes them
+    UTC instants only for busy rows, not the ~130 NULLs of availability rows.
+    """
+    def instants():
+        return _none(_RAW_INSTANT).label("start_at"), _none(_RAW_INSTANT), _none(_RAW_INSTANT)
+
+    def numbers():
+        return _none(Integer), _none(Integer), _none(Integer), _none(Date), _none(Date)
+
+    return union_all(
+        select(literal_column("'rule'").label("part"), *_rule_columns(), *instants())
+        .where(ids_param(AvailabilityRule.volunteer_id, dialect)),
+        select(literal_column("'extra'"), *_extra_columns(), *instants())
+        .where(ids_param(ExtraWindow.volunteer_id, dialect)),
+        select(literal_column("'away'"), *_away_columns(), *instants())
+        .where(ids_param(AwayPeriod.volunteer_id, dialect)),
+        select(literal_column("'session'"), Session.volunteer_id, Session.id, *numbers(), Session.capacity,
+               Session.start_at, Session.end_at, Session.blocked_until_at)
+        .where(*_session_filter(dialect)),
+        select(literal_column("'external'"), ExternalBusyTime.volunteer_id, _none(Integer), *numbers(),
+               _none(Integer), ExternalBusyTime.start_at, ExternalBusyTime.end_at, ExternalBusyTime.end_at)
+        .where(*_external_filter(dialect)),
+    ).order_by(literal_column("volunteer_id"), literal_column("start_at"))
+
+
+class _Reader:
+    """Turns the rows of the queries above into the scheduling core's input."""
+
+    def __init__(self, volunteers: Sequence[VolunteerProfile]) -> None:
+        self.volunteers = volunteers
+        self.buffers = {volunteer.id: timedelta(minutes=volunteer.buffer_minutes) for volunteer in volunteers}
+        self.rules: dict[int, list] = defaultdict(list)
+        self.extra: dict[int, list] = defaultdict(list)
+        self.away: dict[int, list] = defaultdict(list)
+        self.busy: dict[int, list[Busy]] = defaultdict(list)
+        self.groups: list[tuple[int, int, int, int, datetime]] = []
+
+    def availability_row(self, part, volunteer_id, row_id, weekday, start, end, first_on, last_on, capacity) -> None:
+        if part == "rule":
+            self.rules[volunteer_id].append(((weekday, start, row_id), WeeklyRule(
+                weekday, time_of(start), time_of(end), _as_date(first_on), _as_date(last_on), capacity)))
+        elif part == "extra":
+            day = _as_date(first_on)
+            self.extra[volunteer_id].append(
+                ((day, start, row_id), ExtraDay(day, time_of(start), time_of(end), capacity))
+            )
+        else:
+            first, last = _as_date(first_on), _as_date(last_on)
+            self.away[volunteer_id].append(((first, row_id), AwayDays(first, last)))
+
+    def busy_row(self, session_id, volunteer_id, start_at, end_at, blocked_until, capacity) -> None:
+        busy = self.busy[volunteer_id]
+        if not capacity:  # own-calendar busy time
+            busy.append(ExternalBusy(start_at, end_at))
+            return
+        # A session keeps the time it blocked when booked; a buffer shortened since doesn't free that time.
+        busy.append(Busy(start_at, max(end_at, blocked_until - self.buffers[volunteer_id])))
+        if capacity > 1:
+            self.groups.append((session_id, volunteer_id, len(busy) - 1, capacity, end_at))
+
+    def availability(self, volunteer_id: int, zone: str, settings: SessionSettings) -> Availability:
+        def ordered(items: list) -> tuple:
+            # The models' relationship order, so both ways give identical input to the core.
+            return tuple(item for _key, item in sorted(items, key=lambda pair: pair[0]))
+
+        return Availability(
+            timezone=zone,
+            settings=settings,
+            rules=ordered(self.rules[volunteer_id]),
+            extra=ordered(self.extra[volunteer_id]),
+            away=ordered(self.away[volunteer_id]),
+        )
+
+    def availabilities(self) -> dict[int, Availability]:
+        return {
+            volunteer.id: self.availability(volunteer.id, volunteer.user.timezone, volunteer.settings())
+            for volunteer in self.volunteers
+        }
+
+    def busy_time(self) -> dict[int, list[Busy]]:
+        if self.groups:
+            _open_groups(self.busy, self.groups)
+        return self.busy
+
+
+def availabilities(volunteers: Sequence[VolunteerProfile]) -> dict[int, Availability]:
+    """Each volunteer's ``Availability`` (zone, settings, rules, extra windows, away periods), in one query.
+
+    The same as ``VolunteerProfile.availability()``, but the three tables are
+    read with one UNION ALL instead of a query (or lazy load) each: on
+    PostgreSQL every round trip counts in a page's time.
+    """
+    if not volunteers:
+        return {}
+    reader = _Reader(volunteers)
+    for row in db.session.execute(_availability_query(dialect_name()), {"ids": list(reader.buffers)}).all():
+        reader.availability_row(*row)
+    return reader.availabilities()
+
+
+def _as_date(value) -> date | None:
+    # A UNION's columns take their type from its first SELECT: SQLite hands
+    # back the extra windows' and away periods' dates as text.
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def busy_by_volunteer(
+    volunteers: Sequence[VolunteerProfile], start_at: datetime, end_at: datetime
+) -> dict[int, list[Busy]]:
+    """Live sessions of each volunteer near [start_at, end_at), and busy time from their own
+    calendars (docs/EXTERNAL_CALENDARS.md), sorted by start, in one query.
+
+    A session keeps the time it blocked when it was booked (``blocked_until_at``,
+    its end plus the buffer then). If the volunteer has shortened their buffer
+    since, the session is passed to the core as ending later, so that a page
+    never offers a slot that booking would refuse.
+    """
+    if not volunteers:
+        return {}
+    reader = _Reader(volunteers)
+    window = {"ids": list(reader.buffers), "low": start_at - _MARGIN, "high": end_at + _MARGIN}
+    rows = db.session.execute(_busy_query(dialect_name()), window).all()
+    for row in rows:
+        reader.busy_row(*row)
+    return reader.busy_time()
+
+
+def slot_inputs(
+    volunteers: Sequence[VolunteerProfile], start_at: datetime, end_at: datetime, *, ignoring_session: int | None = None
+) -> tuple[dict[int, Availability], dict[int, list[Busy]]]:
+    """``availabilities(volunteers)`` and ``busy_by_volunteer(volunteers, start_at, end_at)`` in one query
+    (without the session ``ignoring_session``, when given)."""
+    if not volunteers:
+        return {}, {}
+    reader = _Reader(volunteers)
+    window = {"ids": list(reader.buffers), "low": start_at - _MARGIN, "high": end_at + _MARGIN}
+    dialect = db.session.get_bind().dialect
+    rows = db.session.execute(_inputs_query(dialect.name), window).all()  # all at once: cheaper than row by row
+    instant = _INSTANT.process_result_value
+    known_rows: dict[int, list[tuple]] = defaultdict(list)
+    # busy_start/busy_end: a busy row's own instants, not this function's range.
+    for (part, volunteer_id, row_id, weekday, start, end, first_on, last_on, capacity,
+         busy_start, busy_end, until) in rows:
+        if part == "session" and row_id == ignoring_session:
+            continue
+        if part == "session" or part == "external":
+            reader.busy_row(row_id, volunteer_id, instant(busy_start, dialect), instant(busy_end, dialect),
+                            instant(until, dialect), capacity)
+        else:
+            known_rows[volunteer_id].append((part, row_id, weekday, start, end, first_on, last_on, capacity))
+    known = {
+        volunteer.id: _availability_of(volunteer.user.timezone, volunteer.settings(), tuple(known_rows[volunteer.id]))
+        for volunteer in volunteers
+    }
+    return known, reader.busy_time()
+
+
+@lru_cache(maxsize=4096)
+def _availability_of(zone: str, settings: SessionSettings, rows: tuple[tuple, ...]) -> Availability:
+    """The ``Availability`` these rows of ``_inputs_query`` make, remembered by the rows' values themselves.
+
+    Turning ~5 rows a volunteer into the core's rules took a fifth of a
+    search's slot reading, and the same volunteers' rows come back on page
+    after page. The key holds every value read, so an edited rule, window
+    or setting is a new key and is built afresh; the result is immutable.
+    """
+    reader = _Reader(())
+    for part, row_id, weekday, start, end, first_on, last_on, capacity in rows:
+        reader.availability_row(part, 0, row_id, weekday, start, end, first_on, last_on, capacity)
+    return reader.availability(0, zone, settings)
+
+
+def _open_groups(busy: dict[int, list[Busy]], groups: list[tuple[int, int, int, int, datetime]]) -> None:
+    """Turn group sessions with free seats into ``OpenGroup``s, which the core offers until full (docs/GROUPS.md)."""
+    taken = seats_taken([session_id for session_id, *_ in groups])
+    for session_id, volunteer_id, index, capacity, session_end in groups:
+        left = capacity - taken.get(session_id, 0)
+        if left > 0:
+            # Offered at its real times (the core widens it by the buffer for other slots).
+            busy[volunteer_id][index] = OpenGroup(busy[volunteer_id][index].start_at, session_end, capacity, left)
+
+
+def slots_in_range(
+    volunteer: VolunteerProfile, start_at: datetime, end_at: datetime, now: datetime | None = None
+) -> list[Slot]:
+    """A volunteer's offered slots starting in [start_at, end_at); none unless bookable."""
+    if not volunteer.is_bookable:
+        return []
+    known, busy = slot_inputs([volunteer], start_at, end_at)
+    return slots_between(known[volunteer.id], busy.get(volunteer.id, []), start_at, end_at, now or utcnow())
+
+
+def slots_on_days(
+    volunteer: VolunteerProfile, first_day: date, last_day: date, viewer_zone: str, now: datetime | None = None
+) -> list[Slot]:
+    """A volunteer's offered slots on the viewer's local dates first_day..last_day (SPEC §2 rule 4)."""
+    start_at, end_at = day_range_bounds(viewer_zone, first_day, last_day)
+    return slots_in_range(volunteer, start_at, end_at, now)
+
+
+def next_slots(
+    volunteers: Sequence[VolunteerProfile], start_at: datetime, end_at: datetime, limit: int, now: datetime | None = None
+) -> dict[int, list[Slot]]:
+    """Up to ``limit`` first offered slots of each volunteer in [start_at, end_at), with one query for all."""
+    now = now or utcnow()
+    bookable = [volunteer for volunteer in volunteers if volunteer.is_bookable]
+    known, busy = slot_inputs(bookable, start_at, end_at)
+    return {
+        volunteer.id: slots_between(known[volunteer.id], busy.get(volunteer.id, []), start_at, end_at, now)[:limit]
+        for volunteer in bookable
+    }
+
+
+def seats_taken(session_ids: list[int]) -> dict[int, int]:
+    """Live bookings per session, for many sessions in one query."""
+    if not session_ids:
+        return {}
+    rows = db.session.execute(
+        select(Booking.session_id, func.count(Booking.id))
+        .where(Booking.session_id.in_(session_ids), Booking.status != "cancelled")
+        .group_by(Booking.session_id)
+    )
+    return {session_id: count for session_id, count in rows}
+
+
+def offered_at(
+    volunteer: VolunteerProfile, start_at: datetime, now: datetime, *, ignoring_session: int | None = None
+) -> Slot | None:
+    """The volunteer's slot starting exactly at ``start_at`` if it is offered now, else None.
+
+    The same reading as every page's (``slot_inputs``, one query) and the same
+    decision (the core's ``is_offered``): booking asks this under its lock, so
+    a page never offers what booking refuses. ``ignoring_session``: a session
+    of theirs to treat as free (the one a reschedule moves).
+    """
+    known, busy = slot_inputs([volunteer], start_at, start_at, ignoring_session=ignoring_session)
+    return is_offered(known[volunteer.id], busy.get(volunteer.id, []), start_at, now)

@@ -1,0 +1,5 @@
+"""The feeds blueprint; its view modules attach their routes to ``bp`` (``routes`` imports them)."""
+from flask import Blueprint
+
+bp = Blueprint("feeds", __name__)
+

@@ -1,0 +1,5 @@
+"""The find blueprint; its view modules attach their routes to ``bp`` (``routes`` imports them)."""
+from flask import Blueprint
+
+bp = Blueprint("find", __name__)
+

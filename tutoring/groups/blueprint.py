@@ -1,0 +1,5 @@
+"""The groups blueprint; its view modules attach their routes to ``bp`` (``routes`` imports them)."""
+from flask import Blueprint
+
+bp = Blueprint("groups", __name__)
+
