@@ -21,6 +21,7 @@ from wtforms import PasswordField, RadioField, SelectChoice, StringField
 
 from tutoring.account.blueprint import bp
 from tutoring.account.loaders import current_volunteer
+from tutoring.forms import ServiceErrors
 from tutoring.extensions import limiter
 from tutoring.htmx import is_fragment_request, render_page_or_fragment
 from tutoring.models import ExternalCalendar
@@ -43,7 +44,7 @@ TARGET = "own-calendars"
 READ_LIMIT = "20 per hour"
 
 
-class CalendarForm(FlaskForm):
+class CalendarForm(ServiceErrors, FlaskForm):
     """An ICS address or a CalDAV calendar, with optional sign-in details."""
 
     kind = RadioField(
@@ -70,14 +71,6 @@ class CalendarForm(FlaskForm):
         description=_l("Use an app password if your provider offers one. It is stored encrypted."),
         render_kw={"autocomplete": "new-password", "maxlength": 500},
     )
-
-    def show_error(self, error: CalendarError) -> None:
-        """Put the service's message next to the field it names."""
-        field = getattr(self, error.field, None)
-        if field is None or not hasattr(field, "errors"):
-            self.form_errors.append(error.message)
-        else:
-            field.errors = [*field.errors, error.message]
 
 
 @dataclass(frozen=True)

@@ -15,28 +15,14 @@ from wtforms.widgets import DateInput, NumberInput, TimeInput
 from tutoring.auth.forms import CheckboxListField
 from tutoring.formatting import KIND_LABELS
 from tutoring.models import KINDS
-from tutoring.services.availability import SETTING_RANGES, AvailabilityError
+from tutoring.services.availability import SETTING_RANGES
+from tutoring.forms import ServiceErrors
 
 
 def weekday_choices() -> list[tuple[str, str]]:
     """``("0", "Monday")`` .. ``("6", "Sunday")`` in the viewer's language."""
     names = get_day_names("wide", locale=get_locale() or "en")
     return [(str(day), names[day]) for day in range(7)]
-
-
-class ServiceErrors:
-    """Mixin: put a service's AvailabilityError next to the field it names."""
-
-    # The service's field names that differ from ours (``from`` is a Python keyword).
-    SERVICE_FIELDS: dict[str, str] = {}
-
-    def show_error(self, error: AvailabilityError) -> None:
-        """Attach ``error.message`` to the field it names (or to the form as a whole)."""
-        field = getattr(self, self.SERVICE_FIELDS.get(error.field, error.field), None)
-        if field is None or not hasattr(field, "errors"):
-            self.form_errors.append(error.message)
-        else:
-            field.errors = [*field.errors, error.message]
 
 
 class RuleForm(ServiceErrors, FlaskForm):
@@ -95,7 +81,7 @@ def _number(label, description, name: str, **kwargs) -> StringField:
     )
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(ServiceErrors, FlaskForm):
     """Name, zone and language for everyone; what they offer and their session settings for volunteers."""
 
     display_name = StringField(
@@ -145,12 +131,3 @@ class ProfileForm(FlaskForm):
     )
 
     VOLUNTEER_FIELDS = ("subjects", "languages", "kinds", "bio", *SETTING_RANGES)
-
-    def show_errors(self, errors: dict[str, list[str]]) -> None:
-        """Attach the service's messages to their fields."""
-        for name, messages in errors.items():
-            field = getattr(self, name, None)
-            if field is None:
-                self.form_errors.extend(messages)
-            else:
-                field.errors = [*field.errors, *messages]

@@ -12,11 +12,9 @@ from flask_babel import gettext as _
 
 from tutoring.api.blueprint import bp
 from tutoring.api.auth import current_caller
-from tutoring.api.errors import forbidden, not_found, validation_error
-from tutoring.extensions import db
+from tutoring.api.errors import forbidden, not_found
 from tutoring.models import VolunteerProfile
 from tutoring.services.availability import (
-    AvailabilityError,
     AvailabilityNotFound,
     availability_document,
     parse_availability,
@@ -45,9 +43,6 @@ def put_availability():
     body = request.get_json()  # not JSON: Werkzeug's 400/415, answered in our error shape
     try:
         profile = replace_availability(volunteer.id, parse_availability(body))
-    except AvailabilityError as error:
-        db.session.rollback()
-        raise validation_error(error.field, error.message) from None
     except AvailabilityNotFound:
         raise not_found() from None
     return jsonify(availability_document(profile))

@@ -8,10 +8,12 @@ from tutoring.api.errors import (
     error_response,
     handle_api_error,
     handle_http_exception,
+    handle_service_error,
     handle_unexpected,
     http_error,
     is_api_path,
 )
+from tutoring.errors import ServiceError
 from tutoring.extensions import csrf, limiter
 
 def routing_error_response() -> Response | None:
@@ -44,6 +46,7 @@ limiter.limit(lambda: current_app.config.get("API_RATELIMIT", DEFAULT_RATELIMIT)
 bp.before_request(authenticate_request)
 bp.before_app_request(routing_error_response)
 bp.register_error_handler(ApiError, handle_api_error)
+bp.register_error_handler(ServiceError, handle_service_error)
 bp.register_error_handler(HTTPException, handle_http_exception)
 bp.register_error_handler(Exception, handle_unexpected)
 

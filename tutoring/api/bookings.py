@@ -10,28 +10,17 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Response, jsonify, url_for
+from flask import jsonify, url_for
 
 from tutoring.api.blueprint import bp
 from tutoring.api.auth import current_caller
-from tutoring.api.errors import ApiError, error_response, not_found
+from tutoring.api.errors import not_found
 from tutoring.api.params import id_field, instant_field, json_body, kind_field, text_field
 from tutoring.api.render import iso_in_zone, iso_utc
 from tutoring.models import Booking, User
 from tutoring.booking.engine import booking_for, bookings_for
-from tutoring.booking.errors import BookingBusy, BookingError
 from tutoring.booking.operations import book_session, cancel_booking, reschedule_booking
 from tutoring.booking.groups import cancel_session
-
-RETRY_AFTER_SECONDS = 1
-
-
-@bp.errorhandler(BookingError)
-def _booking_error(error: BookingError) -> Response:
-    """A refused booking change, in the SPEC error shape and the caller's language."""
-    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if isinstance(error, BookingBusy) else None
-    return error_response(ApiError(error.status, error.code, error.message, field=error.field, headers=headers))
-
 
 @bp.post("/bookings")
 def create_booking():

@@ -13,6 +13,7 @@ from flask import Response, current_app, jsonify, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from tutoring.errors import ServiceError
 from tutoring.extensions import db
 
 API_PREFIX = "/api/v1"
@@ -125,3 +126,12 @@ def handle_unexpected(exc: Exception) -> Response:
 
 def is_api_path(path: str) -> bool:
     return path == API_PREFIX or path.startswith(API_PREFIX + "/")
+
+
+def handle_service_error(error: ServiceError) -> Response:
+    """Any service's refusal (a booking, a field, a coordinator's request) in the SPEC error shape:
+    its own status and code, the message in the caller's language, the field at fault."""
+    db.session.rollback()  # nothing of the refused change is kept
+    retry_after = getattr(error, "retry_after", None)
+    headers = {"Retry-After": str(retry_after)} if retry_after else None
+    return error_response(ApiError(error.status, error.code, error.message, field=error.field, headers=headers))

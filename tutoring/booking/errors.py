@@ -34,6 +34,7 @@ class BookingBusy(BookingError):
 
     code = "busy"
     status = 409
+    retry_after = 1  # seconds: the API's Retry-After
 
     def __init__(self) -> None:
         super().__init__(N_("Many people are booking right now. Please try again in a moment."))
