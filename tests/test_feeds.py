@@ -227,6 +227,25 @@ def test_many_requests_for_one_feed_are_limited(make_app, pair):
     assert client.get(f"/calendar/{token_of(app, volunteer)}.ics").status_code == 200
 
 
+def test_unknown_tokens_from_one_address_do_not_lock_that_address_out_of_valid_feeds(make_app, pair):
+    """Issue 21: 30 misses from a shared IP (a school, a café) used to answer 429 to everyone's real feeds too."""
+    app = make_app(RATELIMIT_ENABLED=True, FEED_MISS_LIMIT="3 per minute", FEED_LIMIT="100 per minute")
+    client = app.test_client()
+    _volunteer, learner = pair
+    misses = [client.get(f"/calendar/{'x' * 43}{n}.ics").status_code for n in range(5)]
+    assert misses == [404, 404, 404, 429, 429]  # guessing is still slowed down
+    assert client.get(f"/calendar/{token_of(app, learner)}.ics").status_code == 200
+
+
+def test_the_http_cache_lifetime_and_the_feeds_refresh_interval_agree(client, pair):
+    from tutoring.calendar.feed import REFRESH
+
+    _volunteer, learner = pair
+    response = client.get(f"/calendar/{token_of(client.application, learner)}.ics")
+    assert response.headers["Cache-Control"] == f"private, max-age={int(REFRESH.total_seconds())}"
+    assert f"REFRESH-INTERVAL;VALUE=DURATION:PT{int(REFRESH.total_seconds()) // 3600}H" in response.get_data(as_text=True)
+
+
 # --- the calendar page -----------------------------------------------------------
 
 
