@@ -303,3 +303,15 @@ def test_rotating_with_htmx_swaps_in_the_new_address(app, client, make_user, sig
     assert "<html" not in body and "العنوان القديم لم يعد يعمل" in body
     assert token_of(app, user) in body and old not in body
     assert "HX-Request" in response.headers["Vary"]
+
+
+def test_the_calendar_page_says_what_the_feed_does_with_cancelled_sessions(make_app, make_user):
+    """Issue 21: the page said cancelled sessions disappear; the feed keeps them FEED_CANCELLED_DAYS as cancelled."""
+    app = make_app(FEED_CANCELLED_DAYS=12)
+    user = make_user("learner")
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"], session["_fresh"] = user.get_id(), True
+    body = client.get("/me/calendar").get_data(as_text=True)
+    assert "disappear" not in body
+    assert "A cancelled session stays in it for 12 days, marked as cancelled" in body

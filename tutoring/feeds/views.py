@@ -8,7 +8,14 @@ from flask_login import current_user, login_required
 from tutoring.calendar.feed import REFRESH
 from tutoring.extensions import db, limiter
 from tutoring.feeds import bp
-from tutoring.feeds.service import feed_for, feed_urls, is_not_modified, owner_for_token, render_feed
+from tutoring.feeds.service import (
+    cancelled_days,
+    feed_for,
+    feed_urls,
+    is_not_modified,
+    owner_for_token,
+    render_feed,
+)
 from tutoring.htmx import is_fragment_request, render_page_or_fragment
 from tutoring.services.meeting import meeting_url_for
 from tutoring.timeutil import utcnow
@@ -82,7 +89,8 @@ def feed(token: str):
 
 def _settings_context() -> dict:
     https_url, webcal_url = feed_urls(current_user, current_app.config.get("BASE_URL") or request.host_url)
-    return {"feed_url": https_url, "webcal_url": webcal_url, "fragment_target": FEED_FRAGMENT_TARGET}
+    return {"feed_url": https_url, "webcal_url": webcal_url, "fragment_target": FEED_FRAGMENT_TARGET,
+            "cancelled_days": cancelled_days()}
 
 
 @bp.get("/me/calendar")
