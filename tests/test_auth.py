@@ -126,7 +126,6 @@ def test_signup_turns_an_old_zone_name_into_the_current_one(app, client):
         ({"role": "admin"}, "Choose whether you want to book sessions or to volunteer."),
         ({"role": "coordinator"}, "Choose whether you want to book sessions or to volunteer."),
         ({"email": "not-an-address"}, "Enter a valid email address"),
-        ({"email": "a\x00b@example.org"}, "Enter a valid email address"),  # PostgreSQL can't store a NUL
         ({"email": ""}, "Enter your email address."),
         ({"display_name": "   "}, "Enter a name to show to others."),
         ({"display_name": "x" * 101}, "Use at most 100 characters."),
@@ -135,7 +134,7 @@ def test_signup_turns_an_old_zone_name_into_the_current_one(app, client):
         ({"kinds": ["tutoring", "astrology"]}, "Choose at least one kind of session you offer."),
     ],
     ids=["unknown-zone", "no-zone", "short-password", "mismatched-confirmation", "unknown-role",
-         "coordinator", "bad-email", "nul-in-email", "no-email", "blank-name", "long-name", "bad-language", "no-kinds", "bad-kind"],
+         "coordinator", "bad-email", "no-email", "blank-name", "long-name", "bad-language", "no-kinds", "bad-kind"],
 )
 def test_bad_signup_shows_a_message_and_creates_nothing(app, client, overrides, message):
     response = client.post("/auth/signup", data=signup_data(client, **overrides))
@@ -206,11 +205,11 @@ def test_failed_login_says_the_same_thing_either_way(client, make_user, email):
     assert signed_in_user_id(client) is None
 
 
-def test_an_address_with_a_nul_is_just_a_failed_sign_in(client, make_user):
+def test_an_address_with_a_nul_is_refused_like_any_text_with_control_characters(client, make_user):
     make_user("learner", email="learner@example.org", password=PASSWORD)
     response = login(client, "learner\x00@example.org", PASSWORD)
-    assert response.status_code == 200
-    assert "The email or password is not right." in response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "control characters" in response.get_data(as_text=True)
     assert signed_in_user_id(client) is None
 
 
@@ -303,8 +302,6 @@ def test_remember_me_cookie_signs_in_a_new_session_and_logout_removes_it(app, ma
         ("/path\\with\\backslashes", "/"),
         ("/\t/evil.example", "/"),
         ("/\r\n/evil.example", "/"),
-        ("/\x00/evil.example", "/"),
-        ("/\x7f/evil.example", "/"),
         (" //evil.example", "/"),
         ("evil.example", "/"),
         ("", "/"),
@@ -315,6 +312,13 @@ def test_login_redirects_only_to_a_local_next(client, make_user, target, expecte
     response = login(client, "l@example.org", PASSWORD, next=target)
     assert response.status_code == 302
     assert response.headers["Location"] == expected
+
+
+@pytest.mark.parametrize("target", ["/\x00/evil.example", "/\x7f/evil.example"])
+def test_a_next_with_control_characters_is_refused_and_signs_nobody_in(client, make_user, target):
+    make_user("learner", email="l@example.org", password=PASSWORD)
+    response = login(client, "l@example.org", PASSWORD, next=target)
+    assert response.status_code == 400 and signed_in_user_id(client) is None
 
 
 def test_login_next_from_the_query_string_is_kept_in_the_form(client, make_user):

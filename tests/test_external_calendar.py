@@ -439,7 +439,7 @@ def test_loopback_and_private_addresses_are_refused_by_default_before_any_connec
         for kind in ("ics", "caldav"):
             with app.app_context(), pytest.raises(service.CalendarError) as refused:
                 service.connect_calendar(volunteer.id, kind, url)
-            assert "private network" in refused.value.message
+            assert "public internet" in refused.value.message
     assert connections == [] and feed.requests == 0
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(ExternalCalendar)) == 0

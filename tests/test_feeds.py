@@ -227,6 +227,25 @@ def test_many_requests_for_one_feed_are_limited(make_app, pair):
     assert client.get(f"/calendar/{token_of(app, volunteer)}.ics").status_code == 200
 
 
+def test_unknown_tokens_from_one_address_do_not_lock_that_address_out_of_valid_feeds(make_app, pair):
+    """Issue 21: 30 misses from a shared IP (a school, a café) used to answer 429 to everyone's real feeds too."""
+    app = make_app(RATELIMIT_ENABLED=True, FEED_MISS_LIMIT="3 per minute", FEED_LIMIT="100 per minute")
+    client = app.test_client()
+    _volunteer, learner = pair
+    misses = [client.get(f"/calendar/{'x' * 43}{n}.ics").status_code for n in range(5)]
+    assert misses == [404, 404, 404, 429, 429]  # guessing is still slowed down
+    assert client.get(f"/calendar/{token_of(app, learner)}.ics").status_code == 200
+
+
+def test_the_http_cache_lifetime_and_the_feeds_refresh_interval_agree(client, pair):
+    from tutoring.calendar.feed import REFRESH
+
+    _volunteer, learner = pair
+    response = client.get(f"/calendar/{token_of(client.application, learner)}.ics")
+    assert response.headers["Cache-Control"] == f"private, max-age={int(REFRESH.total_seconds())}"
+    assert f"REFRESH-INTERVAL;VALUE=DURATION:PT{int(REFRESH.total_seconds()) // 3600}H" in response.get_data(as_text=True)
+
+
 # --- the calendar page -----------------------------------------------------------
 
 
@@ -284,3 +303,15 @@ def test_rotating_with_htmx_swaps_in_the_new_address(app, client, make_user, sig
     assert "<html" not in body and "العنوان القديم لم يعد يعمل" in body
     assert token_of(app, user) in body and old not in body
     assert "HX-Request" in response.headers["Vary"]
+
+
+def test_the_calendar_page_says_what_the_feed_does_with_cancelled_sessions(make_app, make_user):
+    """Issue 21: the page said cancelled sessions disappear; the feed keeps them FEED_CANCELLED_DAYS as cancelled."""
+    app = make_app(FEED_CANCELLED_DAYS=12)
+    user = make_user("learner")
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"], session["_fresh"] = user.get_id(), True
+    body = client.get("/me/calendar").get_data(as_text=True)
+    assert "disappear" not in body
+    assert "A cancelled session stays in it for 12 days, marked as cancelled" in body

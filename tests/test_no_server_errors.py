@@ -67,6 +67,10 @@ HOSTILE_TEXT = [
     "tutoring", "support", "mentoring", "approve", "reject", "volunteer", "learner", "coordinator", "ar", "en",
     "true", "null", "[]", "{}", "//evil.example/", "javascript:alert(1)", "http://127.0.0.1:1/x.ics",
 ]
+# Control characters (issue 21): refused on every text input with one clear 400, never stored, never a 500.
+CONTROL_TEXT = ["\x00", "\x00a", "Lina\x00x", "English\x00lit", "\x01", "a\x08b", "\x1b[31mred", "a\x7fb", "a\x85b",
+                "\x9b", "a\x0bb\x0cc"]
+HOSTILE_TEXT += CONTROL_TEXT
 
 # Raw query strings that are not UTF-8 once decoded (sent as typed).
 UNDECODABLE_QUERIES = ["tz=%ff", "start=%ED%A0%80", "week=%C0%AF&from=%", "subject=%zz&language=%ff%fe", "&&=&"]
@@ -343,3 +347,36 @@ def test_a_form_post_without_a_csrf_token_is_a_400_on_every_route(app, client, s
         path = build_path(rule, {name: str(world.real_ids[0]) for name in rule.arguments})
         response = client.open(path, method=method, data={"reason": "x"}, headers={"HX-Request": "true"})
         assert response.status_code == 400, f"{response.status_code} for {method} {path} as {role} without CSRF"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_control_character_in_any_one_text_field_is_a_clear_400_on_every_route(app, client, sign_in, world, role):
+    """Every form field (and JSON member) the views read, one at a time, carries a control character among
+    plausible values: the answer is the one refusal (the API's 422 naming the field), whatever the route."""
+    user = world.users[role]
+    if user is not None:
+        sign_in(user)
+    token = csrf_token(client)
+    plausible = dict(zip(FORM_NAMES, world.plausible * 3, strict=False))
+    failures = []
+    for rule, method in routes(app):
+        if method in SAFE_METHODS:
+            continue
+        path = build_path(rule, {name: str(world.real_ids[0]) for name in rule.arguments})
+        is_api = rule.rule.startswith("/api/")
+        for index, name in enumerate(JSON_NAMES if is_api else FORM_NAMES):
+            text = CONTROL_TEXT[index % len(CONTROL_TEXT)]
+            if is_api:
+                body = {each: plausible.get(each, "1") for each in JSON_NAMES} | {name: text}
+                response = client.open(path, method=method, data=json.dumps(body), content_type="application/json",
+                                       headers={**world.bearer.get(role, {}), "X-CSRFToken": token})
+            else:
+                form = {**plausible, name: text, "csrf_token": token}
+                response = client.open(path, method=method, data=form)
+            if is_api:
+                refused = response.status_code == 422 and response.get_json()["error"].get("field") == name
+            else:
+                refused = response.status_code == 400 and b"control characters" in response.data
+            if not refused:
+                failures.append(f"{response.status_code} for {method} {path} with {name}={text!r}")
+    assert not failures, "\n".join(failures[:20])

@@ -14,9 +14,13 @@ from email.utils import format_datetime, make_msgid
 
 from flask import current_app
 
+from tutoring.calendar.model import BIDI_CONTROLS
 from tutoring.extensions import db
 from tutoring.services import outbox
 from tutoring.timeutil import utcnow
+
+
+_NO_BIDI_CONTROLS = dict.fromkeys(map(ord, BIDI_CONTROLS))
 
 
 def build_message(to: str, subject: str, text: str, html: str | None = None) -> EmailMessage:
@@ -25,7 +29,8 @@ def build_message(to: str, subject: str, text: str, html: str | None = None) -> 
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
-    message["Subject"] = subject
+    # A display name in the subject can't turn it around (U+202E...): issue 21.
+    message["Subject"] = subject.translate(_NO_BIDI_CONTROLS)
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].rstrip(">") or "localhost")
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to us

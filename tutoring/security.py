@@ -25,6 +25,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_talisman import Talisman
+from tutoring.api.errors import error_response, validation_error
 from tutoring.auth.errors import wants_json
 from tutoring.main.errors import refusal
 
@@ -73,6 +74,7 @@ def init_security(app: Flask) -> None:
     app.after_request(_hsts)
     app.register_error_handler(413, _too_large)
     app.before_request(_refuse_files)
+    app.before_request(_refuse_control_characters)
 
 
 def _hsts(response):
@@ -98,3 +100,73 @@ def _refuse_files():
         return None
     return refusal(400, "bad_request", _("Files are not accepted"),
                    _("Forms on this site take no files. Nothing was saved."))
+
+
+# Control characters in text people send (form and JSON bodies, names and
+# values): one rule for every input that can be stored, decided here. Tab, line
+# feed and carriage return are text (textareas send CRLF); every other C0
+# control, DEL, the C1 controls and lone surrogates (JSON's "\ud800", which
+# no database can store as UTF-8) are refused with a 400 before any view
+# runs, so nothing is saved and no database sees them (PostgreSQL refuses NUL
+# with an error; SQLite stored it as is). The API answers its usual 422
+# naming the field. Query strings are read, never stored; each view
+# already treats odd ones as unknown values. Bidirectional controls (U+202E...)
+# are letters' business in Arabic text and are allowed in input; where they
+# could spoof (email subjects, calendar titles and names) the output strips
+# them (``tutoring.text.without_bidi_controls``).
+ALLOWED_CONTROLS = frozenset("\t\n\r")
+
+
+def is_refused_character(char: str) -> bool:
+    """Whether ``char`` is refused in any text input: C0 controls but tab/LF/CR, DEL, C1 controls, surrogates."""
+    code = ord(char)
+    if code < 0x20:
+        return char not in ALLOWED_CONTROLS
+    return 0x7F <= code <= 0x9F or 0xD800 <= code <= 0xDFFF
+
+
+def has_refused_characters(text: str) -> bool:
+    """Whether ``text`` holds a character :func:`is_refused_character` refuses."""
+    return any(is_refused_character(char) for char in text)
+
+
+def _holds_refused_text(value) -> bool:
+    """Whether a JSON value holds, in any string (keys included), a refused character."""
+    if isinstance(value, str):
+        return has_refused_characters(value)
+    if isinstance(value, dict):
+        return any(_holds_refused_text(key) or _holds_refused_text(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_refused_text(item) for item in value)
+    return False
+
+
+def _field_with_refused_text() -> str | None:
+    """The first body field (form name, or top-level JSON member) holding a refused character, else None."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return None
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        for key, value in request.form.items(multi=True):
+            if has_refused_characters(key) or has_refused_characters(value):
+                return key
+    elif request.is_json:
+        document = request.get_json(silent=True)
+        if isinstance(document, dict):
+            for key, value in document.items():
+                if _holds_refused_text(key) or _holds_refused_text(value):
+                    return key
+        elif _holds_refused_text(document):
+            return ""
+    return None
+
+
+def _refuse_control_characters():
+    """Text with control characters: refuse the whole request plainly, in the person's language."""
+    field = _field_with_refused_text()
+    if field is None:
+        return None
+    message = _("Text may not contain control characters (such as the NUL character). "
+                "Please type it again. Nothing was saved.")
+    if request.path.startswith("/api/"):
+        return error_response(validation_error(field, message))
+    return refusal(400, "control_characters", _("This text could not be accepted"), message)

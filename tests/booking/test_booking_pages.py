@@ -22,6 +22,7 @@ import tutoring.booking.operations as booking_service
 import tutoring.volunteers.views as volunteer_views
 from tests.conftest import TEST_PASSWORD
 from tutoring.extensions import db
+from tutoring.services.meeting import meeting_url_for
 from tutoring.models import Booking, User, VolunteerProfile
 from tutoring.booking.operations import book_session
 
@@ -191,7 +192,10 @@ def test_booking_leads_to_the_done_page_with_both_zones_and_calendar_links(app, 
 
     google = re.search(r'href="(https://calendar\.google\.com/calendar/render\?[^"]+)"', body).group(1)
     query = parse_qs(urlsplit(google.replace("&amp;", "&")).query)
-    query.pop("location", None)  # where the session happens, when the app gives sessions a meeting room
+    # Where the session happens: the meeting room, as in the invites (issue 21).
+    with app.app_context():
+        room = meeting_url_for(db.session.get(Booking, booking_id))
+    assert room and query.pop("location") == [room]
     assert query == {
         "action": ["TEMPLATE"],
         "text": ["Tutoring with Amira"],
@@ -203,7 +207,8 @@ def test_booking_leads_to_the_done_page_with_both_zones_and_calendar_links(app, 
     assert ics.status_code == 200 and ics.mimetype == "text/calendar"
     assert "attachment" in ics.headers["Content-Disposition"]
     calendar = Calendar.from_ical(ics.data)
-    assert str(calendar["METHOD"]) == "PUBLISH"
+    # A download, not an iTIP message: no METHOD (PUBLISH without ORGANIZER is invalid iTIP).
+    assert "METHOD" not in calendar and b"METHOD" not in ics.data and "ORGANIZER" not in calendar.walk("VEVENT")[0]
     (event,) = calendar.walk("VEVENT")
     assert str(event["UID"]) == uid  # the same UID as the emailed invites
     assert event.decoded("DTSTART") == SLOT and event.decoded("DTEND") == SLOT + timedelta(minutes=30)

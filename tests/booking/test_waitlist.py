@@ -157,3 +157,27 @@ def test_a_range_past_midnight_matches_late_and_early_times(app, make_user):
                                   start_minute=minutes("22:00"), end_minute=minutes("02:00"))
         assert [request.covers(minutes(t)) for t in ("21:59", "22:00", "23:30", "00:00", "01:59", "02:00")] == [
             False, True, True, True, True, False]
+
+
+def test_a_learner_the_volunteer_blocked_can_neither_join_their_waitlist_nor_hear_from_an_old_request(app, make_user):
+    """Issue 21: a block used to stop bookings only; the waitlist let the learner keep asking and being told."""
+    from datetime import UTC, datetime
+
+    from tutoring.models import LearnerBlock
+    from tutoring.booking.errors import SlotUnavailable
+
+    now = datetime(2027, 1, 4, 6, 0, tzinfo=UTC)
+    volunteer = make_user("volunteer", timezone="UTC", rules=[(1, "09:00", "12:00")], min_notice_hours=0)
+    learner = make_user("learner", timezone="UTC")
+    with app.app_context():
+        request_id = ask(db.session.get(User, learner.id), volunteer.id, minutes("18:00"), minutes("20:00"), now=now).id
+        db.session.add(LearnerBlock(volunteer_id=volunteer.id, learner_id=learner.id))
+        db.session.commit()
+        with pytest.raises(SlotUnavailable) as refused:
+            ask(db.session.get(User, learner.id), volunteer.id, minutes("09:00"), minutes("12:00"), now=now)
+        assert "not taking new bookings" in str(refused.value)  # the block itself is not announced
+        assert db.session.get(WaitlistRequest, request_id).start_minute == minutes("18:00")  # nothing changed
+        db.session.get(WaitlistRequest, request_id).start_minute = minutes("09:00")
+        db.session.commit()
+        assert check_waitlists(now=now) == 0
+    assert told(app) == []

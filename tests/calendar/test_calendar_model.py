@@ -11,7 +11,7 @@ import pytest
 from calendar_support import AMIRA, MAYA, SAMI, make_session
 
 from tutoring.calendar import Person
-from tutoring.calendar.model import _NOT_IN_NAMES, _NOT_IN_URLS
+from tutoring.calendar.model import _NOT_IN_NAMES, _NOT_IN_URLS, BIDI_CONTROLS
 
 
 @pytest.mark.parametrize("field", ["start_at", "end_at", "changed_at"])
@@ -88,4 +88,4 @@ def test_the_quick_character_checks_are_the_per_character_ones():
         char = chr(point)
         category = unicodedata.category(char)
         assert bool(_NOT_IN_URLS.match(char)) == (char.isspace() or category == "Cc"), hex(point)
-        assert bool(_NOT_IN_NAMES.match(char)) == (category in ("Cc", "Cs") or char in "\u2028\u2029"), hex(point)
+        assert bool(_NOT_IN_NAMES.match(char)) == (category in ("Cc", "Cs") or char in "\u2028\u2029" or char in BIDI_CONTROLS), hex(point)

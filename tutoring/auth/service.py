@@ -10,11 +10,13 @@ from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
+from sqlalchemy import delete, update
 
 import tutoring.models.user as user_module
 from tutoring.extensions import db
-from tutoring.mail import send_mail
-from tutoring.models import User
+from tutoring.mail import build_message, send_mail
+from tutoring.models import OutboxMessage, User
+from tutoring.services.outbox import queue
 from tutoring.timeutil import utcnow
 
 RESET_SALT = "tutoring.auth.password-reset"
@@ -96,8 +98,8 @@ def reset_link(user: User) -> str:
     return current_app.config["BASE_URL"] + path
 
 
-def send_reset_email(user: User) -> None:
-    """Email ``user`` a reset link, written in their language."""
+def _reset_email(user: User) -> tuple[str, str, str]:
+    """(subject, text, html) of the reset email for ``user``, in their language."""
     link = reset_link(user)
     with force_locale(user.language):
         subject = _("Reset your password")
@@ -118,20 +120,53 @@ def send_reset_email(user: User) -> None:
             closing=closing,
             language=user.language,
         )
-    send_mail(user.email, subject, text, html)
+    return subject, text, html
+
+
+def send_reset_email(user: User) -> None:
+    """Email ``user`` a reset link, written in their language (queued in the outbox, committed)."""
+    send_mail(user.email, *_reset_email(user))
 
 
 def request_password_reset(email: str) -> None:
-    """Send a reset link if an active account has this address; do nothing visible otherwise."""
+    """Queue a reset link if an active account has this address; otherwise do the same work and keep nothing.
+
+    Known and unknown addresses must take the same time (issue 21: 17.7 ms
+    against 10.6 ms told which addresses have accounts). So an unknown
+    address gets the whole email written too (for a stand-in account),
+    queued in the outbox and committed like a real one, except that the row
+    is deleted again in the same transaction (a known address's row gets an
+    equally cheap no-op update instead): both paths render one email, run
+    the same statements and commit once, and nothing is ever sent to a
+    stranger.
+    ``tests/test_auth_timing.py`` compares the two with a Mann-Whitney test.
+    """
     user = User.by_email(email or "")
-    if user is None or not user.is_active:
-        return
+    known = user is not None and user.is_active
+    recipient = user if known else _stand_in(email or "")
     try:
-        send_reset_email(user)
-    except OSError:
-        # SMTP down: the person sees the usual answer and can ask again; the
-        # log names the account, never the link.
-        current_app.logger.exception("could not send a password reset email to user %s", user.id)
+        subject, text, html = _reset_email(recipient)
+        message = build_message(recipient.email, subject, text, html)
+        row = queue(message, kind="mail", recipient=recipient.email, dedupe_key=f"mail:{message['Message-ID']}")
+        db.session.flush()
+        # One more write statement on either path, so both make the same round trips.
+        if known:
+            statement = update(OutboxMessage).where(OutboxMessage.id == row.id).values(dedupe_key=row.dedupe_key)
+        else:
+            statement = delete(OutboxMessage).where(OutboxMessage.id == row.id)
+        db.session.execute(statement.execution_options(synchronize_session=False))
+        if not known:
+            db.session.expunge(row)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        current_app.logger.exception("could not queue a password reset email")
+
+
+def _stand_in(email: str) -> User:
+    """An unsaved account shaped like a real one, so an unknown address costs what a known one does."""
+    return User(id=0, email=email[:254], display_name="-", language="en",
+                password_hash=_dummy_hash(user_module.password_hasher))
 
 
 def set_new_password(user: User, password: str) -> None:

@@ -107,7 +107,7 @@ def booking_href(volunteer_id: int, start_at: datetime) -> str:
     return f"{base}?start={utc_iso(start_at)}"
 
 
-# --- availability, read in one query (tutoring/services/slots.py) -----------------------------
+# --- availability, read in one query (tutoring/booking/slots.py) -----------------------------
 
 
 def first_slots(

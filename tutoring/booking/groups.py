@@ -76,7 +76,7 @@ def seat_refusal(
     """Why the learner can't take a seat in ``session`` now, or None when they can.
 
     The answer is (a short code, the error a booking raises): the code is
-    what a weekly series says of a week it skips (services/series.py).
+    what a weekly series says of a week it skips (booking/series.py).
     ``kind`` None skips the kind test (a series preview doesn't know it yet).
     """
     if db.session.scalar(

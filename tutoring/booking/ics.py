@@ -3,8 +3,9 @@
 Built with the calendar core (``tutoring.calendar``), from the same booking
 fields as the emailed invites, so the UID and SEQUENCE match and a calendar
 that already holds the invite updates that event instead of adding another.
-A download is a published copy, not an invitation: ``METHOD:PUBLISH``, no
-ORGANIZER or ATTENDEEs. Like every calendar we write, it carries no note and
+A download is a copy, not an invitation: no METHOD (a ``METHOD:PUBLISH``
+without ORGANIZER is invalid iTIP, which libical flags; RFC 5545 files
+need no METHOD), no ORGANIZER or ATTENDEEs. Like every calendar we write, it carries no note and
 no support topic: the description is only the link to the booking.
 """
 from __future__ import annotations
@@ -42,7 +43,6 @@ def download_ics(booking: Booking, viewer: User, language: str) -> bytes:
     calendar.add("PRODID", PRODID)
     calendar.add("VERSION", "2.0")
     calendar.add("CALSCALE", "GREGORIAN")
-    calendar.add("METHOD", "PUBLISH")
     calendar.add_component(session_event(session, person(viewer, language), translations_for(language)))
     return add_timezones(calendar).to_ical()
 
@@ -61,4 +61,7 @@ def google_calendar_link(booking: Booking, viewer: User, language: str) -> str:
         "dates": f"{_google_time(session.start_at)}/{_google_time(session.end_at)}",
         "details": session.url,
     }
+    if session.meeting_url:
+        # Where the session happens, like the invite's LOCATION (issue 21).
+        query["location"] = session.meeting_url
     return f"{GOOGLE_TEMPLATE_URL}?{urlencode(query)}"

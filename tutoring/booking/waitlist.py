@@ -42,8 +42,9 @@ from tutoring.models import (
     WaitlistRequest,
 )
 from tutoring.services import outbox
-from tutoring.booking.errors import BookingError, BookingForbidden, BookingNotFound, InvalidBooking
+from tutoring.booking.errors import BookingError, BookingForbidden, BookingNotFound, InvalidBooking, SlotUnavailable
 from tutoring.booking.slots import slots_in_range
+from tutoring.services.safeguarding import is_blocked
 from tutoring.models.types import MAX_ID
 from tutoring.timeutil import is_valid_zone, utcnow
 
@@ -90,6 +91,7 @@ def ask(
     volunteer = db.session.get(VolunteerProfile, volunteer_id) if 1 <= volunteer_id <= MAX_ID else None
     if volunteer is None or volunteer.state != "approved" or not volunteer.user.is_active:
         raise BookingNotFound()
+    _check_not_blocked(volunteer_id, learner.id)
     try:
         request = waiting_request(learner.id, volunteer_id)
         if request is None:
@@ -104,6 +106,12 @@ def ask(
         raise
     log.info("waitlist %s: learner %s waits for volunteer %s", request.id, learner.id, volunteer_id)
     return request
+
+
+def _check_not_blocked(volunteer_id: int, learner_id: int) -> None:
+    """A learner the volunteer blocked can't wait for them either; told as if the volunteer took no bookings."""
+    if is_blocked(volunteer_id, learner_id):
+        raise SlotUnavailable(N_("This volunteer is not taking new bookings at the moment."))
 
 
 def withdraw(learner_id: int, request_id: int, now: datetime | None = None) -> WaitlistRequest:
@@ -169,7 +177,7 @@ def check_waitlists(volunteer_ids: list[int] | None = None, now: datetime | None
         slots_cache: dict[int, list[datetime]] = {}
         for request in requests:
             volunteer = request.volunteer
-            if not volunteer.is_bookable or not request.learner.is_active:
+            if not volunteer.is_bookable or not request.learner.is_active or is_blocked(volunteer.id, request.learner_id):
                 continue
             if request.last_notified_at is not None and now - request.last_notified_at < NOTIFY_EVERY:
                 continue

@@ -62,8 +62,12 @@ def address(header: str, name: str, email: str) -> str:
     return f"{words}{CRLF} <{email}>" if len(last) + len(email) + 3 > LINE else f"{words} <{email}>"
 
 
+_NO_BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+
+
 def unstructured(text: str, header: str) -> str:
-    """A Subject-like header value: as is when short printable ASCII, else encoded-words."""
+    """A Subject-like header value: as is when short printable ASCII, else encoded-words; no bidi controls."""
+    text = text.translate(_NO_BIDI_CONTROLS)
     if text.isascii() and text.isprintable() and "=?" not in text and len(header) + 2 + len(text) <= LINE:
         return text
     return encoded_words(text, header)

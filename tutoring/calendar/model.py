@@ -21,14 +21,18 @@ _WHITESPACE_RUN = re.compile(r"\s+")
 # One regular expression each instead of a Python test per character: feeds
 # build two people and a session per row. Each class is exactly the test it
 # replaces, checked over every code point (tests/calendar/test_calendar_model.py):
-# control characters (Cc), surrogates (Cs) and the two Unicode line breaks...
-_NOT_IN_NAMES = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029]")
+# control characters (Cc), surrogates (Cs), the two Unicode line breaks and
+# the bidirectional embeddings, overrides and isolates (U+202A-U+202E,
+# U+2066-U+2069: a name holding U+202E would turn the rest of a subject line
+# or calendar title around, issue 21)...
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_NOT_IN_NAMES = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 # ...and whitespace (``str.isspace``) or control characters (Cc).
 _NOT_IN_URLS = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 
 
 def clean_name(text: str) -> str:
-    """``text`` on one line without control characters.
+    """``text`` on one line without control characters (bidirectional controls included).
 
     RFC 5545 allows no control characters in text or parameter values (strict
     parsers reject the whole calendar, and Google drops a feed that doesn't

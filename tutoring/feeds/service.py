@@ -228,13 +228,18 @@ def _statements_for(dialect: str) -> _Statements:
     return found
 
 
+def cancelled_days() -> int:
+    """How many days a cancelled session stays in feeds, as ``STATUS:CANCELLED`` (``FEED_CANCELLED_DAYS``)."""
+    return int(_setting("FEED_CANCELLED_DAYS", DEFAULT_CANCELLED_DAYS))
+
+
 def _bounds(owner_id: int, today: datetime) -> dict[str, Any]:
     past_days = int(_setting("FEED_PAST_DAYS", DEFAULT_PAST_DAYS))
-    cancelled_days = int(_setting("FEED_CANCELLED_DAYS", DEFAULT_CANCELLED_DAYS))
+    kept_days = cancelled_days()
     return {
         "owner": owner_id,
         "past": today - timedelta(days=past_days),
-        "cancelled": today - timedelta(days=cancelled_days),
+        "cancelled": today - timedelta(days=kept_days),
     }
 
 

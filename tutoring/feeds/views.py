@@ -1,18 +1,28 @@
 """Views of the feeds blueprint: the secret feed itself, and the page that shows and rotates its address."""
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, redirect, request, url_for
+from flask import Response, abort, current_app, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from tutoring.calendar.feed import REFRESH
 from tutoring.extensions import db, limiter
 from tutoring.feeds.blueprint import bp
-from tutoring.feeds.service import feed_for, feed_urls, is_not_modified, owner_for_token, render_feed
+from tutoring.feeds.service import (
+    cancelled_days,
+    feed_for,
+    feed_urls,
+    is_not_modified,
+    owner_for_token,
+    render_feed,
+)
 from tutoring.htmx import is_fragment_request, render_page_or_fragment
 from tutoring.services.meeting import meeting_url_for
 from tutoring.timeutil import utcnow
 
-DEFAULT_MAX_AGE_SECONDS = 900
+# The feed tells calendar apps to poll once an hour (REFRESH-INTERVAL, X-PUBLISHED-TTL):
+# the HTTP answer says the same, so the two never disagree (issue 21).
+DEFAULT_MAX_AGE_SECONDS = int(REFRESH.total_seconds())
 FEED_FRAGMENT_TARGET = "calendar-feed"
 
 
@@ -35,12 +45,25 @@ def _is_miss(response) -> bool:
     return response.status_code == 404
 
 
+def _owner():
+    """The feed's owner for this request's token, looked up once (``g``), or None."""
+    if "feed_owner" not in g:
+        g.feed_owner = owner_for_token(str((request.view_args or {}).get("token", "")))
+    return g.feed_owner
+
+
+def _is_known_token() -> bool:
+    # The per-IP budget is for guessing: a valid address is never held back by
+    # misses from the same IP (a school or a café shares one), issue 21.
+    return _owner() is not None
+
+
 @bp.get("/calendar/<token>.ics")
 @limiter.limit(_limit("FEED_LIMIT", "30 per minute"), key_func=_feed_key)
-@limiter.limit(_limit("FEED_MISS_LIMIT", "30 per minute"), deduct_when=_is_miss)
+@limiter.limit(_limit("FEED_MISS_LIMIT", "30 per minute"), deduct_when=_is_miss, exempt_when=_is_known_token)
 def feed(token: str):
     """The owner's sessions as an iCalendar feed; 304 when the client's copy is current, 404 for unknown tokens."""
-    owner = owner_for_token(token)
+    owner = _owner()
     if owner is None:
         abort(404)
     now = utcnow()
@@ -66,7 +89,8 @@ def feed(token: str):
 
 def _settings_context() -> dict:
     https_url, webcal_url = feed_urls(current_user, current_app.config.get("BASE_URL") or request.host_url)
-    return {"feed_url": https_url, "webcal_url": webcal_url, "fragment_target": FEED_FRAGMENT_TARGET}
+    return {"feed_url": https_url, "webcal_url": webcal_url, "fragment_target": FEED_FRAGMENT_TARGET,
+            "cancelled_days": cancelled_days()}
 
 
 @bp.get("/me/calendar")

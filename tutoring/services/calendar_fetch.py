@@ -16,8 +16,11 @@ reach what only it can reach (SSRF, docs/EXTERNAL_CALENDARS.md):
   nothing; each redirect is checked the same way (at most five; sign-in
   details are not sent to another host);
 * CalDAV goes through the ``caldav`` library; its HTTP client (niquests) gets
-  a session whose DNS resolver is an in-memory table of exactly the addresses
-  we checked, so it too connects only there; redirects are refused, and
+  a session that checks the host of every request it sends (the first one,
+  and wherever caldav moves to: a ``calendar-home-set`` on another host makes
+  caldav relocate the client there) and sends each one through a per-host
+  session whose DNS resolver is an in-memory table of exactly the addresses
+  checked, so it too connects only there; redirects are refused, and
   environment proxies and ``.netrc`` are ignored;
 * answers are read up to a size limit, with a timeout.
 """
@@ -78,6 +81,19 @@ class Limits:
     timeout_seconds: float = 15.0
     max_bytes: int = 5 * 1024 * 1024
     allow_private: bool = False
+    # Internal addresses allowed one by one (an intranet calendar server),
+    # as networks: ``("10.0.0.5/32",)``. Everything else internal stays refused.
+    private_networks: tuple[str, ...] = ()
+
+    def permits(self, address: str) -> bool:
+        """Whether the fetcher may connect to ``address`` (an IP address as text)."""
+        if self.allow_private or is_public_address(address):
+            return True
+        try:
+            ip = ipaddress.ip_address(address.split("%", 1)[0])
+        except ValueError:
+            return False
+        return any(ip in ipaddress.ip_network(network, strict=False) for network in self.private_networks)
 
 
 def normalize_address(raw: str) -> tuple[str, str, str]:
@@ -119,9 +135,37 @@ def is_public_address(address: str) -> bool:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
         return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(ip)
+        if embedded is not None:
+            return is_public_address(str(embedded))
+        if ip in _SITE_LOCAL:  # deprecated (RFC 3879), still routed inside some networks
+            return False
     return ip.is_global and not ip.is_multicast
+
+
+_SITE_LOCAL = ipaddress.ip_network("fec0::/10")
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated ::a.b.c.d (RFC 4291)
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))  # RFC 6052, RFC 8215
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address leads to (mapped, compatible, NAT64, 6to4, Teredo), or None.
+
+    Such an address reaches the IPv4 host it embeds (through the kernel, a
+    NAT64 gateway or a relay), so it is judged as that host.
+    """
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    if ip in _IPV4_COMPATIBLE and int(ip) > 1:  # not :: and ::1 (judged as themselves)
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if any(ip in network for network in _NAT64):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
 
 
 def checked_addresses(host: str, port: int, limits: Limits) -> list[str]:
@@ -131,7 +175,7 @@ def checked_addresses(host: str, port: int, limits: Limits) -> list[str]:
     except (socket.gaierror, UnicodeError) as error:
         raise FetchError(UNREACHABLE, "name not resolved") from error
     addresses = list(dict.fromkeys(info[4][0] for info in infos))
-    if not addresses or (not limits.allow_private and not all(is_public_address(a) for a in addresses)):
+    if not addresses or not all(limits.permits(a) for a in addresses):
         raise FetchError(BLOCKED_ADDRESS)
     return addresses
 
@@ -162,7 +206,7 @@ def _guarded_create_connection(limits: Limits) -> Callable[..., socket.socket]:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError) as error:
             raise FetchError(UNREACHABLE, "name not resolved") from error
-        if not infos or (not limits.allow_private and not all(is_public_address(info[4][0]) for info in infos)):
+        if not infos or not all(limits.permits(info[4][0]) for info in infos):
             raise FetchError(BLOCKED_ADDRESS)
         last_error: OSError | None = None
         for family, kind, proto, _, sockaddr in infos:
@@ -284,7 +328,7 @@ def fetch_caldav(
             enable_rfc6764=False,  # no DNS discovery: read exactly the address given
         )
         client.session.close()
-        client.session = _pinned_session(host, addresses)
+        client.session = session = _guarded_session(host, addresses, limits)
         with client:
             target = client.calendar(url=url)
             kinds = target.get_properties([dav.ResourceType()]).get("{DAV:}resourcetype") or []
@@ -301,6 +345,8 @@ def fetch_caldav(
                 if size > limits.max_bytes:
                     raise FetchError(TOO_LARGE)
                 texts.append(text)
+            if session.refused:
+                raise FetchError(BLOCKED_ADDRESS, "relocated to a refused address")
             return texts
     except FetchError:
         raise
@@ -311,12 +357,59 @@ def fetch_caldav(
     except dav_error.DAVError as error:
         raise FetchError(SERVER_ERROR, type(error).__name__) from None
     except Exception as error:  # niquests' connection errors, timeouts, TLS, redirects, bad XML
+        if isinstance(error.__context__, FetchError) or isinstance(error.__cause__, FetchError):
+            raise FetchError(BLOCKED_ADDRESS, "relocated to a refused address") from None
         name = type(error).__name__
         code = SERVER_ERROR if "Redirect" in name or "XML" in name else UNREACHABLE
         raise FetchError(code, name) from None
 
 
 _CALDAV_CALENDAR = "{urn:ietf:params:xml:ns:caldav}calendar"
+
+
+def _guarded_session(host: str, addresses: list[str], limits: Limits):
+    """A niquests session for caldav that checks the host of every request it sends.
+
+    caldav may move the client to another host (``_follow_calendar_home``:
+    whatever host the server names as the calendar home), so the check can't
+    be done once up front: each request's host is resolved and checked the
+    first time it is seen (``checked_addresses``), and the request is sent
+    through a session pinned to exactly the checked addresses. A refused
+    host raises ``FetchError(BLOCKED_ADDRESS)`` before anything is sent and
+    marks the session ``refused``, in case caldav swallows the error.
+    """
+    import niquests
+
+    class GuardedSession(niquests.Session):
+        def __init__(self) -> None:
+            super().__init__()
+            self.trust_env = False
+            self.max_redirects = 0
+            self.refused = False
+            self.pinned = {host.lower(): _pinned_session(host, addresses)}
+
+        def send(self, request, **kwargs):
+            parts = urlsplit(request.url)
+            name = (parts.hostname or "").lower()
+            session = self.pinned.get(name)
+            if session is None:
+                try:
+                    if parts.scheme not in ("http", "https"):
+                        raise FetchError(BLOCKED_ADDRESS, "not http")
+                    checked = checked_addresses(name, parts.port or (443 if parts.scheme == "https" else 80), limits)
+                except FetchError:
+                    self.refused = True
+                    raise
+                session = self.pinned[name] = _pinned_session(name, checked)
+            kwargs["allow_redirects"] = False
+            return session.send(request, **kwargs)
+
+        def close(self) -> None:
+            for session in self.pinned.values():
+                session.close()
+            super().close()
+
+    return GuardedSession()
 
 
 def _pinned_session(host: str, addresses: list[str]):

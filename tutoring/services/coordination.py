@@ -130,15 +130,22 @@ def vetting_queue() -> VettingQueue:
     )
 
 
-def volunteer_or_none(volunteer_id: int) -> VolunteerProfile | None:
-    """Any volunteer's profile by id (coordinators see every state), or None."""
+def volunteer_or_none(volunteer_id: int, *, lock: bool = False) -> VolunteerProfile | None:
+    """Any volunteer's profile by id (coordinators see every state), or None.
+
+    ``lock``: the profile row is re-read under ``FOR UPDATE``, the lock booking
+    takes, so a decision is made on the state bookings see.
+    """
     if not 1 <= volunteer_id <= MAX_ID:
         return None
-    return db.session.scalar(
+    statement = (
         select(VolunteerProfile).join(VolunteerProfile.user)
         .options(joinedload(VolunteerProfile.user))
         .where(VolunteerProfile.user_id == volunteer_id, User.role == "volunteer")
     )
+    if lock:
+        statement = statement.with_for_update(of=VolunteerProfile).execution_options(populate_existing=True)
+    return db.session.scalar(statement)
 
 
 def decide_volunteer(coordinator: User, volunteer_id: int, decision: str, reason: str) -> VolunteerProfile:
@@ -152,14 +159,14 @@ def decide_volunteer(coordinator: User, volunteer_id: int, decision: str, reason
     if decision not in DECISIONS:
         raise CoordinationError(N_("Choose approve, decline or pause."), field="decision")
     reason = clean_text(reason, "reason", REASON_MAX_LENGTH, required=decision != "approve")
-    volunteer = volunteer_or_none(volunteer_id)
-    if volunteer is None:
-        raise NotFound()
-    if decision == "pause" and volunteer.state != "approved":
-        raise CoordinationError(N_("Only approved volunteers can be paused."), field="decision")
-    if decision == "decline" and volunteer.state != "pending":
-        raise CoordinationError(N_("Only volunteers waiting for a decision can be declined."), field="decision")
     try:
+        volunteer = volunteer_or_none(volunteer_id, lock=True)
+        if volunteer is None:
+            raise NotFound()
+        if decision == "pause" and volunteer.state != "approved":
+            raise CoordinationError(N_("Only approved volunteers can be paused."), field="decision")
+        if decision == "decline" and volunteer.state != "pending":
+            raise CoordinationError(N_("Only volunteers waiting for a decision can be declined."), field="decision")
         volunteer.state = _STATE_AFTER[decision]
         audit(coordinator, f"volunteer.{decision}", subject=volunteer.user, reason=reason)
         _queue_decision_email(volunteer.user, decision, reason)

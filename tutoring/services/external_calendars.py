@@ -21,6 +21,7 @@ unflushed work of your own; they commit.
 from __future__ import annotations
 
 import base64
+import ipaddress
 import json
 import logging
 from collections import defaultdict
@@ -63,6 +64,7 @@ PASSWORD_MAX_LENGTH = 500
 DEFAULTS: dict[str, Any] = {
     "CALENDAR_KEY": None,               # key material for the credentials; default: derived from SECRET_KEY
     "CALENDAR_ALLOW_PRIVATE": False,    # may addresses resolve to loopback/private networks? (SSRF: keep False)
+                                        # true/false, or a comma list of the internal addresses or networks allowed
     "CALENDAR_REFRESH_MINUTES": 15,     # how often the worker reads each calendar
     "CALENDAR_REFRESH_BATCH": 5,        # calendars one worker round reads at most
     "CALENDAR_TIMEOUT_SECONDS": 15,     # per network operation
@@ -80,8 +82,10 @@ FAILED = "failed"
 # What the settings page says for each error code (translated when shown).
 ERROR_MESSAGES = {
     calendar_fetch.BAD_ADDRESS: N_("This is not a calendar address: it must start with https://, http:// or webcal://."),
-    calendar_fetch.BLOCKED_ADDRESS: N_("This address points into a private network, which this service may not read."),
-    calendar_fetch.UNREACHABLE: N_("The calendar server could not be reached."),
+    # One sentence for "refused by the address check" and "could not connect": two would tell
+    # a prober which internal names exist and which ports are open (issue 21).
+    calendar_fetch.BLOCKED_ADDRESS: N_("The calendar server could not be reached. This service reads only servers on the public internet."),
+    calendar_fetch.UNREACHABLE: N_("The calendar server could not be reached. This service reads only servers on the public internet."),
     calendar_fetch.REFUSED: N_("The calendar server refused the user name or password."),
     calendar_fetch.NOT_FOUND: N_("The calendar server says there is no calendar at this address."),
     calendar_fetch.SERVER_ERROR: N_("The calendar server answered with an error."),
@@ -103,8 +107,32 @@ def limits() -> Limits:
     return Limits(
         timeout_seconds=float(setting("CALENDAR_TIMEOUT_SECONDS")),
         max_bytes=int(setting("CALENDAR_MAX_BYTES")),
-        allow_private=_flag(setting("CALENDAR_ALLOW_PRIVATE")),
+        allow_private=_allow_private(setting("CALENDAR_ALLOW_PRIVATE")),
+        private_networks=_private_networks(setting("CALENDAR_ALLOW_PRIVATE")),
     )
+
+
+def _networks_in(value: Any) -> tuple[str, ...] | None:
+    """``"10.0.0.5, 192.168.1.0/24"`` as networks, or None when ``value`` is no such list."""
+    if isinstance(value, str):
+        items = [item.strip() for item in value.split(",") if item.strip()]
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        items = [str(item).strip() for item in value]
+    else:
+        return None
+    try:
+        return tuple(str(ipaddress.ip_network(item, strict=False)) for item in items) or None
+    except ValueError:
+        return None
+
+
+def _allow_private(value: Any) -> bool:
+    """Every internal address allowed? A list of networks allows only those (``_private_networks``)."""
+    return False if _networks_in(value) is not None else _flag(value)
+
+
+def _private_networks(value: Any) -> tuple[str, ...]:
+    return _networks_in(value) or ()
 
 
 def _flag(value: Any) -> bool:

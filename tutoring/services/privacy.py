@@ -35,6 +35,7 @@ from sqlalchemy import LargeBinary, Table, delete, or_, select, update
 
 from tutoring.extensions import db
 from tutoring.models import (
+    ApiToken,
     Booking,
     ExternalCalendar,
     Notice,
@@ -46,7 +47,7 @@ from tutoring.models import (
     VolunteerProfile,
     WaitlistRequest,
 )
-from tutoring.booking.engine import bookings_for
+from tutoring.booking.engine import bookings_for, lock_user, lock_volunteer, write_transaction
 from tutoring.booking.errors import BookingError
 from tutoring.booking.operations import cancel_booking
 from tutoring.booking.waitlist import range_text
@@ -237,26 +238,43 @@ def upcoming_bookings(user: User, now: datetime | None = None) -> list[Booking]:
 
 
 def delete_account(user_id: int, now: datetime | None = None) -> Deletion:
-    """Cancel the person's future sessions (with notice to the other party), then anonymise and delete.
+    """Stop new bookings, cancel the person's future sessions (with notice to the other party), then anonymise.
 
-    The caller has confirmed the password. Each cancellation is the booking
-    service's own transaction; the anonymisation is one more. If it is run
-    again (say the process died half-way), it picks up where it stopped.
+    The caller has confirmed the password. Three steps, each its own
+    transaction (or several): first the account stops taking part in new
+    bookings (inactive, a volunteer's profile paused, API tokens revoked),
+    committed under the same row locks booking takes, so no booking can be
+    made with or by the person afterwards; then their sessions still to come
+    are cancelled through the booking service's own cancel path, until none
+    is left; then the anonymisation. If it is run again (say the process died
+    half-way), it picks up where it stopped.
     """
     now = now or utcnow()
     user = db.session.get(User, user_id)
     if user is None:
         raise LookupError(f"no user {user_id}")
     old_email = user.email
+    stop_new_bookings(user_id, now)
     cancelled = failed = 0
-    for booking_id in [booking.id for booking in upcoming_bookings(user, now)]:
-        try:
-            cancel_booking(user_id, booking_id, now=now)
-            cancelled += 1
-        except BookingError as error:
-            # Ended in the meantime, or already cancelled by the other side: nothing to tell anyone.
-            failed += 1
-            log.info("account %s deletion: booking %s not cancelled (%s)", user_id, booking_id, error.code)
+    tried: set[int] = set()
+    # Bookings that were being made while the stop committed are committed
+    # by now (they held the locks the stop waited for): look again until a
+    # pass finds nothing new.
+    for _attempt in range(_CANCEL_PASSES):
+        pending = [booking.id for booking in upcoming_bookings(db.session.get(User, user_id), now)
+                   if booking.id not in tried]
+        if not pending:
+            break
+        for booking_id in pending:
+            tried.add(booking_id)
+            try:
+                cancel_booking(user_id, booking_id, now=now)
+                cancelled += 1
+            except BookingError as error:
+                # Ended in the meantime, or already cancelled by the other side: nothing to tell anyone.
+                failed += 1
+                log.info("account %s deletion: booking %s not cancelled (%s)", user_id, booking_id, error.code)
+        db.session.expire_all()
     try:
         _anonymise(user_id, old_email, now)
         db.session.commit()
@@ -265,6 +283,33 @@ def delete_account(user_id: int, now: datetime | None = None) -> Deletion:
         raise
     log.info("account %s deleted: %d sessions cancelled", user_id, cancelled)
     return Deletion(cancelled=cancelled, not_cancelled=failed)
+
+
+_CANCEL_PASSES = 5
+
+
+def stop_new_bookings(user_id: int, now: datetime | None = None, *, deactivate: bool = True) -> None:
+    """Commit that nobody books with (or as) ``user_id`` any more: paused profile, revoked API tokens, inactive.
+
+    The rows are locked in the order booking locks them (the person's
+    ``users`` row, then their volunteer profile), so a booking in flight
+    either committed before this or sees the new state under its own lock
+    and is refused. ``deactivate=False`` keeps the account usable (a
+    coordinator pausing a volunteer).
+    """
+    now = now or utcnow()
+    with write_transaction():
+        user = lock_user(user_id)
+        if user is None:
+            raise LookupError(f"no user {user_id}")
+        profile = lock_volunteer(user_id)
+        if profile is not None and profile.state == "approved":
+            profile.state = "paused"
+        if deactivate:
+            user.is_active = False
+            db.session.execute(
+                update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+                .values(revoked_at=now))
 
 
 def _anonymise(user_id: int, old_email: str, now: datetime) -> None:
