@@ -90,6 +90,16 @@ def page_width(page) -> dict:
     }""")
 
 
+def grid_opens_at_its_start(page) -> bool:
+    """Find-a-time's week grid shows its hour labels and first day when the page opens (it scrolls in its box)."""
+    return page.evaluate("""() => {
+        const inView = element => { const box = element.getBoundingClientRect();
+                                    return box.left >= 0 && box.right <= document.documentElement.clientWidth; };
+        const table = document.querySelector('table.free-table');
+        return inView(table.querySelector('tbody th[scope=row]')) && inView(table.querySelector('thead th'));
+    }""")
+
+
 @pytest.mark.any_instant("sunday-late-utc")
 def test_every_page_fits_a_360_px_phone(app, browser, live_server, demo):
     too_wide = []
@@ -116,6 +126,8 @@ def test_every_page_fits_a_360_px_phone(app, browser, live_server, demo):
                         assert page.locator("html").get_attribute("lang") == language, f"{role} {path}"
                     width = page_width(page)
                     MEASURED[f"{role} {path} ({language})"] = width["scroll"]
+                    if path == "/find-a-time" and not grid_opens_at_its_start(page):
+                        too_wide.append(f"{role} {path} ({language}): the grid opens panned, hours or Monday hidden")
                     if width["scroll"] > width["viewport"]:
                         too_wide.append(f"{role} {path} ({language}): {width['scroll']} px, e.g. {width['wide']}")
             finally:
