@@ -17,7 +17,8 @@ from flask_babel import refresh as refresh_locale
 from flask_login import current_user, login_required
 
 from tutoring.account import bp
-from tutoring.account.dashboard import minutes_given_this_month, month_bounds, upcoming_sessions
+from tutoring.account.dashboard import (has_had_sessions, minutes_given_this_month, month_bounds, sessions_to_record,
+                                        upcoming_sessions)
 from tutoring.account.editor import (
     AVAILABILITY_CHANGED,
     AWAY_TARGET,
@@ -78,9 +79,12 @@ def _not_yours(error) -> Response:
 def dashboard():
     """The signed-in person's next sessions; for volunteers also their state and the time given this month."""
     now = utcnow()
-    context = {"upcoming": upcoming_sessions(current_user, now), "now": now, "minutes_given": None}
+    upcoming = upcoming_sessions(current_user, now)
+    context = {"upcoming": upcoming, "now": now, "minutes_given": None,
+               "had_sessions": bool(upcoming) or has_had_sessions(current_user)}
     if current_user.is_volunteer and current_user.volunteer_profile is not None:
         context["minutes_given"] = minutes_given_this_month(current_user.id, current_user.timezone, now)
+        context["to_record"] = sessions_to_record(current_user.id, now)
         context["month_first_day"] = month_bounds(current_user.timezone, now)[2]
         context["volunteer"] = current_user.volunteer_profile
     return render_template("account/dashboard.html", **context)
