@@ -368,7 +368,7 @@ def _queue_messages(booking: Booking, change: str, *, by_user_id: int) -> None:
     # booking rules themselves don't need.
     from tutoring.services.notifications import queue_booking_messages
 
-    queue_booking_messages(booking, change)
+    queue_booking_messages(booking, change, cancelled_by=by_user_id)
 
 
 def _group_seat(
