@@ -10,9 +10,10 @@ post and redirect back.
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -209,6 +210,25 @@ def _row_or_redirect(booking_id: int, message: str, *, error: bool = False, stat
     return redirect(url_for("booking.sessions"), code=303)
 
 
+def _htmx_page_path() -> str:
+    """The path of the page an htmx request came from (its ``HX-Current-URL``), or ""."""
+    return urlsplit(request.headers.get("HX-Current-URL", "")).path
+
+
+def _session_lists_after_cancel(booking_id: int, message: str) -> Response:
+    """On "My sessions", both lists again (the cancelled session now under "Past and cancelled"), swapped in
+    place of the row's target; the message stays on the cancelled session."""
+    now = utcnow()
+    response = make_response(render_template(
+        "booking/_session_lists.html", mine=my_sessions(current_user, now), zone=current_timezone(), now=now,
+        row_message=message, row_error=False, row_message_for=booking_id,
+    ))
+    response.headers["HX-Retarget"] = "#session-lists"
+    response.headers["HX-Reswap"] = "outerHTML"
+    response.vary.add("HX-Request")
+    return response
+
+
 @bp.route("/bookings/<int:booking_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel(booking_id: int):
@@ -220,7 +240,10 @@ def cancel(booking_id: int):
             cancel_booking(current_user.id, booking_id, form.reason.data or None)
         except BookingError as error:
             return _row_or_redirect(booking_id, error.message, error=True)
-        return _row_or_redirect(booking_id, _("The session is cancelled. We let the other person know."))
+        message = _("The session is cancelled. We let the other person know.")
+        if is_fragment_request(_row_target(booking_id)) and _htmx_page_path() == url_for("booking.sessions"):
+            return _session_lists_after_cancel(booking_id, message)
+        return _row_or_redirect(booking_id, message)
     status = 400 if request.method == "POST" else 200
     response = render_page_or_fragment(
         "booking/cancel.html", "booking/_cancel_form.html", hx_target=_row_target(booking_id), form=form, **context
