@@ -270,6 +270,9 @@ def reschedule(booking_id: int):
     if request.args.get("start") and chosen is None:
         problem, status = _("This link doesn't name a time we can book."), 400
 
+    if chosen is not None and chosen == booking.session.start_at:
+        problem, status, chosen = _("That is the session's time now: choose another time."), 409, None
+
     form = ConfirmForm()
     if chosen is not None and context["view"].can_reschedule and form.validate_on_submit():
         try:
@@ -312,6 +315,7 @@ def reschedule(booking_id: int):
         booking_href=move_href,
         week_href=week_href,
         slot_action=slot_action,
+        current_start=booking.session.start_at,
         chosen=chosen_slot,
         form=form,
         problem=problem,
