@@ -79,13 +79,18 @@ def new(volunteer_id: int):
     if request.method == "POST" and not current_user.is_authenticated:
         return login_manager.unauthorized()
     form = BookForm(bookable_kinds(volunteer.id, volunteer.kinds))  # the kinds book_session would accept
+    wanted_kind = request.args.get("kind")
+    if request.method == "GET" and wanted_kind in form.offered:
+        form.kind.data = wanted_kind  # the kind chosen in the search (issue 22)
+    else:
+        wanted_kind = None
     context = {
         "volunteer": volunteer,
         "start_at": start_at,
         "zone": zone,
         "now": now,
         "form": form,
-        "here": url_for("booking.new", volunteer_id=volunteer.id, start=request.args.get("start")),
+        "here": url_for("booking.new", volunteer_id=volunteer.id, start=request.args.get("start"), kind=wanted_kind),
         "start_day": None,
     }
 
