@@ -20,6 +20,7 @@ from tutoring.account import bp
 from tutoring.account.dashboard import (has_had_sessions, minutes_given_this_month, month_bounds, sessions_to_record,
                                         upcoming_sessions)
 from tutoring.account.editor import (
+    window_question,
     AVAILABILITY_CHANGED,
     AWAY_TARGET,
     EXTRA_TARGET,
@@ -157,10 +158,15 @@ def create_rule():
     """Add a weekly window."""
     volunteer = current_volunteer()
     form = RuleForm()
+    form.question = window_question(form, volunteer)  # overnight or long: asked first, saved once confirmed
+    saved = False
     try:
-        add_rule(volunteer.id, form.weekday.data, form.start.data, form.end.data, form.capacity.data)
+        if form.question is None:
+            add_rule(volunteer.id, form.weekday.data, form.start.data, form.end.data, form.capacity.data)
+            saved = True
     except AvailabilityError as error:
         form.show_error(error)
+    if not saved:
         weekday = _weekday_of(form)
         editor = Editor(volunteer, adding=weekday, add_form=form)
         return render_page_or_fragment(
@@ -199,12 +205,17 @@ def update_rule(rule_id: int):
     volunteer = current_volunteer()
     rule = own_rule_or_404(volunteer, rule_id)
     form = RuleForm()
+    form.question = window_question(form, volunteer, rule)  # overnight or long: asked first, saved once confirmed
+    saved = False
     try:
-        change_rule(volunteer.id, rule.id, form.weekday.data, form.start.data, form.end.data, form.capacity.data)
+        if form.question is None:
+            change_rule(volunteer.id, rule.id, form.weekday.data, form.start.data, form.end.data, form.capacity.data)
+            saved = True
     except AvailabilityNotFound:
         abort(404)
     except AvailabilityError as error:
         form.show_error(error)
+    if not saved:
         editor = Editor(volunteer, editing=rule.id, edit_form=form)
         return render_page_or_fragment(EDITOR_PAGE, "account/_rule_form.html", hx_target=rule_target(rule.id),
                                        editor=editor, rule=rule)
