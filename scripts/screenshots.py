@@ -31,6 +31,7 @@ FLASK = [sys.executable, "-m", "flask", "--app", "wsgi"]
 
 DESKTOP = (1280, 800)
 PHONE = (375, 812)
+NARROW_PHONE = (360, 740)  # issue 22: every page fits it (tests/test_phone_width.py)
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,14 @@ SHOTS = (
          prepare=in_language("en")),
     Shot("report-ar", "/coordinator/reports", language="ar", zone="Europe/London", sign_in="coordinator@example.org",
          prepare=in_language("ar")),
+    # Issue 22 on a 360 px phone in Arabic: wide grids and tables scroll in their own box, addresses wrap.
+    Shot("find-phone-ar", "/find-a-time", language="ar", zone="Asia/Kathmandu", size=NARROW_PHONE),
+    Shot("calendar-phone-ar", "/me/calendar", language="ar", zone="Asia/Riyadh", sign_in="sami@example.org",
+         size=NARROW_PHONE),
+    Shot("dashboard-phone-ar", "/me/", language="ar", zone="Africa/Cairo", sign_in="amira.hassan@example.org",
+         size=NARROW_PHONE),
+    Shot("report-phone-ar", "/coordinator/reports", language="ar", zone="Europe/London",
+         sign_in="coordinator@example.org", size=NARROW_PHONE, prepare=in_language("ar")),
 )
 
 

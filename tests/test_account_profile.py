@@ -147,7 +147,7 @@ def test_the_learner_dashboard_names_the_volunteer(app, client, make_user, sign_
 @pytest.mark.parametrize(
     ("minutes", "english", "arabic"),
     [
-        (0, "0 hours", "0 ساعة"),
+        (0, "None yet", "لا شيء بعد"),  # not "0 hours" (issue 22)
         (60, "1 hour", "ساعة واحدة"),
         (120, "2 hours", "ساعتان"),
         (180, "3 hours", "3 ساعات"),

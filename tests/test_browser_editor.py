@@ -222,3 +222,19 @@ def test_pause_and_resume_in_the_browser(app, live_server, open_context, make_us
     with app.app_context():
         assert db.session.get(User, User.by_email("v@example.org").id).volunteer_profile.state == "approved"
     assert page.console_errors == []
+
+
+def test_an_overnight_window_is_asked_about_then_saved_without_a_page_load(app, live_server, open_context):
+    """Issue 22: start 20:00, end 19:00 is not silently a 23-hour window; htmx sends the answer's button."""
+    page = open_context()
+    sign_up_as_volunteer(page, live_server, "night@example.org")
+    open_editor(page)
+    page.evaluate("window.__marker = 'still the same page'")
+    add_window(page, "Wednesday", "20:00", "19:00")
+    question = page.locator("#add-rule-2 .window-question")
+    expect(question).to_contain_text("from 8:00\u202fPM until 7:00\u202fPM the next day, 23 hours. Is that right?")
+    expect(page.locator("#day-2 .rule-time")).to_have_count(0)
+    page.locator("#add-rule-2").get_by_role("button", name="Yes, save it").click()
+    expect(page.locator("#day-2 .rule-time")).to_have_text("8:00\u202fPM – 7:00\u202fPM (next day)")
+    assert page.evaluate("window.__marker") == "still the same page"
+    assert page.console_errors == []

@@ -257,8 +257,9 @@ def zone_is_fallback() -> bool:
     """True when this GET page guessed UTC for a visitor whose browser hasn't reported its zone yet.
 
     Mirrors ``tutoring.i18n.select_timezone``; base.html says so in a meta tag
-    and static/js/timezone.js then reloads once with the ``tz`` cookie set.
-    Only GET pages, so that reloading never repeats a form submission.
+    and static/js/timezone.js then sets the ``tz`` cookie and swaps in the page's
+    ``<main>`` fetched again. Only GET pages, so that fetching again never repeats
+    a form submission.
     """
     if request.method != "GET" or current_user.is_authenticated:
         return False

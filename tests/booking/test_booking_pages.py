@@ -607,3 +607,19 @@ def test_the_pages_offer_support_only_when_the_volunteers_programme_may_book_it(
     assert re.findall(r'name="kind" type="radio" value="(\w+)"', body) == ["tutoring", "support"]
     for page in (f"/volunteers/{amira.id}", "/", "/?from=2027-01-12&to=2027-01-12"):
         assert "badge-support" in body_of(client.get(page)), page
+
+
+def test_the_sessions_own_time_is_marked_on_the_reschedule_week_not_offered(app, client, sami, sign_in, booking_id):
+    """Issue 22: the week of free times showed the booked time itself as a free slot to move to."""
+    sign_in(sami)
+    own = SLOT.strftime("%Y-%m-%dT%H:%M:%SZ")
+    page = body_of(client.get(f"/bookings/{booking_id}/reschedule?week={SLOT.date().isoformat()}"))
+    assert f'reschedule?start={own}"' not in page
+    assert re.search(rf'<span class="slot slot-current"><time datetime="{own}">[^<]+</time>\s*'
+                     r'<span class="slot-note">Booked now</span></span>', page)
+    # Asked for by address anyway, it is refused and nothing moves.
+    target = f"/bookings/{booking_id}/reschedule?start={own}"
+    response = client.post(target, data={"csrf_token": csrf(client, f"/bookings/{booking_id}/reschedule")})
+    assert response.status_code == 409 and "That is the session's time now" in html.unescape(body_of(response))
+    with app.app_context():
+        assert db.session.get(Booking, booking_id).sequence == 0

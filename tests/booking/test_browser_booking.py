@@ -136,7 +136,8 @@ def test_kathmandu_learner_books_cairo_volunteer_both_see_local_times_and_cancel
     learner.goto(week)
     expect(learner.locator(f'#week time[datetime="{slot_utc}"]')).to_have_count(0)
 
-    # The learner cancels from My sessions: htmx swaps the row for the confirmation, then for the result.
+    # The learner cancels from My sessions: htmx swaps the row for the confirmation, then both lists, the
+    # cancelled session now under "Past and cancelled" (issue 22), its result on it and focused.
     learner.goto(f"{live_server}/sessions")
     learner.evaluate("window.__marker = 1")  # survives only without a page load
     row = learner.locator(f"#booking-{booking_id}")
@@ -146,6 +147,13 @@ def test_kathmandu_learner_books_cairo_volunteer_both_see_local_times_and_cancel
     row.get_by_role("button", name="Yes, cancel the session").click()
     expect(row.locator(".status")).to_have_text("Cancelled")
     expect(row).to_contain_text("The session is cancelled.")
+    upcoming = learner.locator("section[aria-labelledby=upcoming-heading]")
+    past = learner.locator("section[aria-labelledby=past-heading]")
+    expect(past.locator(f"#booking-{booking_id}")).to_have_count(1)
+    expect(upcoming.locator(f"#booking-{booking_id}")).to_have_count(0)
+    expect(upcoming).to_contain_text("No upcoming sessions.")
+    expect(learner.locator(f"#booking-{booking_id} .row-message")).to_be_focused()
+    expect(learner.locator("#session-lists")).to_have_count(1)
     assert learner.evaluate("window.__marker") == 1
     with app.app_context():
         assert db.session.get(Booking, booking_id).status == "cancelled"

@@ -66,24 +66,50 @@ def test_next_week_link_works_without_javascript(live_server, browser, volunteer
         context.close()
 
 
-def test_a_visitors_browser_zone_is_used_after_one_reload(live_server, browser, volunteer):
+def test_a_visitors_browser_zone_is_used_without_a_second_page_load(live_server, browser, volunteer):
+    """The first page is loaded once: timezone.js sets the cookie and swaps in <main> fetched in that zone."""
     context = browser.new_context(locale="en-GB", timezone_id="Asia/Kathmandu")
     try:
         page = context.new_page()
-        loads = []  # document requests (the first page's load event never fires: it is reloaded while parsing)
-        page.on("request", lambda request: request.resource_type == "document" and loads.append(request.url))
+        documents, fetches = [], []
+        page.on("request", lambda request: (documents if request.resource_type == "document" else fetches).append(request))
         page.goto(f"{live_server}/volunteers/{volunteer.id}")
-        # The server guessed UTC; timezone.js set the cookie and reloaded once.
+        page.evaluate("window.__marker = 1")  # survives only if the page is not reloaded
+        # The server guessed UTC; timezone.js set the cookie and swapped the page's content in place.
         expect(page.locator("#week-heading")).to_have_text("Times in Kathmandu time (UTC+05:45)")
         cookies = {cookie["name"]: cookie["value"] for cookie in context.cookies()}
         assert cookies["tz"] in ("Asia/Kathmandu", "Asia/Katmandu")  # Chromium's ICU still says Katmandu
-        page.wait_for_timeout(300)
-        assert len(loads) == 2
-
-        # The zone is known now: no more reloads.
-        page.reload()
-        page.wait_for_timeout(300)
-        assert len(loads) == 3
+        page.wait_for_load_state("networkidle")
+        assert [request.url for request in documents] == [f"{live_server}/volunteers/{volunteer.id}"]
+        assert page.evaluate("window.__marker") == 1
+        assert page.locator("#main").count() == 1 and page.locator("#week").count() == 1
         assert page.locator('meta[name="tz-fallback"]').count() == 0
+        # The swapped-in week still works with htmx: next week comes as a fragment, still in the browser's zone.
+        with page.expect_response(re.compile(r"/volunteers/\d+\?week=")) as caught:
+            page.get_by_role("link", name="Next week").click()
+        assert caught.value.request.headers.get("hx-request") == "true"
+        expect(page.locator("#week-heading")).to_have_text("Times in Kathmandu time (UTC+05:45)")
+        assert page.evaluate("window.__marker") == 1
+
+        # The zone is known now: a new page is fetched once and nothing swaps.
+        page.goto(f"{live_server}/volunteers/{volunteer.id}")
+        page.wait_for_load_state("networkidle")
+        assert len(documents) == 2
+        assert page.locator('meta[name="tz-fallback"]').count() == 0
+    finally:
+        context.close()
+
+
+def test_without_javascript_a_visitor_sees_utc_and_can_pick_a_zone(live_server, browser, volunteer):
+    context = browser.new_context(java_script_enabled=False, locale="en-GB", timezone_id="Asia/Kathmandu")
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server}/volunteers/{volunteer.id}")
+        assert page.locator("#week-heading").inner_text() == "Times in Coordinated Universal Time (UTC)"
+        page.locator("details.zone-picker summary").click()
+        page.locator("input#tz").fill("Asia/Kathmandu")
+        with page.expect_navigation():
+            page.locator(".zone-form button[type=submit]").click()
+        assert page.locator("#week-heading").inner_text() == "Times in Kathmandu time (UTC+05:45)"
     finally:
         context.close()

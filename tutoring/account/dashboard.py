@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import exists, func, select
 
 from tutoring.extensions import db
-from tutoring.models import Session, User
+from tutoring.models import Booking, Session, User
 from tutoring.scheduling import day_range_bounds
 from tutoring.booking.engine import bookings_for
 from tutoring.services.meeting import meeting_url_for
@@ -77,3 +77,21 @@ def minutes_given_this_month(volunteer_id: int, zone: str, now: datetime) -> int
         )
     )
     return sum(int((end - start).total_seconds()) for start, end in rows) // 60
+
+
+def sessions_to_record(volunteer_id: int, now: datetime) -> int:
+    """The volunteer's sessions that have ended but are not yet marked held or missed (they count for no hours)."""
+    return db.session.scalar(
+        select(func.count()).select_from(Session).where(
+            Session.volunteer_id == volunteer_id, Session.status == "confirmed", Session.end_at <= now)
+    ) or 0
+
+
+def has_had_sessions(user: User) -> bool:
+    """Whether anyone ever booked a session with this person (volunteer) or they ever booked one (learner).
+
+    Decides between "no session yet" and "nothing coming up" on the dashboard.
+    """
+    if user.is_volunteer:
+        return bool(db.session.scalar(select(exists().where(Session.volunteer_id == user.id))))
+    return bool(db.session.scalar(select(exists().where(Booking.learner_id == user.id))))

@@ -10,13 +10,28 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 
+import re
+
 from babel.dates import get_day_names
+from flask import request
 from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from tutoring.account.display import clock
 
 from tutoring.account.forms import AwayForm, ExtraForm, RuleForm
 from tutoring.services.zones import canonical_zone as current_zone_name
 from tutoring.models import AvailabilityRule, VolunteerProfile
-from tutoring.services.availability import Preview, preview
+from tutoring.formatting import format_duration
+from tutoring.services.availability import (
+    AvailabilityError,
+    Preview,
+    RuleInput,
+    check_rule_against,
+    parse_capacity,
+    parse_rule_fields,
+    preview,
+)
 from tutoring.timeutil import utcnow
 from tutoring.booking.browse import canonical_zone as forgiving_zone_name
 
@@ -27,6 +42,55 @@ EXTRA_TARGET = "extra"
 STATE_TARGET = "volunteer-state"
 PREVIEW_TARGET = "preview"
 AVAILABILITY_CHANGED = "availability-changed"
+
+
+# A window longer than this is asked about before it is saved (issue 22): "8 hours" is a long stretch to be on call.
+LONG_WINDOW_MINUTES = 8 * 60
+_TYPED_CLOCK = re.compile(r"\s*([01]?\d|2[0-3]):([0-5]\d)(?::00)?\s*")
+
+
+def _typed_minute(text: str | None) -> int | None:
+    match = _TYPED_CLOCK.fullmatch(text or "")
+    return int(match.group(1)) * 60 + int(match.group(2)) if match else None
+
+
+def _refused_anyway(form: RuleForm, volunteer: VolunteerProfile, rule: AvailabilityRule | None) -> bool:
+    """Whether saving would be refused whatever the answer (bad text, an overlap): then that is said, not asked.
+
+    Read-only, with the service's own checks; saving checks again under its lock."""
+    try:
+        new = parse_rule_fields(form.weekday.data, form.start.data, form.end.data, strict=False)
+        parse_capacity(form.capacity.data, strict=False)
+        if rule is not None:
+            new = RuleInput(new.weekday, new.start_minute, new.end_minute, rule.valid_from_on, rule.valid_until_on)
+        others = [RuleInput(other.weekday, other.start_minute, other.end_minute, other.valid_from_on,
+                            other.valid_until_on) for other in volunteer.rules if rule is None or other.id != rule.id]
+        check_rule_against(new, others)
+    except AvailabilityError:
+        return True
+    return False
+
+
+def window_question(form: RuleForm, volunteer: VolunteerProfile, rule: AvailabilityRule | None = None) -> str | None:
+    """What to ask before saving the form's window, or None: an overnight window (an end at or before the start,
+    "until 7:00 PM the next day?") or one longer than 8 hours. Not asked again once the form's button confirmed
+    these very times, nor for times a saved window already has, nor when saving would be refused anyway.
+    """
+    start, end = _typed_minute(form.start.data), _typed_minute(form.end.data)
+    if start is None or end is None or request.form.get("confirmed") == form.confirmation:
+        return None
+    if rule is not None and (rule.start_minute, rule.end_minute) == (start, end):
+        return None
+    if _refused_anyway(form, volunteer, rule):
+        return None
+    length = (end - start) % (24 * 60) or 24 * 60
+    if end <= start:
+        return _("This window runs overnight: from %(start)s until %(end)s the next day, %(length)s. Is that right?",
+                 start=clock(start), end=clock(end), length=format_duration(length))
+    if length > LONG_WINDOW_MINUTES:
+        return _("This window is %(length)s long, from %(start)s to %(end)s. Is that right?",
+                 start=clock(start), end=clock(end), length=format_duration(length))
+    return None
 
 
 def rule_target(rule_id: int) -> str:

@@ -39,9 +39,18 @@ class RuleForm(ServiceErrors, FlaskForm):
         render_kw={"inputmode": "numeric"},
     )
 
+    # What the editor asks before saving a window that runs overnight or is long (``account.editor.window_question``):
+    # the form is shown again with the question, and its button confirms these very times (``confirmed``).
+    question: str | None = None
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.weekday.choices = weekday_choices()
+
+    @property
+    def confirmation(self) -> str:
+        """The value that confirms the times as typed (sent by the question's button as ``confirmed``)."""
+        return f"{(self.start.data or '').strip()}-{(self.end.data or '').strip()}"
 
 
 class AwayForm(ServiceErrors, FlaskForm):

@@ -17,8 +17,15 @@ from flask_babel import refresh as refresh_locale
 from flask_login import current_user, login_required
 
 from tutoring.account.blueprint import bp
-from tutoring.account.dashboard import minutes_given_this_month, month_bounds, upcoming_sessions
+from tutoring.account.dashboard import (
+    has_had_sessions,
+    minutes_given_this_month,
+    month_bounds,
+    sessions_to_record,
+    upcoming_sessions,
+)
 from tutoring.account.editor import (
+    window_question,
     AVAILABILITY_CHANGED,
     AWAY_TARGET,
     EXTRA_TARGET,
@@ -78,9 +85,12 @@ def _not_yours(error) -> Response:
 def dashboard():
     """The signed-in person's next sessions; for volunteers also their state and the time given this month."""
     now = utcnow()
-    context = {"upcoming": upcoming_sessions(current_user, now), "now": now, "minutes_given": None}
+    upcoming = upcoming_sessions(current_user, now)
+    context = {"upcoming": upcoming, "now": now, "minutes_given": None,
+               "had_sessions": bool(upcoming) or has_had_sessions(current_user)}
     if current_user.is_volunteer and current_user.volunteer_profile is not None:
         context["minutes_given"] = minutes_given_this_month(current_user.id, current_user.timezone, now)
+        context["to_record"] = sessions_to_record(current_user.id, now)
         context["month_first_day"] = month_bounds(current_user.timezone, now)[2]
         context["volunteer"] = current_user.volunteer_profile
     return render_template("account/dashboard.html", **context)
@@ -153,10 +163,15 @@ def create_rule():
     """Add a weekly window."""
     volunteer = current_volunteer()
     form = RuleForm()
+    form.question = window_question(form, volunteer)  # overnight or long: asked first, saved once confirmed
+    saved = False
     try:
-        add_rule(volunteer.id, form.weekday.data, form.start.data, form.end.data, form.capacity.data)
+        if form.question is None:
+            add_rule(volunteer.id, form.weekday.data, form.start.data, form.end.data, form.capacity.data)
+            saved = True
     except AvailabilityError as error:
         form.show_error(error)
+    if not saved:
         weekday = _weekday_of(form)
         editor = Editor(volunteer, adding=weekday, add_form=form)
         return render_page_or_fragment(
@@ -195,12 +210,17 @@ def update_rule(rule_id: int):
     volunteer = current_volunteer()
     rule = own_rule_or_404(volunteer, rule_id)
     form = RuleForm()
+    form.question = window_question(form, volunteer, rule)  # overnight or long: asked first, saved once confirmed
+    saved = False
     try:
-        change_rule(volunteer.id, rule.id, form.weekday.data, form.start.data, form.end.data, form.capacity.data)
+        if form.question is None:
+            change_rule(volunteer.id, rule.id, form.weekday.data, form.start.data, form.end.data, form.capacity.data)
+            saved = True
     except AvailabilityNotFound:
         abort(404)
     except AvailabilityError as error:
         form.show_error(error)
+    if not saved:
         editor = Editor(volunteer, editing=rule.id, edit_form=form)
         return render_page_or_fragment(EDITOR_PAGE, "account/_rule_form.html", hx_target=rule_target(rule.id),
                                        editor=editor, rule=rule)

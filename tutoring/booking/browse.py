@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload
 from tutoring.extensions import db
 from tutoring.formatting import utc_iso
 from tutoring.i18n import current_timezone
-from tutoring.models import VolunteerProfile
+from tutoring.models import KINDS, VolunteerProfile
 from tutoring.scheduling import Availability, Busy, Slot, day_range_bounds, slots_between
 # availabilities is imported from here too (find_time, tests).
 from tutoring.booking.slots import availabilities, busy_by_volunteer, slot_inputs  # noqa: F401
@@ -105,6 +105,24 @@ def booking_href(volunteer_id: int, start_at: datetime) -> str:
     if base is None:
         base = bases[volunteer_id] = url_for("booking.new", volunteer_id=volunteer_id)
     return f"{base}?start={utc_iso(start_at)}"
+
+
+booking_href.kind = None  # type: ignore[attr-defined]  (the kind a search chose: none here)
+
+
+@cache
+def booking_href_for(kind: str | None):
+    """``booking_href`` that also carries the kind chosen in a search (``…&kind=support``), so the booking page
+    starts with it chosen (issue 22). One function per kind, the same each time: cached markup keys on it.
+    Its ``kind`` attribute lets a template carry the kind on to other links (a volunteer's week)."""
+    if kind not in KINDS:
+        return booking_href
+
+    def href(volunteer_id: int, start_at: datetime) -> str:
+        return f"{booking_href(volunteer_id, start_at)}&kind={kind}"
+
+    href.kind = kind  # type: ignore[attr-defined]
+    return href
 
 
 # --- availability, read in one query (tutoring/booking/slots.py) -----------------------------

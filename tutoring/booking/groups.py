@@ -174,7 +174,7 @@ def cancel_session(volunteer: User | int, session_id: int, reason: str | None = 
         session.status = "cancelled"
         db.session.flush()
         for booking in seats:
-            notifications.queue_booking_messages(booking, "cancelled")
+            notifications.queue_booking_messages(booking, "cancelled", cancelled_by=volunteer_id)
     log.info("session %s: cancelled by volunteer %s with %d seats", session_id, volunteer_id, len(seats))
     return session
 

@@ -195,7 +195,7 @@ def booking_changed(booking: Booking, change: str, *, by_user_id: int) -> None:
     queued exactly when the change is committed: one outbox row per party
     (``tutoring.services.notifications``), which never reads the note.
     """
-    notifications.queue_booking_messages(booking, change)
+    notifications.queue_booking_messages(booking, change, cancelled_by=by_user_id)
 
 
 def learner_booked(learner_id: int, volunteer_id: int, now: datetime) -> None:

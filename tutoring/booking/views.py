@@ -10,9 +10,10 @@ post and redirect back.
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -69,13 +70,18 @@ def new(volunteer_id: int):
     if request.method == "POST" and not current_user.is_authenticated:
         return login_manager.unauthorized()
     form = BookForm(bookable_kinds(volunteer.id, volunteer.kinds))  # the kinds book_session would accept
+    wanted_kind = request.args.get("kind")
+    if request.method == "GET" and wanted_kind in form.offered:
+        form.kind.data = wanted_kind  # the kind chosen in the search (issue 22)
+    else:
+        wanted_kind = None
     context = {
         "volunteer": volunteer,
         "start_at": start_at,
         "zone": zone,
         "now": now,
         "form": form,
-        "here": url_for("booking.new", volunteer_id=volunteer.id, start=request.args.get("start")),
+        "here": url_for("booking.new", volunteer_id=volunteer.id, start=request.args.get("start"), kind=wanted_kind),
         "start_day": None,
     }
 
@@ -199,6 +205,25 @@ def _row_or_redirect(booking_id: int, message: str, *, error: bool = False, stat
     return redirect(url_for("booking.sessions"), code=303)
 
 
+def _htmx_page_path() -> str:
+    """The path of the page an htmx request came from (its ``HX-Current-URL``), or ""."""
+    return urlsplit(request.headers.get("HX-Current-URL", "")).path
+
+
+def _session_lists_after_cancel(booking_id: int, message: str) -> Response:
+    """On "My sessions", both lists again (the cancelled session now under "Past and cancelled"), swapped in
+    place of the row's target; the message stays on the cancelled session."""
+    now = utcnow()
+    response = make_response(render_template(
+        "booking/_session_lists.html", mine=my_sessions(current_user, now), zone=current_timezone(), now=now,
+        row_message=message, row_error=False, row_message_for=booking_id,
+    ))
+    response.headers["HX-Retarget"] = "#session-lists"
+    response.headers["HX-Reswap"] = "outerHTML"
+    response.vary.add("HX-Request")
+    return response
+
+
 @bp.route("/bookings/<int:booking_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel(booking_id: int):
@@ -210,7 +235,10 @@ def cancel(booking_id: int):
             cancel_booking(current_user.id, booking_id, form.reason.data or None)
         except BookingError as error:
             return _row_or_redirect(booking_id, error.message, error=True)
-        return _row_or_redirect(booking_id, _("The session is cancelled. We let the other person know."))
+        message = _("The session is cancelled. We let the other person know.")
+        if is_fragment_request(_row_target(booking_id)) and _htmx_page_path() == url_for("booking.sessions"):
+            return _session_lists_after_cancel(booking_id, message)
+        return _row_or_redirect(booking_id, message)
     status = 400 if request.method == "POST" else 200
     response = render_page_or_fragment(
         "booking/cancel.html", "booking/_cancel_form.html", hx_target=_row_target(booking_id), form=form, **context
@@ -236,6 +264,9 @@ def reschedule(booking_id: int):
     problem, status = None, 200
     if request.args.get("start") and chosen is None:
         problem, status = _("This link doesn't name a time we can book."), 400
+
+    if chosen is not None and chosen == booking.session.start_at:
+        problem, status, chosen = _("That is the session's time now: choose another time."), 409, None
 
     form = ConfirmForm()
     if chosen is not None and context["view"].can_reschedule and form.validate_on_submit():
@@ -279,6 +310,7 @@ def reschedule(booking_id: int):
         booking_href=move_href,
         week_href=week_href,
         slot_action=slot_action,
+        current_start=booking.session.start_at,
         chosen=chosen_slot,
         form=form,
         problem=problem,

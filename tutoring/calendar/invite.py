@@ -12,6 +12,7 @@ in their zone; the invite names only the volunteer and that one learner.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from datetime import UTC, datetime
@@ -63,7 +64,20 @@ _OPEN_CANCELLED = N_("See the booking: %(link)s")
 _CALENDAR_ADD = N_("The attached invite.ics puts this session in your calendar.")
 _CALENDAR_REMOVE = N_("The attached invite.ics takes this session out of your calendar.")
 _AUTOMATIC = N_("This email was sent automatically; replies are not read.")
+_REASON = N_("Reason given: %(reason)s")
+_REASON_ON_SITE = N_("A reason was given: it is on the booking's page.")
 _SUBJECT_WHEN = N_("%(when)s (%(zone)s)")
+# Contact details in a cancellation reason never cross by email (SPEC §7): addresses, links and handles are
+# replaced, and so are runs of digits long enough to be a phone number (Arabic-Indic too; not a date).
+_CONTACT = re.compile(
+    r"[^\s@]+@[^\s@]+\.[^\s@]+"      # email addresses
+    r"|(?:https?://|www\.)\S+"         # links
+    r"|(?<!\w)@\w{2,}"                 # social handles
+)
+_DIGIT_RUN = re.compile(r"\+?\d[\d\s().\-\u066b\u066c]*\d")  # \d matches Arabic-Indic digits
+_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}")
+_HIDDEN = "[…]"
+REASON_MAX_SHOWN = 500
 _TITLE_LINE = "%(title)s"
 
 
@@ -143,6 +157,7 @@ def invite_mail(
     organizer_name: str | None = None,
     translate: Translate | None = None,
     sent_at: datetime | None = None,
+    reason: str | None = None,
 ) -> mime.OutgoingMail:
     """The email telling ``recipient`` about ``change``, with the invite inline and attached, as wire bytes.
 
@@ -150,14 +165,16 @@ def invite_mail(
     ``multipart/alternative`` of text/plain, text/html and ``text/calendar;
     method=...; charset=UTF-8``, then the same .ics as ``invite.ics``. From is
     the organizer's address; subject, body and times are in the recipient's
-    language and zone. ``sent_at`` is the Date header (default: now).
+    language and zone. ``sent_at`` is the Date header (default: now). ``reason``: why a cancelled
+    session was cancelled, for the other party (contact details hidden; a support session's reason stays
+    on the site, the email only says there is one).
     """
     if change not in _SUBJECTS:
         raise ValueError(f"change must be one of {sorted(_SUBJECTS)}, not {change!r}")
     method = change_method(change)
     translate = translate or translations_for(recipient.language)
     ics = invite_ics(session, method, organizer_email, organizer_name, recipient=recipient, translate=translate)
-    words = _Words.build(session, recipient, change, translate)
+    words = _Words.build(session, recipient, change, translate, reason=reason)
     subject = words.subject
 
     # Quoted-printable text: 7-bit safe through any relay, unlike 8bit, and
@@ -226,6 +243,20 @@ def _same_address(a: str, b: str) -> bool:
     return a.strip().lower() == b.strip().lower()
 
 
+def _hide_phone_number(match: re.Match) -> str:
+    run = match.group(0)
+    digits = sum(character.isdigit() for character in run)
+    return _HIDDEN if digits >= 7 and not _DATE.fullmatch(run.strip()) else run
+
+
+def masked_reason(reason: str | None) -> str:
+    """A cancellation reason as an email may show it: one line, contact details hidden, at most 500 characters."""
+    text = " ".join((reason or "").split())
+    text = _CONTACT.sub(_HIDDEN, text)
+    text = _DIGIT_RUN.sub(_hide_phone_number, text)
+    return text if len(text) <= REASON_MAX_SHOWN else text[: REASON_MAX_SHOWN - 1] + "…"
+
+
 
 @dataclass(frozen=True)
 class _Words:
@@ -236,9 +267,11 @@ class _Words:
     change: Change
     session: CalendarSession
     values: dict[str, str]
+    reason: str = ""
 
     @classmethod
-    def build(cls, session: CalendarSession, recipient: Person, change: Change, translate: Translate) -> _Words:
+    def build(cls, session: CalendarSession, recipient: Person, change: Change, translate: Translate, *,
+              reason: str | None = None) -> _Words:
         """Work out every value once: title, times and zone as the recipient reads them."""
         zone, language = recipient.timezone, recipient.language
         values = {
@@ -253,7 +286,8 @@ class _Words:
                 "zone": zone_short(zone, session.start_at, language, translate),
             },
         }
-        return cls(translate, language, change, session, values)
+        shown_reason = masked_reason(reason) if change == "cancelled" else ""
+        return cls(translate, language, change, session, values, shown_reason)
 
     @property
     def subject(self) -> str:
@@ -275,9 +309,13 @@ class _Words:
                    (_ZONE, {"zone": values["zone"]})]
         if session.meeting_url and not cancelled:
             details.append((_JOIN, {"link": session.meeting_url}))
+        headline = [(_HEADLINES[self.change], {})]
+        if self.reason:
+            # Support sessions are described neutrally by email (SPEC §5): their reason stays on the site.
+            headline.append((_REASON_ON_SITE, {}) if session.kind == "support" else (_REASON, {"reason": self.reason}))
         return [
             [(_GREETING, {"name": values["name"]})],
-            [(_HEADLINES[self.change], {})],
+            headline,
             details,
             [(_OPEN_CANCELLED if cancelled else _OPEN, {"link": session.url})],
             [(_CALENDAR_REMOVE if cancelled else _CALENDAR_ADD, {}), (_AUTOMATIC, {})],

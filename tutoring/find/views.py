@@ -19,7 +19,7 @@ from tutoring.htmx import render_page_or_fragment
 from tutoring.models import KINDS
 from tutoring.services.find_time import DAYS, HOURS, cell_value, find_volunteers, parse_request
 from tutoring.timeutil import utcnow
-from tutoring.booking.browse import booking_href, local_today, viewer_zone
+from tutoring.booking.browse import booking_href_for, local_today, viewer_zone
 from tutoring.services.search import language_choices, vocabulary
 
 RESULTS_TARGET = "find-results"
@@ -67,5 +67,5 @@ def find():
         shift=shift,
         slots_shown=SLOTS_SHOWN,
         week_query=week_query,
-        booking_href=booking_href,
+        booking_href=booking_href_for(wanted.kind),
     )

@@ -4,8 +4,10 @@ This module turns database rows into the calendar core's plain data
 (``Person``, ``CalendarSession``) and the core's output into outbox rows. It
 reads only what a message may show: names, addresses, languages, zones,
 times, UID/SEQUENCE, kind (for the title; support sessions are titled
-neutrally by the core) and the meeting address. A booking's ``note`` and
-``cancel_reason`` are never read here, so they can't reach an email.
+neutrally by the core) and the meeting address. A booking's ``note`` is never
+read here, so it can't reach an email. Its ``cancel_reason`` goes only into
+the cancellation notice of the party who didn't cancel, with contact details
+hidden by the core, and never for a support session (issue 22).
 
 Every message is written in its recipient's language and zone, and queued
 in the caller's transaction (``tutoring.services.outbox``).
@@ -140,12 +142,14 @@ def parties(booking: Booking) -> list[User]:
 # --- invites -----------------------------------------------------------------
 
 
-def queue_booking_messages(booking: Booking, change: str, *, now: datetime | None = None) -> int:
+def queue_booking_messages(booking: Booking, change: str, *, now: datetime | None = None,
+                           cancelled_by: int | None = None) -> int:
     """Queue one iMIP message per party for ``change`` in the current transaction; returns how many.
 
     ``REQUEST`` for booked and rescheduled, ``CANCEL`` for cancelled, with the
     booking's UID and (already bumped) SEQUENCE. A move or a cancellation also
-    drops reminders queued for the old time that haven't gone out yet.
+    drops reminders queued for the old time that haven't gone out yet. A
+    cancellation's reason is told to everyone but ``cancelled_by``.
     """
     if change not in CHANGES:
         raise ValueError(f"change must be one of {CHANGES}, not {change!r}")
@@ -161,14 +165,15 @@ def queue_booking_messages(booking: Booking, change: str, *, now: datetime | Non
             # the core refuses to write one; the service's own mailbox needs none.
             log.warning("booking %s: user %s has the sender's address; no invite queued", booking.id, user.id)
             continue
+        reason = booking.cancel_reason if change == "cancelled" and user.id != cancelled_by else None
         invites.append(_invite_row(session, user, change, f"{change}:{booking.uid}:{booking.sequence}:{user.id}",
-                                   booking_id=booking.id, now=now))
+                                   booking_id=booking.id, now=now, reason=reason))
     return queued + outbox.queue_rows(invites, now=now)
 
 
 def _invite_row(
     event: CalendarSession, user: User, change: str, dedupe_key: str, *, booking_id: int | None = None,
-    now: datetime | None = None,
+    now: datetime | None = None, reason: str | None = None,
 ) -> tuple[mime.OutgoingMail, str, str, str, int | None]:
     """The iMIP email telling ``user`` of ``change`` to ``event`` (their language and zone), for ``outbox.queue_rows``."""
     organizer_email, organizer_name = organizer()
@@ -179,6 +184,7 @@ def _invite_row(
         organizer_email=organizer_email,
         organizer_name=organizer_name,
         sent_at=now or event.changed_at,
+        reason=reason,
     )
     return message, change, user.email, dedupe_key, booking_id
 

@@ -9,7 +9,7 @@ from tutoring.services.coordination import bookable_kinds
 from tutoring.timeutil import utcnow
 from tutoring.volunteers.blueprint import bp
 from tutoring.booking.browse import (
-    booking_href,
+    booking_href_for,
     local_today,
     parse_week,
     viewer_zone,
@@ -54,7 +54,7 @@ def home_page():
         programmes=Programme.all_by_name() if words is not None else [],
         filter_keys=FILTER_KEYS,
         today=today,
-        booking_href=booking_href,
+        booking_href=booking_href_for(filters.kind),
         now=now,
     )
     if found.pagination is not None and page > 1 and not found.results:
@@ -85,6 +85,6 @@ def profile(volunteer_id: int):
         week=week_of_slots(volunteer, monday, zone.name, now),
         week_error=week_error,
         week_param=request.args.get("week") if week_error is None else None,
-        booking_href=booking_href,
+        booking_href=booking_href_for(request.args.get("kind")),
         now=now,
     )
