@@ -245,6 +245,25 @@ def test_a_taken_slot_gets_a_friendly_message_fresh_slots_and_writes_nothing(app
     assert count_bookings(app) == before
 
 
+def test_a_booking_that_waited_too_long_answers_409_like_the_api_and_keeps_the_slot(app, client, amira, sami,
+                                                                                  sign_in, monkeypatch):
+    """Many people booking at once: the same 409 and words the API gives (``busy``), and the slot stays on offer."""
+    from tutoring.booking.errors import BookingBusy
+
+    def busy(*_args, **_kwargs):
+        raise BookingBusy()
+
+    sign_in(sami)
+    token = csrf(client, book_url(amira))
+    monkeypatch.setattr(booking_views, "book_session", busy)
+    response = client.post(book_url(amira), data={"kind": "tutoring", "note": NOTE, "csrf_token": token})
+    body = html.unescape(body_of(response))
+    assert response.status_code == 409
+    assert "Many people are booking right now. Please try again in a moment." in body
+    assert 'name="kind"' in body  # the form is still there to try again
+    assert count_bookings(app) == 0
+
+
 @pytest.mark.parametrize(
     ("start", "status", "message"),
     [

@@ -8,13 +8,14 @@ from wtforms.validators import Length, ValidationError
 
 from tutoring.formatting import kind_label
 from tutoring.booking.engine import NOTE_MAX_LENGTH, REASON_MAX_LENGTH
+from tutoring.forms import ServiceErrors
 
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class BookForm(FlaskForm):
+class BookForm(ServiceErrors, FlaskForm):
     """Confirming a slot: the kind of session (only kinds the volunteer offers) and an optional private note."""
 
     kind = RadioField(_l("Kind of session"), validate_choice=False)

@@ -34,7 +34,7 @@ from tutoring.formatting import utc_iso
 from tutoring.htmx import is_fragment_request, render_page_or_fragment
 from tutoring.i18n import current_language, current_timezone
 from tutoring.scheduling import Busy
-from tutoring.booking.errors import BookingBusy, BookingError, InvalidBooking, SlotUnavailable
+from tutoring.booking.errors import BookingError, SlotUnavailable
 from tutoring.booking.operations import book_session, cancel_booking, mark_completed, mark_no_show, reschedule_booking
 from tutoring.services.coordination import bookable_kinds
 from tutoring.timeutil import utcnow
@@ -104,19 +104,13 @@ def new(volunteer_id: int):
         return _book_page(context, volunteer, start_at, now, status=400)
     try:
         booking = book_session(current_user.id, volunteer.id, slot.start_at, form.kind.data, form.note.data or "")
-    except SlotUnavailable as error:
-        context.pop("slot")
-        return _book_page(context, volunteer, start_at, utcnow(), problem=error.message, status=409)
-    except BookingBusy as error:
-        return _book_page(context, volunteer, start_at, now, problem=error.message, status=503)
-    except InvalidBooking as error:
-        field = getattr(form, error.field or "", None)
-        if field is not None and error.field in ("kind", "note"):
-            field.errors = [*field.errors, error.message]
-            return _book_page(context, volunteer, start_at, now, status=422)
-        return _book_page(context, volunteer, start_at, now, problem=error.message, status=422)
-    except BookingError as error:
-        return _book_page(context, volunteer, start_at, now, problem=error.message, status=error.status)
+    except BookingError as error:  # the API's status and words: 409 taken or busy, 422 a bad field
+        if isinstance(error, SlotUnavailable):
+            context.pop("slot")  # gone: the page offers the next free times instead
+        if error.field in ("kind", "note"):
+            form.show_error(error)
+            return _book_page(context, volunteer, start_at, now, status=error.status)
+        return _book_page(context, volunteer, start_at, utcnow(), problem=error.message, status=error.status)
     flash(_("Your session is booked."), "success")
     return redirect(url_for("booking.detail", booking_id=booking.id), code=303)
 
