@@ -171,6 +171,11 @@ def _stand_in(email: str) -> User:
                 password_hash=_dummy_hash(user_module.password_hasher))
 
 
+def end_sessions(user: User) -> None:
+    """Sign ``user`` out everywhere: every session and remember-me cookie issued so far stops working; the caller commits."""
+    user.end_sessions()
+
+
 def set_new_password(user: User, password: str) -> None:
     """Replace ``user``'s password (every earlier reset link stops working); the caller commits."""
     user.set_password(password)

@@ -13,6 +13,7 @@ from tutoring.auth.errors import wants_json
 from tutoring.auth.forms import LoginForm, NewPasswordForm, ResetRequestForm, SignupForm
 from tutoring.auth.service import (
     authenticate,
+    end_sessions,
     request_password_reset,
     set_new_password,
     sign_up,
@@ -179,9 +180,17 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """Sign out (POST only, CSRF-checked like every form) and go home."""
+    """Sign out (POST only, CSRF-checked like every form) and go home.
+
+    Sign-out is kept on the server too: the account's session generation
+    moves on, so a copy of the session or remember-me cookie saved before
+    no longer works, on this device or any other (issue 21).
+    """
     language = current_language()
     message = _("You are signed out.")
+    if current_user.is_authenticated:
+        end_sessions(current_user)
+        db.session.commit()
     # Clear first: logout_user then records that the remember-me cookie must go.
     session.clear()
     logout_user()
