@@ -1,6 +1,7 @@
 """Checking passwords and password-reset links; the views stay thin."""
 from __future__ import annotations
 
+import hashlib
 import hmac
 from functools import cache
 
@@ -9,14 +10,16 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from limits import parse as parse_limit
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 
 import tutoring.models.user as user_module
-from tutoring.extensions import db
+from tutoring.extensions import db, limiter
 from tutoring.mail import build_message, queue_mail, send_mail
 from tutoring.models import OutboxMessage, User
+from tutoring.models.user import normalize_email
 from tutoring.services.accounts import create_user
 from tutoring.services.outbox import queue
 from tutoring.timeutil import utcnow
@@ -177,8 +180,59 @@ def end_sessions(user: User) -> None:
 
 
 def set_new_password(user: User, password: str) -> None:
-    """Replace ``user``'s password (every earlier reset link stops working); the caller commits."""
+    """Replace ``user``'s password (every earlier reset link stops working, and the
+    address's sign-in pause ends); the caller commits."""
     user.set_password(password)
+    clear_failed_sign_ins(user.email)
+
+
+# --- per-address sign-in slow-down (issue 21, finding 5) -----------------------
+#
+# Failed sign-ins are counted per address, from every IP, in the rate limiter's
+# storage (memory, or Redis when several processes run). Past the limit the
+# address can't sign in with a password until the window passes; the owner
+# still gets in at once through a password reset, which clears the count. The
+# count is kept for any address, with or without an account, so the pause
+# says nothing about which addresses have one.
+
+ACCOUNT_SIGN_IN_SCOPE = "sign-in-address"
+DEFAULT_ACCOUNT_SIGN_IN_LIMIT = "10 per 15 minutes"
+
+
+def _account_sign_in_limit():
+    return parse_limit(current_app.config.get("AUTH_LOGIN_ACCOUNT_LIMIT", DEFAULT_ACCOUNT_SIGN_IN_LIMIT))
+
+
+def _address_key(email: str) -> str:
+    # A digest, so the limiter's storage never holds the addresses themselves.
+    return hashlib.sha256(normalize_email(email or "").encode()).hexdigest()
+
+
+def _on_limiter_storage(action: str, email: str) -> bool:
+    """Run ``action`` ("test", "hit" or "clear") on the address's counter; fail open if storage is down."""
+    if not limiter.enabled:
+        return True
+    try:
+        result = getattr(limiter.limiter, action)(_account_sign_in_limit(), ACCOUNT_SIGN_IN_SCOPE, _address_key(email))
+    except Exception:
+        current_app.logger.exception("sign-in counter unavailable")
+        return True
+    return result is not False
+
+
+def sign_in_paused(email: str) -> bool:
+    """True while too many sign-ins for this address have failed lately (from any IP)."""
+    return not _on_limiter_storage("test", email)
+
+
+def count_failed_sign_in(email: str) -> None:
+    """Count one failed sign-in for this address, whether or not it has an account."""
+    _on_limiter_storage("hit", email)
+
+
+def clear_failed_sign_ins(email: str) -> None:
+    """Forget the address's failed sign-ins (after a successful sign-in or password reset)."""
+    _on_limiter_storage("clear", email)
 
 
 # --- sign-up that doesn't tell who has an account (issue 21, finding 3) -------

@@ -13,9 +13,12 @@ from tutoring.auth.errors import wants_json
 from tutoring.auth.forms import LoginForm, NewPasswordForm, ResetRequestForm, SignupForm
 from tutoring.auth.service import (
     authenticate,
+    clear_failed_sign_ins,
+    count_failed_sign_in,
     end_sessions,
     request_password_reset,
     set_new_password,
+    sign_in_paused,
     sign_up,
     user_for_reset_token,
 )
@@ -168,11 +171,18 @@ def login():
         form.next.data = request.args.get("next", "")
     error = None
     if form.validate_on_submit():
+        if sign_in_paused(form.email.data):
+            # Per address, from every IP; said the same way for any address, account or not.
+            error = _("There have been too many failed sign-ins for this email address. Wait 15 minutes and "
+                      "try again, or reset the password to sign in now.")
+            return render_template("auth/login.html", form=form, error=error, paused=True), 429
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
             db.session.commit()  # check_password may have upgraded the hash
+            clear_failed_sign_ins(form.email.data)
             _start_session(user, remember=form.remember.data)
             return redirect(safe_next(form.next.data or request.args.get("next"), _landing(user)))
+        count_failed_sign_in(form.email.data)
         # One message for an unknown address and a wrong password.
         error = _("The email or password is not right.")
     return render_template("auth/login.html", form=form, error=error)
