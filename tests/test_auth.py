@@ -1,7 +1,10 @@
 """Signing up, signing in and out, and where sign-in sends people (SPEC §3)."""
 from __future__ import annotations
 
+import email
+import email.policy
 import re
+from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
@@ -10,6 +13,7 @@ from sqlalchemy import func, select
 import tutoring.models.user as user_module
 from tutoring.extensions import db
 from tutoring.models import User, VolunteerProfile
+from tutoring.worker import Worker
 
 PASSWORD = "a long enough password"
 
@@ -50,6 +54,17 @@ def signed_in_user_id(client) -> str | None:
     return value.partition(":")[0] if value else None
 
 
+def outbox_mail(app) -> list[email.message.EmailMessage]:
+    """The mail the worker delivers now, oldest first (each message once: the files are removed)."""
+    Worker(app).run(once=True)
+    folder = Path(app.config["MAIL_OUTBOX_DIR"])
+    files = sorted(folder.glob("*.eml"), key=lambda path: path.stat().st_mtime_ns) if folder.exists() else []
+    messages = [email.message_from_bytes(path.read_bytes(), policy=email.policy.default) for path in files]
+    for path in files:
+        path.unlink()
+    return messages
+
+
 def count_users(app) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(User))
@@ -78,21 +93,25 @@ def test_signup_presets_the_zone_the_browser_reported(client):
     assert re.search(r'id="timezone"[^>]*value="Asia/Kolkata"', body)
 
 
-def test_volunteer_signup_creates_a_pending_volunteer_and_signs_them_in(app, client):
+def test_volunteer_signup_creates_a_pending_volunteer_and_asks_them_to_check_their_email(app, client):
     response = client.post("/auth/signup", data=signup_data(client))
     assert response.status_code == 302
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/auth/signup/sent"
     with app.app_context():
         user = User.by_email("amal@example.org")
         assert (user.role, user.display_name, user.timezone, user.language) == ("volunteer", "Amal", "Asia/Amman", "ar")
         assert user.check_password(PASSWORD)
         assert user.volunteer_profile.state == "pending"
         assert user.volunteer_profile.kinds == ["tutoring", "support"]
-        assert signed_in_user_id(client) == str(user.id)
-    # The welcome is in the new account's language.
-    body = client.get("/auth/reset").get_data(as_text=True)
-    assert "أمل" not in body and "Amal" in body
-    assert 'dir="rtl"' in body and "منسّق" in body
+    # Not signed in: the page is the same whether or not the address had an account (issue 21).
+    assert signed_in_user_id(client) is None
+    [mail] = outbox_mail(app)
+    assert mail["To"].addresses[0].addr_spec == "amal@example.org"
+    assert "Amal" in mail.get_body(("plain",)).get_content()
+    assert mail["Subject"] == "حسابك جاهز"  # in the new account's language
+    # Then they sign in with what they chose.
+    assert login(client, "amal@example.org", PASSWORD).status_code == 302
+    assert signed_in_user_id(client) == str(user.id)
 
 
 def test_learner_signup_creates_a_learner_without_a_profile(app, client):
@@ -105,9 +124,13 @@ def test_learner_signup_creates_a_learner_without_a_profile(app, client):
         assert db.session.scalar(select(func.count()).select_from(VolunteerProfile)) == 0
 
 
-def test_signup_goes_to_a_local_next_page(client):
+def test_signup_carries_a_local_next_page_to_the_sign_in_link(client):
     response = client.post("/auth/signup", data=signup_data(client, next="/volunteers?kind=support"))
-    assert response.headers["Location"] == "/volunteers?kind=support"
+    assert response.headers["Location"] == "/auth/signup/sent?next=/volunteers?kind%3Dsupport"
+    body = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'href="/auth/login?next=/volunteers?kind%3Dsupport"' in body
+    response = client.post("/auth/signup", data=signup_data(client, email="b@example.org", next="https://evil.example/"))
+    assert response.headers["Location"] == "/auth/signup/sent"
 
 
 def test_signup_turns_an_old_zone_name_into_the_current_one(app, client):
@@ -146,13 +169,51 @@ def test_bad_signup_shows_a_message_and_creates_nothing(app, client, overrides, 
     assert signed_in_user_id(client) is None
 
 
-def test_signup_with_a_taken_email_creates_nothing(app, client, make_user):
-    make_user("learner", email="amal@example.org", password=PASSWORD)
-    response = client.post("/auth/signup", data=signup_data(client, email="AMAL@example.org"))
-    assert response.status_code == 200
-    assert "An account with this email already exists." in response.get_data(as_text=True)
-    assert count_users(app) == 1
+def test_signup_with_a_taken_email_answers_like_a_new_one_and_mails_the_owner(app, client, make_user):
+    """Issue 21, finding 3: sign-up must not tell whether an address has an account."""
+    owner = make_user("learner", email="amal@example.org", password=PASSWORD, language="ar", name="Owner")
+    fresh = client.post("/auth/signup", data=signup_data(client, email="new@example.org"))
+    fresh_page = client.get(fresh.headers["Location"])
+    outbox_mail(app)  # the new account's welcome
+
+    taken = client.post("/auth/signup", data=signup_data(client, email="AMAL@example.org", password="another password 1",
+                                                       confirm="another password 1", display_name="Intruder"))
+    taken_page = client.get(taken.headers["Location"])
+    assert (taken.status_code, taken.headers["Location"]) == (fresh.status_code, fresh.headers["Location"])
+    assert taken.get_data() == fresh.get_data()
+    assert (taken_page.status_code, taken_page.get_data()) == (fresh_page.status_code, fresh_page.get_data())
+    assert "already" not in taken_page.get_data(as_text=True)
+
+    assert count_users(app) == 2
     assert signed_in_user_id(client) is None
+    with app.app_context():
+        stored = User.by_email("amal@example.org")
+        assert (stored.id, stored.display_name, stored.role) == (owner.id, "Owner", "learner")
+        assert stored.check_password(PASSWORD)  # nothing changed
+    # The owner hears about it, in their own language, with a way in.
+    [notice] = outbox_mail(app)
+    assert notice["To"].addresses[0].addr_spec == "amal@example.org"
+    assert notice["Subject"] == "حاول أحدهم إنشاء حساب بعنوانك"
+    text = notice.get_body(("plain",)).get_content()
+    assert "Owner" in text and "/auth/login" in text and "/auth/reset" in text
+
+
+def test_signing_up_twice_with_one_address_answers_the_same_both_times(app, client):
+    first = client.post("/auth/signup", data=signup_data(client, language="en"))
+    second = client.post("/auth/signup", data=signup_data(client, language="en"))
+    assert (first.status_code, first.headers["Location"], first.get_data()) == (
+        second.status_code, second.headers["Location"], second.get_data())
+    assert count_users(app) == 1
+    welcome, notice = outbox_mail(app)
+    assert welcome["Subject"] == "Your account is ready"
+    assert notice["Subject"] == "Someone tried to sign up with your address"
+
+
+@pytest.mark.app_config(RATELIMIT_ENABLED=True, AUTH_SIGNUP_LIMIT="3 per hour")
+def test_the_signup_limit_counts_every_attempt(client):
+    statuses = [client.post("/auth/signup", data=signup_data(client, email="amal@example.org")).status_code
+                for _ in range(4)]
+    assert statuses == [302, 302, 302, 429]
 
 
 def test_signup_errors_are_in_the_page_language(client):

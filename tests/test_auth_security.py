@@ -8,7 +8,9 @@ from sqlalchemy import func, select
 
 from tutoring.config import settings_from_env
 from tutoring.extensions import db
+from tutoring.auth.service import make_reset_token
 from tutoring.models import User
+from tests.conftest import TEST_PASSWORD
 
 PASSWORD = "a long enough password"
 
@@ -24,9 +26,9 @@ def signed_in_user_id(client) -> str | None:
         return session.get("_user_id")
 
 
-def failed_login(client, address: str | None = None):
+def failed_login(client, address: str | None = None, email: str = "l@example.org"):
     environ = {"REMOTE_ADDR": address} if address else {}
-    data = {"csrf_token": form_token(client, "/auth/login"), "email": "l@example.org", "password": "wrong password"}
+    data = {"csrf_token": form_token(client, "/auth/login"), "email": email, "password": "wrong password"}
     return client.post("/auth/login", data=data, environ_base=environ)
 
 
@@ -106,8 +108,10 @@ def test_ten_failed_sign_ins_from_one_address_then_429(client, make_user):
     response = client.post("/auth/login", data={"csrf_token": token, "email": "l@example.org", "password": PASSWORD})
     assert response.status_code == 429
     assert signed_in_user_id(client) is None
-    # Another address is not affected, and the form itself still shows.
-    assert failed_login(client, "192.0.2.7").status_code == 200
+    # Another IP is not affected for other accounts, and the form itself still shows;
+    # this account's address is paused from every IP now (the per-address slow-down).
+    assert failed_login(client, "192.0.2.7", email="someone-else@example.org").status_code == 200
+    assert failed_login(client, "192.0.2.8").status_code == 429
     assert client.get("/auth/login").status_code == 200
 
 
@@ -169,12 +173,13 @@ def test_reset_requests_are_limited_per_address_and_per_email(client):
 
 @pytest.mark.app_config(RATELIMIT_ENABLED=True, TRUSTED_PROXIES=1)
 def test_behind_a_trusted_proxy_the_limit_is_per_client_address(client):
-    def via_proxy(client_address):
-        data = {"csrf_token": form_token(client, "/auth/login"), "email": "l@example.org", "password": "x"}
+    def via_proxy(client_address, email="l@example.org"):
+        data = {"csrf_token": form_token(client, "/auth/login"), "email": email, "password": "x"}
         return client.post("/auth/login", data=data, headers={"X-Forwarded-For": client_address})
 
-    for _attempt in range(10):
-        via_proxy("192.0.2.1")
+    # Different addresses each time, so the per-address slow-down stays out of this.
+    for attempt in range(10):
+        via_proxy("192.0.2.1", f"l{attempt}@example.org")
     assert via_proxy("192.0.2.1").status_code == 429
     assert via_proxy("192.0.2.2").status_code == 200
 
@@ -210,3 +215,62 @@ def test_an_https_base_url_makes_cookies_secure():
     assert settings["SESSION_COOKIE_SECURE"] and settings["REMEMBER_COOKIE_SECURE"]
     assert settings["SESSION_COOKIE_HTTPONLY"] and settings["REMEMBER_COOKIE_HTTPONLY"]
     assert settings["SESSION_COOKIE_SAMESITE"] == settings["REMEMBER_COOKIE_SAMESITE"] == "Lax"
+
+
+# --- per-address sign-in slow-down (issue 21, finding 5) ----------------------
+
+
+def _login_from(app, ip: str, email: str, password: str):
+    client = app.test_client()
+    body = client.get("/auth/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', body).group(1)
+    return client, client.post("/auth/login", data={"csrf_token": token, "email": email, "password": password},
+                               environ_base={"REMOTE_ADDR": ip})
+
+
+@pytest.mark.app_config(RATELIMIT_ENABLED=True, AUTH_LOGIN_ACCOUNT_LIMIT="3 per 15 minutes",
+                        AUTH_LOGIN_LIMIT="100 per minute")
+def test_failed_sign_ins_from_many_ips_pause_the_address_but_a_reset_lets_the_owner_in(app, make_user):
+    owner = make_user("learner", email="owner@example.org")
+    for number in range(3):
+        _, response = _login_from(app, f"203.0.113.{number}", "Owner@example.org", "a wrong guess")
+        assert response.status_code == 200
+    # The next attempt, from yet another IP and even with the right password, is refused with a clear message.
+    _, response = _login_from(app, "198.51.100.7", "owner@example.org", TEST_PASSWORD)
+    assert response.status_code == 429
+    body = response.get_data(as_text=True)
+    assert "too many failed sign-ins for this email address" in body and 'href="/auth/reset"' in body
+    # An address without an account is paused the same way, so the pause tells nothing.
+    for number in range(3):
+        _login_from(app, f"203.0.113.{number}", "nobody@example.org", "a wrong guess")
+    _, unknown = _login_from(app, "198.51.100.7", "nobody@example.org", "a wrong guess")
+    assert unknown.status_code == 429
+    alert = re.compile(r'<p class="form-error" role="alert">.*?</p>', re.DOTALL)
+    assert alert.search(unknown.get_data(as_text=True)).group() == alert.search(body).group()
+    # Other addresses are not affected.
+    other = make_user("learner", email="other@example.org")
+    _, response = _login_from(app, "203.0.113.0", other.email, TEST_PASSWORD)
+    assert response.status_code == 302
+
+    # The owner resets the password: that signs them in and ends the pause.
+    with app.app_context():
+        token = make_reset_token(db.session.get(User, owner.id))
+    client = app.test_client()
+    page = client.get(f"/auth/reset/{token}").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post(f"/auth/reset/{token}", data={"csrf_token": csrf, "password": "a brand new password",
+                                                         "confirm": "a brand new password"})
+    assert response.status_code == 302
+    _, response = _login_from(app, "198.51.100.7", "owner@example.org", "a brand new password")
+    assert response.status_code == 302
+
+
+@pytest.mark.app_config(RATELIMIT_ENABLED=True, AUTH_LOGIN_ACCOUNT_LIMIT="3 per 15 minutes",
+                        AUTH_LOGIN_LIMIT="100 per minute")
+def test_a_successful_sign_in_clears_the_failed_count(app, make_user):
+    owner = make_user("learner", email="owner@example.org")
+    for _round in range(2):
+        for _attempt in range(2):
+            _login_from(app, "203.0.113.1", owner.email, "a wrong guess")
+        _, response = _login_from(app, "203.0.113.1", owner.email, TEST_PASSWORD)
+        assert response.status_code == 302

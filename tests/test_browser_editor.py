@@ -43,6 +43,11 @@ def sign_up_as_volunteer(page, live_server, email):
     page.get_by_label("Password again").fill(PASSWORD)
     page.locator("#timezone").fill("Europe/London")
     page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    page.locator(".auth-card").get_by_role("link", name="Sign in").click()
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
     expect(page.locator(".account-name")).to_have_text("Priya")
 
 

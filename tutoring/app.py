@@ -169,13 +169,18 @@ def _register_scheduling_help(app: Flask) -> None:
 def _load_user(user_id: str):
     from tutoring.models import User
 
-    # "<id>:<password fingerprint>" (User.get_id): a session or remember cookie
-    # made before the last password change no longer signs anyone in.
-    number, _, fingerprint = user_id.partition(":")
-    if not number.isdigit() or not fingerprint:
+    # "<id>:<password fingerprint>:<session generation>" (User.get_id): a session or
+    # remember cookie made before the last password change or sign-out no longer
+    # signs anyone in. Ids from before the generation existed count as generation 0.
+    number, _, rest = user_id.partition(":")
+    fingerprint, _, generation = rest.partition(":")
+    generation = generation or "0"
+    if not number.isdigit() or not fingerprint or not generation.isdigit():
         return None
     user = db.session.get(User, int(number))
     if user is None or not user.is_active or not hmac.compare_digest(fingerprint, user.password_fingerprint()):
+        return None
+    if int(generation) != user.session_generation:
         return None
     return user
 

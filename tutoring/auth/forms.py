@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Val
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from tutoring.services.zones import canonical_zone
-from tutoring.models import KINDS, LANGUAGES, User
+from tutoring.models import KINDS, LANGUAGES
 from tutoring.services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from tutoring.timeutil import is_valid_zone
 
@@ -147,11 +147,9 @@ class SignupForm(FlaskForm):
             raise ValidationError(_l("Choose whether you want to book sessions or to volunteer."))
 
     def validate_email(self, field) -> None:
-        """A plausible, unused address."""
+        """A plausible address. Whether it already has an account is not said here (issue 21): sign_up mails its owner."""
         if not looks_like_email(field.data or ""):
             raise ValidationError(_l("Enter a valid email address, like name@example.org."))
-        if User.by_email(field.data) is not None:
-            raise ValidationError(_l("An account with this email already exists. Sign in, or reset your password."))
 
     def validate_timezone(self, field) -> None:
         """An IANA zone we know; old names become current ones."""

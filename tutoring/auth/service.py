@@ -1,6 +1,7 @@
 """Checking passwords and password-reset links; the views stay thin."""
 from __future__ import annotations
 
+import hashlib
 import hmac
 from functools import cache
 
@@ -9,13 +10,17 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from limits import parse as parse_limit
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import delete, update
+from sqlalchemy.exc import IntegrityError
 
 import tutoring.models.user as user_module
-from tutoring.extensions import db
-from tutoring.mail import build_message, send_mail
+from tutoring.extensions import db, limiter
+from tutoring.mail import build_message, queue_mail, send_mail
 from tutoring.models import OutboxMessage, User
+from tutoring.models.user import normalize_email
+from tutoring.services.accounts import create_user
 from tutoring.services.outbox import queue
 from tutoring.timeutil import utcnow
 
@@ -169,6 +174,137 @@ def _stand_in(email: str) -> User:
                 password_hash=_dummy_hash(user_module.password_hasher))
 
 
+def end_sessions(user: User) -> None:
+    """Sign ``user`` out everywhere: every session and remember-me cookie issued so far stops working; the caller commits."""
+    user.end_sessions()
+
+
 def set_new_password(user: User, password: str) -> None:
-    """Replace ``user``'s password (every earlier reset link stops working); the caller commits."""
+    """Replace ``user``'s password (every earlier reset link stops working, and the
+    address's sign-in pause ends); the caller commits."""
     user.set_password(password)
+    clear_failed_sign_ins(user.email)
+
+
+# --- per-address sign-in slow-down (issue 21, finding 5) -----------------------
+#
+# Failed sign-ins are counted per address, from every IP, in the rate limiter's
+# storage (memory, or Redis when several processes run). Past the limit the
+# address can't sign in with a password until the window passes; the owner
+# still gets in at once through a password reset, which clears the count. The
+# count is kept for any address, with or without an account, so the pause
+# says nothing about which addresses have one.
+
+ACCOUNT_SIGN_IN_SCOPE = "sign-in-address"
+DEFAULT_ACCOUNT_SIGN_IN_LIMIT = "10 per 15 minutes"
+
+
+def _account_sign_in_limit():
+    return parse_limit(current_app.config.get("AUTH_LOGIN_ACCOUNT_LIMIT", DEFAULT_ACCOUNT_SIGN_IN_LIMIT))
+
+
+def _address_key(email: str) -> str:
+    # A digest, so the limiter's storage never holds the addresses themselves.
+    return hashlib.sha256(normalize_email(email or "").encode()).hexdigest()
+
+
+def _on_limiter_storage(action: str, email: str) -> bool:
+    """Run ``action`` ("test", "hit" or "clear") on the address's counter; fail open if storage is down."""
+    if not limiter.enabled:
+        return True
+    try:
+        result = getattr(limiter.limiter, action)(_account_sign_in_limit(), ACCOUNT_SIGN_IN_SCOPE, _address_key(email))
+    except Exception:
+        current_app.logger.exception("sign-in counter unavailable")
+        return True
+    return result is not False
+
+
+def sign_in_paused(email: str) -> bool:
+    """True while too many sign-ins for this address have failed lately (from any IP)."""
+    return not _on_limiter_storage("test", email)
+
+
+def count_failed_sign_in(email: str) -> None:
+    """Count one failed sign-in for this address, whether or not it has an account."""
+    _on_limiter_storage("hit", email)
+
+
+def clear_failed_sign_ins(email: str) -> None:
+    """Forget the address's failed sign-ins (after a successful sign-in or password reset)."""
+    _on_limiter_storage("clear", email)
+
+
+# --- sign-up that doesn't tell who has an account (issue 21, finding 3) -------
+
+
+def _account_email(user: User, subject: str, paragraphs: list[str], link: str, closing: list[str]) -> tuple[str, str, str]:
+    """(subject, text, html) of a short account email with one link, rendered in the current locale."""
+    text = "\n\n".join([*paragraphs, link, *closing]) + "\n"
+    html = render_template("auth/email/reset_password.html", subject=subject, paragraphs=paragraphs,
+                           link=link, closing=closing, language=user.language)
+    return subject, text, html
+
+
+def _sign_in_link() -> str:
+    return current_app.config["BASE_URL"] + url_for("auth.login")
+
+
+def _welcome_email(user: User) -> tuple[str, str, str]:
+    """The mail a new account gets: it is ready, sign in here."""
+    with force_locale(user.language):
+        return _account_email(
+            user,
+            _("Your account is ready"),
+            [_("Hello %(name)s,", name=user.display_name),
+             _("Your account has been created. Sign in with your email address and the password you chose:")],
+            _sign_in_link(),
+            [_("If you did not sign up, ignore this email, or write to us and we will delete the account.")],
+        )
+
+
+def _signup_notice_email(user: User) -> tuple[str, str, str]:
+    """The mail an existing account gets when someone signs up with its address."""
+    with force_locale(user.language):
+        return _account_email(
+            user,
+            _("Someone tried to sign up with your address"),
+            [_("Hello %(name)s,", name=user.display_name),
+             _("Someone tried to create a new account with this email address, which already has an account. "
+               "No new account was made. To use your account, sign in here:")],
+            _sign_in_link(),
+            [_("If you forgot your password, choose a new one here: %(link)s",
+               link=current_app.config["BASE_URL"] + url_for("auth.reset_request")),
+             _("If it was not you, ignore this email: nothing has changed.")],
+        )
+
+
+def sign_up(email: str, *, role: str, display_name: str, timezone: str, password: str, language: str,
+            kinds: list[str] | None) -> None:
+    """Create an account for a new address, or tell an existing owner someone tried; commits.
+
+    The requester sees the same answer either way ("check your email"), so
+    both paths do the same kind of work: one argon2 hash and one queued
+    email. A new account gets a welcome mail; an address that already has
+    an account gets a notice in its owner's language, and nothing changes.
+    """
+    existing = User.by_email(email or "")
+    if existing is None:
+        try:
+            user = create_user(email, role=role, display_name=display_name, timezone=timezone,
+                               password=password, language=language, kinds=kinds)
+            db.session.flush()
+        except IntegrityError:
+            # The same address signing up twice at once: the unique constraint caught the second.
+            db.session.rollback()
+            existing = User.by_email(email)
+            if existing is None:
+                raise
+        else:
+            queue_mail(user.email, *_welcome_email(user))
+            db.session.commit()
+            return
+    else:
+        user_module.hash_password(password or "")  # what creating the account would have cost
+    queue_mail(existing.email, *_signup_notice_email(existing))
+    db.session.commit()

@@ -7,19 +7,28 @@ from flask import current_app, flash, jsonify, make_response, redirect, render_t
 from flask_babel import gettext as _
 from flask_babel import refresh as refresh_locale
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy.exc import IntegrityError
 
 from tutoring.auth.blueprint import bp
 from tutoring.auth.errors import wants_json
 from tutoring.auth.forms import LoginForm, NewPasswordForm, ResetRequestForm, SignupForm
-from tutoring.auth.service import authenticate, request_password_reset, set_new_password, user_for_reset_token
+from tutoring.auth.service import (
+    authenticate,
+    clear_failed_sign_ins,
+    count_failed_sign_in,
+    end_sessions,
+    request_password_reset,
+    set_new_password,
+    sign_in_paused,
+    sign_up,
+    user_for_reset_token,
+)
 from tutoring.services.zones import canonical_zone, zone_choices
 from tutoring.extensions import db, limiter, login_manager
 from tutoring.htmx import is_fragment_request
 from tutoring.i18n import LANGUAGE_COOKIE, TIMEZONE_COOKIE, current_language
 from tutoring.models import KINDS
 from tutoring.models.user import normalize_email
-from tutoring.services.accounts import AccountError, create_user
+from tutoring.services.accounts import AccountError
 from tutoring.timeutil import is_valid_zone
 from tutoring.urls import is_local_url, safe_next
 
@@ -95,9 +104,15 @@ def unauthorized():
 
 
 @bp.route("/signup", methods=["GET", "POST"])
-@limiter.limit(_limit("AUTH_SIGNUP_LIMIT", "30 per hour"), methods=["POST"], deduct_when=_redirected)
+@limiter.limit(_limit("AUTH_SIGNUP_LIMIT", "30 per hour"), methods=["POST"])
 def signup():
-    """Create a volunteer or learner account, then sign in."""
+    """Create a volunteer or learner account; the answer never says whether the address had one.
+
+    Every accepted form leads to the same "check your email" page: a new
+    address gets its account and a welcome mail, an address that already has
+    an account gets a notice mailed to its owner (issue 21). The rate limit
+    counts every attempt.
+    """
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next"), _home()))
     form = SignupForm()
@@ -111,7 +126,7 @@ def signup():
     elif form.validate_on_submit():
         volunteer = form.role.data == "volunteer"
         try:
-            user = create_user(
+            sign_up(
                 form.email.data,
                 role=form.role.data,
                 display_name=form.display_name.data,
@@ -120,12 +135,6 @@ def signup():
                 language=form.language.data,
                 kinds=form.kinds.data if volunteer else None,
             )
-            db.session.commit()
-        except IntegrityError:
-            # The form checked the address was free: this is the same address
-            # signing up twice at once, and the unique constraint caught it.
-            db.session.rollback()
-            form.email.errors.append(_("An account with this email already exists. Sign in, or reset your password."))
         except AccountError:
             # The form checks everything create_user does; if they ever
             # disagree, say so in general terms rather than fail.
@@ -133,14 +142,16 @@ def signup():
             current_app.logger.exception("sign-up refused by create_user after the form accepted it")
             flash(_("We could not create the account. Please check the form and try again."), "error")
         else:
-            _start_session(user)
-            if volunteer:
-                flash(_("Welcome, %(name)s! A coordinator will look at your profile; learners can book you once it is approved.",
-                        name=user.display_name), "success")
-            else:
-                flash(_("Welcome, %(name)s! Your account is ready.", name=user.display_name), "success")
-            return redirect(safe_next(form.next.data, _home()))
+            next_page = safe_next(form.next.data, "")
+            return redirect(url_for("auth.signup_sent", next=next_page or None))
     return render_template("auth/signup.html", form=form, zones=zone_choices())
+
+
+@bp.get("/signup/sent")
+def signup_sent():
+    """The one answer to every accepted sign-up: check your email, then sign in."""
+    next_page = safe_next(request.args.get("next"), "")
+    return render_template("auth/signup_sent.html", next_page=next_page or None)
 
 
 def _reported_zone() -> str:
@@ -160,11 +171,18 @@ def login():
         form.next.data = request.args.get("next", "")
     error = None
     if form.validate_on_submit():
+        if sign_in_paused(form.email.data):
+            # Per address, from every IP; said the same way for any address, account or not.
+            error = _("There have been too many failed sign-ins for this email address. Wait 15 minutes and "
+                      "try again, or reset the password to sign in now.")
+            return render_template("auth/login.html", form=form, error=error, paused=True), 429
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
             db.session.commit()  # check_password may have upgraded the hash
+            clear_failed_sign_ins(form.email.data)
             _start_session(user, remember=form.remember.data)
             return redirect(safe_next(form.next.data or request.args.get("next"), _landing(user)))
+        count_failed_sign_in(form.email.data)
         # One message for an unknown address and a wrong password.
         error = _("The email or password is not right.")
     return render_template("auth/login.html", form=form, error=error)
@@ -172,9 +190,17 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """Sign out (POST only, CSRF-checked like every form) and go home."""
+    """Sign out (POST only, CSRF-checked like every form) and go home.
+
+    Sign-out is kept on the server too: the account's session generation
+    moves on, so a copy of the session or remember-me cookie saved before
+    no longer works, on this device or any other (issue 21).
+    """
     language = current_language()
     message = _("You are signed out.")
+    if current_user.is_authenticated:
+        end_sessions(current_user)
+        db.session.commit()
     # Clear first: logout_user then records that the remember-me cookie must go.
     session.clear()
     logout_user()

@@ -70,6 +70,8 @@ class User(UserMixin, db.Model):
     # Set when the owner deleted the account: the row stays, anonymised, so
     # the other party's past sessions keep their shape (services/privacy.py).
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of every session id (get_id): signing out adds one, so saved session cookies stop working.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     volunteer_profile: Mapped[VolunteerProfile | None] = relationship(
         back_populates="user", cascade="all, delete-orphan", uselist=False
@@ -109,9 +111,14 @@ class User(UserMixin, db.Model):
         return hashlib.sha256(self.password_hash.encode()).hexdigest()[:32]
 
     def get_id(self) -> str:
-        """Flask-Login's id for the session and remember cookie: the user id and the
-        password fingerprint, so changing the password signs out every other device."""
-        return f"{self.id}:{self.password_fingerprint()}"
+        """Flask-Login's id for the session and remember cookie: the user id, the
+        password fingerprint and the session generation, so changing the password
+        or signing out signs out every device (a saved cookie included)."""
+        return f"{self.id}:{self.password_fingerprint()}:{self.session_generation}"
+
+    def end_sessions(self) -> None:
+        """Make every session and remember-me cookie issued so far stop working (the caller commits)."""
+        self.session_generation = (self.session_generation or 0) + 1
 
     def rotate_calendar_token(self) -> str:
         """Replace the secret feed token (old feed addresses stop working); returns the new one."""
