@@ -147,14 +147,15 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if marker is None:
         return
     names = marker.args or tuple(AWKWARD_INSTANTS)
-    metafunc.parametrize("clock", [AWKWARD_INSTANTS[name] for name in names], ids=names, indirect=True)
+    metafunc.parametrize("process_clock", [AWKWARD_INSTANTS[name] for name in names], ids=names, indirect=True)
 
 
 @pytest.fixture
-def clock(request: pytest.FixtureRequest) -> Iterator[datetime | None]:
+def process_clock(request: pytest.FixtureRequest) -> Iterator[datetime | None]:
     """The instant this test runs at: the real now, or one of AWKWARD_INSTANTS under ``any_instant``.
 
-    Requested by ``app``, so the clock moves before any data is made.
+    Requested by ``app``, so the clock moves before any data is made. (Not named ``clock``: test modules
+    have fixtures of that name that patch one module's ``utcnow``, and would shadow this one.)
     """
     instant = getattr(request, "param", None)
     if instant is None:
@@ -171,7 +172,7 @@ _SHARED_APPS: dict[str, Flask] = {}
 
 
 @pytest.fixture
-def app(request: pytest.FixtureRequest, clock, database_url: str, tmp_path_factory: pytest.TempPathFactory, make_app):
+def app(request: pytest.FixtureRequest, process_clock, database_url: str, tmp_path_factory: pytest.TempPathFactory, make_app):
     """An app on the shared test database, emptied afterwards.
 
     Shared with the other tests of the same ``app_config``; a test that adds
