@@ -11,6 +11,9 @@ HTMX := static/vendor/htmx.min.js
 CATALOGUES := translations
 CHROMIUM ?= /usr/bin/chromium
 PYTEST_ARGS ?=
+# Test processes per database half (pytest-xdist); 1 runs them in this process, in file order.
+PYTEST_WORKERS ?= 2
+PYTEST_PARALLEL := $(if $(filter-out 1,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS),)
 # Browser tests drive Debian's chromium instead of a Playwright download.
 export PLAYWRIGHT_CHROMIUM_EXECUTABLE ?= $(CHROMIUM)
 
@@ -92,10 +95,10 @@ lint-imports: install
 
 test-sqlite:
 	@echo "== SQLite run"
-	env -u DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
+	env -u DATABASE_URL $(BIN)/pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 test-postgres:
-	$(BIN)/python scripts/with_pg_database.py -- $(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/python scripts/with_pg_database.py -- $(BIN)/pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 clean:
 	rm -rf build node_modules $(HTMX) .pytest_cache

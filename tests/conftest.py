@@ -28,9 +28,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import flask_migrate
+import psycopg
 import pytest
 import time_machine
 from argon2 import PasswordHasher
+from psycopg import sql
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from sqlalchemy import make_url
@@ -92,16 +94,47 @@ def _compiled_catalogues() -> None:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The test database, migrated to head once for the whole run."""
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The test database, migrated to head once for the whole run.
+
+    With several pytest-xdist workers (``make test`` runs two), each has its
+    own: a SQLite file in its own temporary folder, or on PostgreSQL a
+    database of its own beside ``DATABASE_URL``'s, dropped at the end.
+    """
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
     url = normalize_database_url(url)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    own_database = worker is not None and make_url(url).get_backend_name() == "postgresql"
+    if own_database:
+        url = _create_worker_database(url, worker)
     app = create_app(base_config(url, tmp_path_factory.mktemp("instance")))
     with app.app_context():
         flask_migrate.upgrade()
         wipe_all_tables()  # a reused database may hold rows from an interrupted run
         db.engine.dispose()
-    return url
+    yield url
+    if own_database:
+        _drop_database(url)
+
+
+def _admin_connection(url: str):
+    """An autocommit psycopg connection to the server's ``postgres`` database (CREATE/DROP DATABASE)."""
+    admin = make_url(url).set(drivername="postgresql", database="postgres")
+    return psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True)
+
+
+def _create_worker_database(url: str, worker: str) -> str:
+    name = f"{make_url(url).database}_{worker}"
+    with _admin_connection(url) as connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_database(url: str) -> None:
+    with _admin_connection(url) as connection:
+        connection.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(make_url(url).database)))
 
 
 @pytest.fixture(scope="session")
