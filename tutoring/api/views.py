@@ -24,6 +24,7 @@ from tutoring.api.volunteers import (
     programme_arg,
 )
 from tutoring.models import KINDS
+from tutoring.services.coordination import bookable_kinds_of
 from tutoring.booking.slots import slots_on_days
 from tutoring.timeutil import utcnow
 
@@ -57,7 +58,9 @@ def volunteers():
     offset = int_arg("offset", default=0, minimum=0, maximum=MAX_OFFSET)
     programme = programme_arg("programme")
     found = find_volunteers(subject=subject, language=language, kind=kind, programme=programme)
-    response = jsonify([volunteer_json(volunteer) for volunteer in found[offset : offset + limit]])
+    shown = found[offset : offset + limit]
+    kinds = bookable_kinds_of({volunteer.id: list(volunteer.kinds) for volunteer in shown})  # what booking accepts
+    response = jsonify([volunteer_json(volunteer, kinds[volunteer.id]) for volunteer in shown])
     response.headers["X-Total-Count"] = str(len(found))
     links = _page_links(total=len(found), limit=limit, offset=offset)
     if links:

@@ -7,6 +7,8 @@ sessions list selects what it shows.
 """
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -15,8 +17,9 @@ from flask_login import current_user, login_required
 from tutoring.coordinator.blueprint import bp
 from tutoring.coordinator.display import CHART_TARGET, report_charts, week_label
 from tutoring.htmx import is_fragment_request, render_page_or_fragment
+from tutoring.calendar.text import N_
 from tutoring.models import KINDS, Programme
-from tutoring.services import coordination, safeguarding
+from tutoring.services import coordination, safeguarding, training
 from tutoring.services.certificate import build_certificate
 from tutoring.services.coordination import DECISIONS, CoordinationError, NotFound
 from tutoring.services.reports import BOOKINGS_SHOWN, bookings_between, build_report, parse_report_args, report_csv
@@ -67,7 +70,8 @@ def _volunteer_or_404(volunteer_id: int):
     return volunteer
 
 
-def _volunteer_page(volunteer, *, error: CoordinationError | None = None, form=None, status: int = 200) -> Response:
+def _volunteer_page(volunteer, *, error: CoordinationError | None = None, form=None, status: int = 200,
+                    training_error: CoordinationError | None = None) -> Response:
     memberships = dict((programme.id, trained) for programme, trained in coordination.programmes_of(volunteer.id))
     return make_response(render_template(
         "coordinator/volunteer.html",
@@ -79,6 +83,10 @@ def _volunteer_page(volunteer, *, error: CoordinationError | None = None, form=N
         error=error,
         form=form or {},
         now=utcnow(),
+        training=training.records_of(volunteer.id),
+        needing_training=training.kinds_needing_training(),
+        training_today=training.training_day(),
+        training_error=training_error,
     ), status)
 
 
@@ -124,6 +132,44 @@ def volunteer_programmes(volunteer_id: int):
         abort(404)
     flash(_("Programmes saved."), "success")
     return redirect(url_for("coordinator.volunteer", volunteer_id=volunteer.id) + "#programmes")
+
+
+def _date_field(name: str, *, required: bool):
+    """A ``YYYY-MM-DD`` form field as a date (None when empty and not required); a CoordinationError naming it otherwise."""
+    text = request.form.get(name, "").strip()
+    if not text and not required:
+        return None
+    try:
+        value = date.fromisoformat(text)
+    except ValueError:
+        raise CoordinationError(N_("Give a date such as 2026-12-31."), field=name) from None
+    if not 2000 <= value.year <= 2200:
+        raise CoordinationError(N_("Give a date such as 2026-12-31."), field=name)
+    return value
+
+
+@bp.post("/volunteers/<int:volunteer_id>/training")
+def volunteer_training(volunteer_id: int):
+    """Mark the volunteer trained for a kind (date, optional last day, note), or remove a kind's training; logged."""
+    volunteer = _volunteer_or_404(volunteer_id)
+    kind = request.form.get("kind", "")
+    try:
+        if request.form.get("action") == "remove":
+            coordination.remove_training(current_user, volunteer.id, kind)
+            flash(_("Training removed."), "success")
+        else:
+            coordination.mark_trained(
+                current_user, volunteer.id, kind,
+                trained_on=_date_field("trained_on", required=True),
+                expires_on=_date_field("expires_on", required=False),
+                note=request.form.get("note", ""),
+            )
+            flash(_("Training saved."), "success")
+    except NotFound:
+        abort(404)
+    except CoordinationError as error:
+        return _volunteer_page(_volunteer_or_404(volunteer_id), training_error=error, form=request.form, status=422)
+    return redirect(url_for("coordinator.volunteer", volunteer_id=volunteer.id) + "#training")
 
 
 @bp.get("/volunteers/<int:volunteer_id>/certificate")

@@ -11,6 +11,7 @@ from tutoring.models.safeguarding import REPORT_STATUSES, SafeguardingReport
 from tutoring.models.series import Series
 from tutoring.models.session import SESSION_STATUSES, Session
 from tutoring.models.token import ApiToken
+from tutoring.models.training import TrainingRecord
 from tutoring.models.types import UTCDateTime
 from tutoring.models.user import LANGUAGES, ROLES, User
 from tutoring.models.volunteer import KINDS, STATES, VolunteerProfile
@@ -18,6 +19,7 @@ from tutoring.models.waitlist import WAITLIST_STATUSES, WaitlistRequest
 
 __all__ = [
     "AUDIT_ACTIONS",
+    "TrainingRecord",
     "REPORT_STATUSES",
     "AuditEntry",
     "LearnerBlock",
