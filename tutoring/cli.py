@@ -12,6 +12,7 @@ from tutoring.models import KINDS, LANGUAGES, ROLES, User
 from tutoring.services.accounts import AccountError, create_user, issue_api_token, parse_kinds
 from tutoring.services.coordination import CoordinationError, mark_trained
 from tutoring.services.demo import DEMO_PASSWORD, load_demo
+from tutoring.services.help import add_resource
 from tutoring.timeutil import utcnow
 from tutoring.worker import run_worker_command
 from tutoring.services.external_calendars import refresh_all_calendars, refresh_due_calendars
@@ -155,6 +156,27 @@ def purge_notes_command(days):
     click.echo(f"Cleared the notes of {purge_old_notes(days=days)} bookings whose sessions ended over {kept} days ago.")
 
 
+help_cli = AppGroup("help", help="Crisis and emergency lines for the help page (SPEC §7).")
+
+
+@help_cli.command("add")
+@click.option("--country", required=True, help="ISO 3166 alpha-2 code, or * for the default line.")
+@click.option("--name", required=True)
+@click.option("--phone")
+@click.option("--text", help="Text/SMS number.")
+@click.option("--url")
+@click.option("--languages", help="Comma-separated language codes, e.g. ar,en.")
+@click.option("--hours")
+def add_help_command(country, name, phone, text, url, languages, hours):
+    """Add a line to the help page (logged, by the operator)."""
+    try:
+        resource = add_resource(None, {"country": country, "name": name, "phone": phone, "text": text, "url": url,
+                                       "languages": languages or "", "hours": hours})
+    except CoordinationError as error:
+        raise click.ClickException(f"{error.field or 'input'}: {error.message}") from error
+    click.echo(f"Added help line {resource.id} for {resource.country or 'every country without its own'}.")
+
+
 def register_cli(app: Flask) -> None:
     """Attach the commands to ``app``."""
     app.cli.add_command(users_cli)
@@ -164,3 +186,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(worker_command)
     app.cli.add_command(privacy_cli)
     app.cli.add_command(notices_cli)
+    app.cli.add_command(help_cli)

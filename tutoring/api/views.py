@@ -24,6 +24,7 @@ from tutoring.api.volunteers import (
     programme_arg,
 )
 from tutoring.models import KINDS
+from tutoring.services import help as help_service
 from tutoring.services.coordination import bookable_kinds_of
 from tutoring.booking.slots import slots_on_days
 from tutoring.timeutil import utcnow
@@ -41,6 +42,18 @@ _DAYS_AFTER_TODAY = 367
 def openapi():
     """The OpenAPI 3.1 description of this API (no token needed)."""
     return jsonify(openapi_document())
+
+
+@bp.get("/help")
+@public
+def help_resources():
+    """Crisis resources for ``?country=XX`` (SPEC §7), or all of them; 422 for a code that names no country."""
+    asked = request.args.get("country")
+    country = help_service.clean_country(asked) if asked is not None else None
+    if asked is not None and country is None:
+        raise validation_error("country", _("Give a country code such as SA or GB."))
+    found = help_service.resources_for(country)
+    return jsonify({"country": country, "resources": [help_service.resource_json(r) for r in found.resources]})
 
 
 @bp.get("/me")

@@ -19,7 +19,9 @@ from tutoring.coordinator.display import CHART_TARGET, report_charts, week_label
 from tutoring.htmx import is_fragment_request, render_page_or_fragment
 from tutoring.calendar.text import N_
 from tutoring.models import KINDS, Programme
+from tutoring.i18n import current_language
 from tutoring.services import coordination, safeguarding, training
+from tutoring.services import help as help_service
 from tutoring.services.certificate import build_certificate
 from tutoring.services.coordination import DECISIONS, CoordinationError, NotFound
 from tutoring.services.reports import BOOKINGS_SHOWN, bookings_between, build_report, parse_report_args, report_csv
@@ -310,3 +312,73 @@ def resolve(report_id: int):
                                               error=error, error_id=report_id, now=utcnow()), 422)
     flash(_("The report is resolved."), "success")
     return redirect(url_for("coordinator.safeguarding_reports"))
+
+
+# --- help lines (issue 18) ----------------------------------------------------------------------
+
+
+def _help_page(*, error: CoordinationError | None = None, values=None, status: int = 200) -> Response:
+    language = current_language()
+    return make_response(render_template(
+        "coordinator/help.html", resources=help_service.resources_for(None).resources, error=error,
+        values=values or {}, countries=help_service.country_choices(language), country_name=help_service.country_name,
+    ), status)
+
+
+def _help_form() -> dict:
+    return {field: request.form.get(field, "") for field in ("country", "name", "phone", "text", "url", "languages",
+                                                              "hours", "notes", "is_example")}
+
+
+@bp.get("/help")
+def help_resources():
+    """The help lines the public help page lists, and a form to add one."""
+    return _help_page()
+
+
+@bp.post("/help")
+def add_help_resource():
+    form = _help_form()
+    try:
+        help_service.add_resource(current_user, form)
+    except CoordinationError as error:
+        return _help_page(error=error, values=form, status=422)
+    flash(_("Help line added."), "success")
+    return redirect(url_for("coordinator.help_resources"))
+
+
+@bp.route("/help/<int:resource_id>", methods=["GET", "POST"])
+def help_resource(resource_id: int):
+    """Change one help line."""
+    resource = help_service.resource_or_none(resource_id)
+    if resource is None:
+        abort(404)
+    error, status = None, 200
+    values = {"country": resource.country, "name": resource.name, "phone": resource.phone, "text": resource.text,
+              "url": resource.url, "languages": ", ".join(resource.languages or []), "hours": resource.hours,
+              "notes": resource.notes, "is_example": resource.is_example}
+    if request.method == "POST":
+        values = _help_form()
+        try:
+            help_service.update_resource(current_user, resource.id, values)
+        except NotFound:
+            abort(404)
+        except CoordinationError as caught:
+            error, status = caught, 422
+        else:
+            flash(_("Help line saved."), "success")
+            return redirect(url_for("coordinator.help_resources"))
+    return make_response(render_template(
+        "coordinator/help_resource.html", resource=resource, error=error, values=values,
+        countries=help_service.country_choices(current_language()),
+    ), status)
+
+
+@bp.post("/help/<int:resource_id>/remove")
+def remove_help_resource(resource_id: int):
+    try:
+        help_service.remove_resource(current_user, resource_id)
+    except NotFound:
+        abort(404)
+    flash(_("Help line removed."), "success")
+    return redirect(url_for("coordinator.help_resources"))

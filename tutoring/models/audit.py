@@ -30,6 +30,9 @@ AUDIT_ACTIONS = (
     "programme.untrain",
     "training.mark",
     "training.remove",
+    "help.add",
+    "help.update",
+    "help.remove",
 )
 
 

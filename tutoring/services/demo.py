@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from tutoring.extensions import db
 from tutoring.models import AvailabilityRule, User
 from tutoring.models.user import hash_password
+from tutoring.services.help import load_examples as load_help_examples
 from tutoring.services.accounts import create_user
 from tutoring.services.demo_coordination import load_programmes
 
@@ -225,5 +226,6 @@ def load_demo() -> DemoResult:
                 )
             )
     load_programmes()  # programmes and past sessions for the coordinator's reports (issue 7)
+    load_help_examples()  # clearly labelled example crisis lines for /help (issue 18)
     db.session.commit()
     return result
