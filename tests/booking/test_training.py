@@ -20,7 +20,9 @@ from tutoring.booking.operations import book_session, reschedule_booking
 from tutoring.booking.series import book_series
 from tutoring.booking.waitlist import ask
 from tutoring.extensions import db
-from tutoring.models import AuditEntry, AvailabilityRule, Booking, TrainingRecord, User
+from tutoring.booking.slots import slots_in_range
+from tutoring.models import AuditEntry, AvailabilityRule, Booking, TrainingRecord, User, VolunteerProfile
+from tutoring.timeutil import utcnow
 from tutoring.services.coordination import bookable_kinds, mark_trained, remove_training
 from tutoring.services.find_time import FindRequest, find_volunteers
 from tutoring.services.search import SearchFilters, matching_ids
@@ -167,12 +169,21 @@ def test_the_search_and_find_a_time_leave_untrained_volunteers_out_of_support(ap
         assert [m.volunteer.id for m in find_volunteers(wanted, "UTC", NOW).matches] == [trained.id]
 
 
-def test_the_profile_and_booking_pages_dont_offer_support_without_training(client, sign_in, make_user, untrained):
+def test_the_profile_and_booking_pages_dont_offer_support_without_training(app, client, sign_in, make_user, untrained):
     sign_in(make_user("learner"))
+    with app.app_context():
+        now = utcnow()
+        profile = db.session.get(VolunteerProfile, untrained.id)
+        start = slots_in_range(profile, now, now + timedelta(days=8), now)[0].start_at
     profile = client.get(f"/volunteers/{untrained.id}").get_data(as_text=True)
     assert "Listening and support" not in profile and "Tutoring" in profile
-    booking_page = client.get(f"/volunteers/{untrained.id}/book?start={TUE_10.isoformat()}")
+    booking_page = client.get(f"/volunteers/{untrained.id}/book", query_string={"start": start.isoformat()})
+    assert booking_page.status_code == 200
     assert 'value="support"' not in booking_page.get_data(as_text=True)
+    assert 'value="tutoring"' in booking_page.get_data(as_text=True)
+    series_page = client.get(f"/volunteers/{untrained.id}/series", query_string={"start": start.isoformat()})
+    assert series_page.status_code == 200
+    assert 'value="support"' not in series_page.get_data(as_text=True)
 
 
 def test_a_coordinator_marks_a_volunteer_trained_and_removes_it_from_their_page(
