@@ -43,7 +43,7 @@ import tutoring.models.user as user_module
 from tutoring import create_app
 from tutoring.config import normalize_database_url
 from tutoring.extensions import db, limiter
-from tutoring.models import AvailabilityRule, User
+from tutoring.models import KINDS, AvailabilityRule, User
 from tutoring.services.accounts import create_user, issue_api_token
 
 TEST_PASSWORD = "correct horse battery staple"
@@ -265,7 +265,9 @@ def make_user(app):
     """Create and commit a user; returns it detached, with its profile and rules loaded.
 
     ``make_user("volunteer", rules=[(1, "18:00", "20:00")], session_minutes=30)``;
-    volunteers are approved unless ``approved=False``. Password: ``TEST_PASSWORD``.
+    volunteers are approved unless ``approved=False``, and trained for every
+    kind they offer unless ``trained=`` lists fewer (``trained=()``: none;
+    SPEC §7 training). Password: ``TEST_PASSWORD``.
     """
     counter = itertools.count(1)
 
@@ -280,6 +282,7 @@ def make_user(app):
         kinds: list[str] | None = None,
         approved: bool | None = None,
         rules: list[tuple[int, str, str]] = (),
+        trained: tuple[str, ...] | list[str] | None = None,
         **profile_fields,
     ) -> User:
         number = next(counter)
@@ -294,6 +297,7 @@ def make_user(app):
                 language=language,
                 kinds=kinds,
                 approved=(True if approved is None else approved) if volunteer else False,
+                trained=(list(kinds if kinds is not None else KINDS) if trained is None else trained) if volunteer else (),
             )
             if volunteer:
                 for key, value in profile_fields.items():

@@ -64,3 +64,41 @@ def test_the_test_database_is_at_the_latest_revision(app):
         current = MigrationContext.configure(connection).get_current_revision()
         head = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config()).get_current_head()
         assert current == head
+
+
+def test_0011_carries_programme_training_over_to_training_records(make_app, empty_database_url):
+    """Volunteers marked trained in a programme whose `support` needs training keep `support` (issue 18)."""
+    from datetime import UTC, date, datetime
+
+    from sqlalchemy import select
+
+    from tutoring.models import Programme, ProgrammeMember, TrainingRecord
+    from tutoring.services.accounts import create_user
+
+    app = make_app(SQLALCHEMY_DATABASE_URI=empty_database_url)
+    with app.app_context():
+        flask_migrate.upgrade(revision="0009")
+        people = {}
+        for name in ("trained", "untrained", "elsewhere"):
+            people[name] = create_user(f"{name}@example.org", role="volunteer", display_name=name, timezone="UTC",
+                                       password="a long enough password", approved=True).id
+        line = Programme(slug="line", name="Listening line", kinds=["support"], support_needs_training=True)
+        maths = Programme(slug="maths", name="Maths", kinds=["tutoring"], support_needs_training=False)
+        db.session.add_all([line, maths])
+        db.session.flush()
+        joined = datetime(2026, 3, 4, 23, 30, tzinfo=UTC)
+        db.session.add_all([
+            ProgrammeMember(programme_id=line.id, volunteer_id=people["trained"], trained=True, added_at=joined),
+            ProgrammeMember(programme_id=line.id, volunteer_id=people["untrained"], trained=False, added_at=joined),
+            ProgrammeMember(programme_id=maths.id, volunteer_id=people["elsewhere"], trained=True, added_at=joined),
+        ])
+        db.session.commit()
+        db.session.remove()
+
+        flask_migrate.upgrade()
+        records = db.session.scalars(select(TrainingRecord)).all()
+        assert [(r.volunteer_id, r.kind, r.trained_on, r.expires_on, r.trained_by_id) for r in records] == [
+            (people["trained"], "support", date(2026, 3, 4), None, None)]
+        assert "Listening line" in records[0].note
+        db.session.remove()
+        db.engine.dispose()

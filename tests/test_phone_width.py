@@ -55,7 +55,8 @@ def demo(app):
         db.session.commit()
     free = starts[1].strftime("%Y-%m-%dT%H:%M:%SZ")
     return {
-        "visitor": ["/", f"/volunteers/{amira_id}", "/find-a-time", "/auth/login", "/auth/signup", "/auth/reset"],
+        "visitor": ["/", f"/volunteers/{amira_id}", "/find-a-time", "/auth/login", "/auth/signup", "/auth/reset",
+                    "/help?country=EG", "/help?country=all"],
         "learner": ["/", "/find-a-time", f"/volunteers/{amira_id}", f"/volunteers/{amira_id}/book?start={free}",
                     f"/volunteers/{amira_id}/series?start={free}", f"/bookings/{booking}",
                     f"/bookings/{booking}/cancel", f"/bookings/{booking}/reschedule", "/sessions", "/me/",
@@ -65,7 +66,7 @@ def demo(app):
                       "/safety/blocks", f"/volunteers/{amira_id}"],
         "coordinator": ["/coordinator/", "/coordinator/programmes", f"/coordinator/programmes/{programme_id}",
                         "/coordinator/reports", "/coordinator/sessions", "/coordinator/safeguarding",
-                        "/coordinator/audit", f"/coordinator/volunteers/{amira_id}",
+                        "/coordinator/audit", f"/coordinator/volunteers/{amira_id}", "/coordinator/help",
                         f"/coordinator/volunteers/{amira_id}/certificate", "/me/profile", "/me/calendar"],
     }
 

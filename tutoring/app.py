@@ -81,6 +81,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
+    from tutoring.services.training import parse_kinds
+
+    app.config["KINDS_NEEDING_TRAINING"] = parse_kinds(app.config.get("KINDS_NEEDING_TRAINING"))  # fail early on a typo
     _init_extensions(app)
     # After htmx-flask installed its request class, which stays underneath.
     app.request_class = type("Request", (NamedFieldsOnly, app.request_class), {})

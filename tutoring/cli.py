@@ -10,7 +10,10 @@ from flask.cli import AppGroup, with_appcontext
 from tutoring.extensions import db
 from tutoring.models import KINDS, LANGUAGES, ROLES, User
 from tutoring.services.accounts import AccountError, create_user, issue_api_token, parse_kinds
+from tutoring.services.coordination import CoordinationError, mark_trained
 from tutoring.services.demo import DEMO_PASSWORD, load_demo
+from tutoring.services.help import add_resource
+from tutoring.timeutil import utcnow
 from tutoring.worker import run_worker_command
 from tutoring.services.external_calendars import refresh_all_calendars, refresh_due_calendars
 from tutoring.services.clock_notices import queue_clock_change_notices
@@ -37,10 +40,12 @@ def _read_password() -> str:
 @click.option("--language", type=click.Choice(LANGUAGES), default="en", show_default=True, help="UI language.")
 @click.option("--kinds", help=f"Volunteers only: comma-separated, from {','.join(KINDS)} (default: all).")
 @click.option("--approved", is_flag=True, help="Volunteers only: bookable right away.")
-def create_user_command(email, role, display_name, timezone, language, kinds, approved):
+@click.option("--trained", help="Volunteers only: kinds they are trained for (comma-separated; SPEC §7).")
+def create_user_command(email, role, display_name, timezone, language, kinds, approved, trained):
     """Create a user; the password is read from standard input."""
     try:
         kind_list = parse_kinds(kinds) if kinds is not None else None
+        trained_list = parse_kinds(trained) if trained is not None else []
         user = create_user(
             email,
             role=role,
@@ -50,6 +55,7 @@ def create_user_command(email, role, display_name, timezone, language, kinds, ap
             language=language,
             kinds=kind_list,
             approved=approved,
+            trained=trained_list,
         )
         db.session.commit()
     except AccountError as error:
@@ -57,6 +63,25 @@ def create_user_command(email, role, display_name, timezone, language, kinds, ap
         raise click.ClickException(str(error)) from error
     state = f", {user.volunteer_profile.state}" if user.volunteer_profile else ""
     click.echo(f"Created {user.role} {user.email} (id {user.id}{state}).")
+
+
+@users_cli.command("train")
+@click.argument("email")
+@click.option("--kind", required=True, type=click.Choice(KINDS), help="The kind of session they are trained for.")
+@click.option("--until", "until", type=click.DateTime(formats=["%Y-%m-%d"]), help="Last day the training counts.")
+@click.option("--note", default="", help="A note for coordinators.")
+def train_user_command(email, kind, until, note):
+    """Mark the volunteer with EMAIL trained for KIND from today (logged, by the operator)."""
+    user = User.by_email(email)
+    if user is None or user.volunteer_profile is None:
+        raise click.ClickException(f"no volunteer with email {email}")
+    try:
+        record = mark_trained(None, user.id, kind, trained_on=utcnow().date(),
+                              expires_on=until.date() if until else None, note=note)
+    except CoordinationError as error:
+        raise click.ClickException(error.message) from error
+    until_text = record.expires_on.isoformat() if record.expires_on else "no expiry"
+    click.echo(f"{user.email} is trained for {kind} ({until_text}).")
 
 
 @tokens_cli.command("create")
@@ -131,6 +156,27 @@ def purge_notes_command(days):
     click.echo(f"Cleared the notes of {purge_old_notes(days=days)} bookings whose sessions ended over {kept} days ago.")
 
 
+help_cli = AppGroup("help", help="Crisis and emergency lines for the help page (SPEC §7).")
+
+
+@help_cli.command("add")
+@click.option("--country", required=True, help="ISO 3166 alpha-2 code, or * for the default line.")
+@click.option("--name", required=True)
+@click.option("--phone")
+@click.option("--text", help="Text/SMS number.")
+@click.option("--url")
+@click.option("--languages", help="Comma-separated language codes, e.g. ar,en.")
+@click.option("--hours")
+def add_help_command(country, name, phone, text, url, languages, hours):
+    """Add a line to the help page (logged, by the operator)."""
+    try:
+        resource = add_resource(None, {"country": country, "name": name, "phone": phone, "text": text, "url": url,
+                                       "languages": languages or "", "hours": hours})
+    except CoordinationError as error:
+        raise click.ClickException(f"{error.field or 'input'}: {error.message}") from error
+    click.echo(f"Added help line {resource.id} for {resource.country or 'every country without its own'}.")
+
+
 def register_cli(app: Flask) -> None:
     """Attach the commands to ``app``."""
     app.cli.add_command(users_cli)
@@ -140,3 +186,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(worker_command)
     app.cli.add_command(privacy_cli)
     app.cli.add_command(notices_cli)
+    app.cli.add_command(help_cli)

@@ -125,6 +125,8 @@ def settings_from_env(env: Mapping[str, str], instance_path: str) -> dict[str, A
         # Request bodies above this get 413 (tutoring/security.py); forms and JSON here are small.
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "BASE_URL": base_url,
+        # Kinds a volunteer offers only while a coordinator has them marked trained (SPEC §7; a comma list).
+        "KINDS_NEEDING_TRAINING": "support",
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "SESSION_COOKIE_HTTPONLY": True,

@@ -40,6 +40,7 @@ from tutoring.account.forms import AwayForm, ExtraForm, ProfileForm, RuleForm
 from tutoring.account.loaders import current_volunteer, own_away_or_404, own_extra_or_404, own_rule_or_404
 from tutoring.formatting import language_name
 from tutoring.htmx import is_fragment_request, render_page_or_fragment
+from tutoring.services.training import missing_training, training_day
 from tutoring.services.availability import (
     SETTING_RANGES,
     AvailabilityError,
@@ -93,6 +94,9 @@ def dashboard():
         context["to_record"] = sessions_to_record(current_user.id, now)
         context["month_first_day"] = month_bounds(current_user.timezone, now)[2]
         context["volunteer"] = current_user.volunteer_profile
+        # Kinds they offer that learners can't book until a coordinator marks them trained (SPEC §7).
+        context["missing_training"] = missing_training(current_user.id, current_user.volunteer_profile.kinds,
+                                                       training_day(now))
     return render_template("account/dashboard.html", **context)
 
 

@@ -83,6 +83,29 @@ def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any
 
 
 SCHEMAS: dict[str, Any] = {
+    "Help": {
+        "type": "object",
+        "required": ["country", "resources"],
+        "properties": {
+            "country": {"type": ["string", "null"], "description": "The country asked for; null: all."},
+            "resources": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["name", "phone", "text", "url", "languages", "hours"],
+                    "properties": {
+                        "name": {"type": "string"},
+                        "phone": {"type": ["string", "null"]},
+                        "text": {"type": ["string", "null"], "description": "Text/SMS number."},
+                        "url": {"type": ["string", "null"]},
+                        "languages": {"type": "array", "items": {"type": "string"}},
+                        "hours": {"type": ["string", "null"]},
+                        "example": {"type": "boolean", "description": "Demo data, not a real service."},
+                    },
+                },
+            },
+        },
+    },
     "Error": {
         "type": "object",
         "required": ["error"],
@@ -184,6 +207,22 @@ PATHS: dict[str, Any] = {
             "responses": {
                 "200": {"description": "The OpenAPI document.", "content": _json({"type": "object"})},
                 **_errors(429),
+            },
+        }
+    },
+    f"{PREFIX}/help": {
+        "get": {
+            "operationId": "getHelp",
+            "summary": "Crisis and emergency resources for a country (SPEC §7; no token needed)",
+            "security": [],
+            "parameters": [
+                _query("country", "ISO 3166 alpha-2 code, any case; without it every resource is listed.",
+                       {"type": "string", "pattern": "^[A-Za-z]{2}$"}),
+            ],
+            "responses": {
+                "200": {"description": "The resources (a country with none gets the default ones).",
+                        "content": _json(_ref("Help"))},
+                **_errors(422, 429),
             },
         }
     },

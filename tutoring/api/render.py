@@ -56,13 +56,16 @@ def me_json(user: User) -> dict[str, Any]:
     }
 
 
-def volunteer_json(volunteer: VolunteerProfile) -> dict[str, Any]:
-    """A volunteer's public listing; ``id`` is their user id, as their own ``/me`` shows."""
+def volunteer_json(volunteer: VolunteerProfile, kinds: list[str] | None = None) -> dict[str, Any]:
+    """A volunteer's public listing; ``id`` is their user id, as their own ``/me`` shows.
+
+    ``kinds``: the kinds a learner may book with them (``bookable_kinds``), when the caller knows them.
+    """
     return {
         "id": volunteer.id,
         "name": volunteer.user.display_name,
         "timezone": volunteer.user.timezone,
         "languages": list(volunteer.languages),
         "subjects": list(volunteer.subjects),
-        "kinds": list(volunteer.kinds),
+        "kinds": list(volunteer.kinds if kinds is None else kinds),
     }

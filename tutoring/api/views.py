@@ -24,6 +24,8 @@ from tutoring.api.volunteers import (
     programme_arg,
 )
 from tutoring.models import KINDS
+from tutoring.services import help as help_service
+from tutoring.services.coordination import bookable_kinds_of
 from tutoring.booking.slots import slots_on_days
 from tutoring.timeutil import utcnow
 
@@ -42,6 +44,18 @@ def openapi():
     return jsonify(openapi_document())
 
 
+@bp.get("/help")
+@public
+def help_resources():
+    """Crisis resources for ``?country=XX`` (SPEC §7), or all of them; 422 for a code that names no country."""
+    asked = request.args.get("country")
+    country = help_service.clean_country(asked) if asked is not None else None
+    if asked is not None and country is None:
+        raise validation_error("country", _("Give a country code such as SA or GB."))
+    found = help_service.resources_for(country)
+    return jsonify({"country": country, "resources": [help_service.resource_json(r) for r in found.resources]})
+
+
 @bp.get("/me")
 def me():
     """The caller's account: id, role, name, zone, language and secret calendar feed address."""
@@ -57,7 +71,9 @@ def volunteers():
     offset = int_arg("offset", default=0, minimum=0, maximum=MAX_OFFSET)
     programme = programme_arg("programme")
     found = find_volunteers(subject=subject, language=language, kind=kind, programme=programme)
-    response = jsonify([volunteer_json(volunteer) for volunteer in found[offset : offset + limit]])
+    shown = found[offset : offset + limit]
+    kinds = bookable_kinds_of({volunteer.id: list(volunteer.kinds) for volunteer in shown})  # what booking accepts
+    response = jsonify([volunteer_json(volunteer, kinds[volunteer.id]) for volunteer in shown])
     response.headers["X-Total-Count"] = str(len(found))
     links = _page_links(total=len(found), limit=limit, offset=offset)
     if links:

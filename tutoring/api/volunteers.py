@@ -10,6 +10,7 @@ from tutoring.api.params import text_arg
 from tutoring.extensions import db
 from tutoring.models import Programme, ProgrammeMember, User, VolunteerProfile
 from tutoring.services.coordination import untrained_for_support
+from tutoring.services.training import needs_training, trained_ids, training_day
 from tutoring.models.types import MAX_ID
 
 
@@ -61,9 +62,12 @@ def find_volunteers(
     if kind is not None and kind.casefold() == "support":
         # A programme may require training first (issue 7); booking would refuse them.
         query = query.where(VolunteerProfile.user_id.not_in(untrained_for_support()))
+    if kind is not None and needs_training(kind.casefold()):
+        # SPEC §7: only volunteers trained for it today (``?kind=support`` leaves the others out).
+        query = query.where(VolunteerProfile.user_id.in_(trained_ids(kind.casefold())))
     return [
         volunteer
-        for volunteer in db.session.scalars(query)
+        for volunteer in db.session.scalars(query, {"training_day": training_day()})
         if _has(volunteer.subjects, subject) and _has(volunteer.languages, language) and _has(volunteer.kinds, kind)
     ]
 

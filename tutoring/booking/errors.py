@@ -69,3 +69,16 @@ class BookingStateError(BookingError):
 
     code = "invalid_state"
     status = 409
+
+
+class VolunteerNotTrained(BookingError):
+    """The kind needs training (``KINDS_NEEDING_TRAINING``) and the volunteer isn't trained for it: 409 ``volunteer_not_trained``."""
+
+    code = "volunteer_not_trained"
+    status = 409
+
+    def __init__(self, msgid: str | None = None, **kwargs: Any) -> None:
+        super().__init__(
+            msgid or N_("This volunteer can't hold this kind of session until a coordinator marks them trained for it."),
+            field="kind", **kwargs,
+        )

@@ -35,7 +35,8 @@ from tutoring.calendar.text import N_
 from tutoring.extensions import db
 from tutoring.models import KINDS, Booking, Session, User, VolunteerProfile
 from tutoring.services import notifications
-from tutoring.services.safeguarding import check_may_book
+from tutoring.services.safeguarding import check_may_book, check_trained
+from tutoring.services.training import training_day
 from tutoring.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ def book_session(
         # (_availability_of), not joined to the lock and built as objects.
         volunteer = lock_volunteer(volunteer_id) if 1 <= volunteer_id <= MAX_ID else None
         check_bookable(volunteer, kind)
-        check_may_book(volunteer_id, learner_id, kind)
+        check_may_book(volunteer_id, learner_id, kind, day=training_day(now))
         seat = take_seat(volunteer, learner_id, start_at, kind, note, now)
         if seat is not None:  # a seat in an existing group session (docs/GROUPS.md)
             booking_changed(seat, "booked", by_user_id=learner_id)
@@ -163,7 +164,10 @@ def reschedule_booking(user: User | int, booking_id: int, new_start_at: datetime
             # A learner choosing a new time is booking again: a block (or a
             # training rule) that stops a new booking stops this too. The
             # volunteer may still move a session they already agreed to.
-            check_may_book(session.volunteer_id, booking.learner_id, session.kind)
+            check_may_book(session.volunteer_id, booking.learner_id, session.kind, day=training_day(now))
+        else:
+            # Nor may an untrained (or expired) volunteer put a support session at a new time (SPEC §7).
+            check_trained(session.volunteer_id, session.kind, day=training_day(now))
         slot = offered_slot(volunteer, new_start_at, now, exclude_session_id=session.id)
         check_learner_free(booking.learner_id, slot.start_at, slot.end_at, exclude_session_id=session.id)
 

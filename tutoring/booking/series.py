@@ -46,6 +46,7 @@ from tutoring.booking.errors import (
 from tutoring.booking.groups import add_seat, open_group_at, seat_refusal
 from tutoring.booking.operations import booking_changed, learner_booked
 from tutoring.services.safeguarding import check_may_book
+from tutoring.services.training import training_day
 from tutoring.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -271,7 +272,7 @@ def book_series(
         volunteer = engine.lock_volunteer(volunteer_id) if 1 <= volunteer_id <= MAX_ID else None
         engine.check_bookable(volunteer, kind)
         # The same refusals as one booking (blocked learners, programme rules).
-        check_may_book(volunteer_id, learner_id, kind)
+        check_may_book(volunteer_id, learner_id, kind, day=training_day(now))
         # Under the locks: the first week decides whether there is a series at all.
         first_group = open_group_at(volunteer_id, first_start_at)
         if first_group is not None:  # the first week joins an open group session

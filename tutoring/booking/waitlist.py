@@ -42,9 +42,18 @@ from tutoring.models import (
     WaitlistRequest,
 )
 from tutoring.services import outbox
-from tutoring.booking.errors import BookingError, BookingForbidden, BookingNotFound, InvalidBooking, SlotUnavailable
+from tutoring.booking.errors import (
+    BookingError,
+    BookingForbidden,
+    BookingNotFound,
+    InvalidBooking,
+    SlotUnavailable,
+    VolunteerNotTrained,
+)
 from tutoring.booking.slots import slots_in_range
+from tutoring.services.coordination import bookable_kinds
 from tutoring.services.safeguarding import is_blocked
+from tutoring.services.training import training_day
 from tutoring.models.types import MAX_ID
 from tutoring.timeutil import is_valid_zone, utcnow
 
@@ -92,6 +101,9 @@ def ask(
     if volunteer is None or volunteer.state != "approved" or not volunteer.user.is_active:
         raise BookingNotFound()
     _check_not_blocked(volunteer_id, learner.id)
+    if not bookable_kinds(volunteer_id, volunteer.kinds, day=training_day(now)):
+        # Every kind they offer needs training they don't have (SPEC §7): nothing to wait for.
+        raise VolunteerNotTrained()
     try:
         request = waiting_request(learner.id, volunteer_id)
         if request is None:
@@ -179,6 +191,8 @@ def check_waitlists(volunteer_ids: list[int] | None = None, now: datetime | None
             volunteer = request.volunteer
             if not volunteer.is_bookable or not request.learner.is_active or is_blocked(volunteer.id, request.learner_id):
                 continue
+            if not bookable_kinds(volunteer.id, volunteer.kinds, day=training_day(now)):
+                continue  # nothing they may hold now (training, SPEC §7): no news to send
             if request.last_notified_at is not None and now - request.last_notified_at < NOTIFY_EVERY:
                 continue
             matching = matching_starts(request, volunteer, now)

@@ -7,6 +7,8 @@ sessions list selects what it shows.
 """
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -15,8 +17,11 @@ from flask_login import current_user, login_required
 from tutoring.coordinator.blueprint import bp
 from tutoring.coordinator.display import CHART_TARGET, report_charts, week_label
 from tutoring.htmx import is_fragment_request, render_page_or_fragment
+from tutoring.calendar.text import N_
 from tutoring.models import KINDS, Programme
-from tutoring.services import coordination, safeguarding
+from tutoring.i18n import current_language
+from tutoring.services import coordination, safeguarding, training
+from tutoring.services import help as help_service
 from tutoring.services.certificate import build_certificate
 from tutoring.services.coordination import DECISIONS, CoordinationError, NotFound
 from tutoring.services.reports import BOOKINGS_SHOWN, bookings_between, build_report, parse_report_args, report_csv
@@ -67,7 +72,8 @@ def _volunteer_or_404(volunteer_id: int):
     return volunteer
 
 
-def _volunteer_page(volunteer, *, error: CoordinationError | None = None, form=None, status: int = 200) -> Response:
+def _volunteer_page(volunteer, *, error: CoordinationError | None = None, form=None, status: int = 200,
+                    training_error: CoordinationError | None = None) -> Response:
     memberships = dict((programme.id, trained) for programme, trained in coordination.programmes_of(volunteer.id))
     return make_response(render_template(
         "coordinator/volunteer.html",
@@ -79,6 +85,10 @@ def _volunteer_page(volunteer, *, error: CoordinationError | None = None, form=N
         error=error,
         form=form or {},
         now=utcnow(),
+        training=training.records_of(volunteer.id),
+        needing_training=training.kinds_needing_training(),
+        training_today=training.training_day(),
+        training_error=training_error,
     ), status)
 
 
@@ -124,6 +134,44 @@ def volunteer_programmes(volunteer_id: int):
         abort(404)
     flash(_("Programmes saved."), "success")
     return redirect(url_for("coordinator.volunteer", volunteer_id=volunteer.id) + "#programmes")
+
+
+def _date_field(name: str, *, required: bool):
+    """A ``YYYY-MM-DD`` form field as a date (None when empty and not required); a CoordinationError naming it otherwise."""
+    text = request.form.get(name, "").strip()
+    if not text and not required:
+        return None
+    try:
+        value = date.fromisoformat(text)
+    except ValueError:
+        raise CoordinationError(N_("Give a date such as 2026-12-31."), field=name) from None
+    if not 2000 <= value.year <= 2200:
+        raise CoordinationError(N_("Give a date such as 2026-12-31."), field=name)
+    return value
+
+
+@bp.post("/volunteers/<int:volunteer_id>/training")
+def volunteer_training(volunteer_id: int):
+    """Mark the volunteer trained for a kind (date, optional last day, note), or remove a kind's training; logged."""
+    volunteer = _volunteer_or_404(volunteer_id)
+    kind = request.form.get("kind", "")
+    try:
+        if request.form.get("action") == "remove":
+            coordination.remove_training(current_user, volunteer.id, kind)
+            flash(_("Training removed."), "success")
+        else:
+            coordination.mark_trained(
+                current_user, volunteer.id, kind,
+                trained_on=_date_field("trained_on", required=True),
+                expires_on=_date_field("expires_on", required=False),
+                note=request.form.get("note", ""),
+            )
+            flash(_("Training saved."), "success")
+    except NotFound:
+        abort(404)
+    except CoordinationError as error:
+        return _volunteer_page(_volunteer_or_404(volunteer_id), training_error=error, form=request.form, status=422)
+    return redirect(url_for("coordinator.volunteer", volunteer_id=volunteer.id) + "#training")
 
 
 @bp.get("/volunteers/<int:volunteer_id>/certificate")
@@ -264,3 +312,73 @@ def resolve(report_id: int):
                                               error=error, error_id=report_id, now=utcnow()), 422)
     flash(_("The report is resolved."), "success")
     return redirect(url_for("coordinator.safeguarding_reports"))
+
+
+# --- help lines (issue 18) ----------------------------------------------------------------------
+
+
+def _help_page(*, error: CoordinationError | None = None, values=None, status: int = 200) -> Response:
+    language = current_language()
+    return make_response(render_template(
+        "coordinator/help.html", resources=help_service.resources_for(None).resources, error=error,
+        values=values or {}, countries=help_service.country_choices(language), country_name=help_service.country_name,
+    ), status)
+
+
+def _help_form() -> dict:
+    return {field: request.form.get(field, "") for field in ("country", "name", "phone", "text", "url", "languages",
+                                                              "hours", "notes", "is_example")}
+
+
+@bp.get("/help")
+def help_resources():
+    """The help lines the public help page lists, and a form to add one."""
+    return _help_page()
+
+
+@bp.post("/help")
+def add_help_resource():
+    form = _help_form()
+    try:
+        help_service.add_resource(current_user, form)
+    except CoordinationError as error:
+        return _help_page(error=error, values=form, status=422)
+    flash(_("Help line added."), "success")
+    return redirect(url_for("coordinator.help_resources"))
+
+
+@bp.route("/help/<int:resource_id>", methods=["GET", "POST"])
+def help_resource(resource_id: int):
+    """Change one help line."""
+    resource = help_service.resource_or_none(resource_id)
+    if resource is None:
+        abort(404)
+    error, status = None, 200
+    values = {"country": resource.country, "name": resource.name, "phone": resource.phone, "text": resource.text,
+              "url": resource.url, "languages": ", ".join(resource.languages or []), "hours": resource.hours,
+              "notes": resource.notes, "is_example": resource.is_example}
+    if request.method == "POST":
+        values = _help_form()
+        try:
+            help_service.update_resource(current_user, resource.id, values)
+        except NotFound:
+            abort(404)
+        except CoordinationError as caught:
+            error, status = caught, 422
+        else:
+            flash(_("Help line saved."), "success")
+            return redirect(url_for("coordinator.help_resources"))
+    return make_response(render_template(
+        "coordinator/help_resource.html", resource=resource, error=error, values=values,
+        countries=help_service.country_choices(current_language()),
+    ), status)
+
+
+@bp.post("/help/<int:resource_id>/remove")
+def remove_help_resource(resource_id: int):
+    try:
+        help_service.remove_resource(current_user, resource_id)
+    except NotFound:
+        abort(404)
+    flash(_("Help line removed."), "success")
+    return redirect(url_for("coordinator.help_resources"))

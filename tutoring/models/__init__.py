@@ -3,6 +3,7 @@ from tutoring.models.audit import AUDIT_ACTIONS, AuditEntry
 from tutoring.models.availability import AvailabilityRule, AwayPeriod, ExtraWindow
 from tutoring.models.block import LearnerBlock
 from tutoring.models.booking import BOOKING_STATUSES, Booking
+from tutoring.models.help import HelpResource
 from tutoring.models.external_calendar import CALENDAR_KINDS, ExternalBusyTime, ExternalCalendar
 from tutoring.models.notice import NOTICE_KINDS, Notice
 from tutoring.models.outbox import OUTBOX_KINDS, OutboxMessage
@@ -11,6 +12,7 @@ from tutoring.models.safeguarding import REPORT_STATUSES, SafeguardingReport
 from tutoring.models.series import Series
 from tutoring.models.session import SESSION_STATUSES, Session
 from tutoring.models.token import ApiToken
+from tutoring.models.training import TrainingRecord
 from tutoring.models.types import UTCDateTime
 from tutoring.models.user import LANGUAGES, ROLES, User
 from tutoring.models.volunteer import KINDS, STATES, VolunteerProfile
@@ -18,6 +20,8 @@ from tutoring.models.waitlist import WAITLIST_STATUSES, WaitlistRequest
 
 __all__ = [
     "AUDIT_ACTIONS",
+    "TrainingRecord",
+    "HelpResource",
     "REPORT_STATUSES",
     "AuditEntry",
     "LearnerBlock",

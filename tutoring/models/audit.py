@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from tutoring.models.user import User
 
 # volunteer.approve|decline|pause, report.resolve, programme.create|update,
-# programme.add_member|remove_member|train|untrain.
+# programme.add_member|remove_member|train|untrain, training.mark|remove (issue 18).
 AUDIT_ACTIONS = (
     "volunteer.approve",
     "volunteer.decline",
@@ -28,6 +28,11 @@ AUDIT_ACTIONS = (
     "programme.remove_member",
     "programme.train",
     "programme.untrain",
+    "training.mark",
+    "training.remove",
+    "help.add",
+    "help.update",
+    "help.remove",
 )
 
 

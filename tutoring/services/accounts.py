@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from tutoring.extensions import db
-from tutoring.models import KINDS, LANGUAGES, ROLES, ApiToken, User, VolunteerProfile
+from tutoring.models import KINDS, LANGUAGES, ROLES, ApiToken, TrainingRecord, User, VolunteerProfile
 from tutoring.timeutil import is_valid_zone, utcnow
 
 MIN_PASSWORD_LENGTH = 8
@@ -42,12 +42,15 @@ def create_user(
     languages_spoken: Iterable[str] = (),
     bio: str = "",
     password_hash: str | None = None,
+    trained: Iterable[str] = (),
 ) -> User:
     """Add a user (and, for a volunteer, their profile) to the session and flush; the caller commits.
 
     A volunteer offers all three kinds unless ``kinds`` says otherwise and
     starts ``pending`` unless ``approved``. ``password_hash`` (an argon2 hash
     made earlier) replaces ``password`` when many accounts share one password.
+    ``trained``: kinds the volunteer is recorded trained for from today, with
+    no expiry and no coordinator (the CLI's ``--trained``, demo data).
     """
     email = email.strip().lower()
     display_name = display_name.strip()
@@ -63,7 +66,10 @@ def create_user(
         raise AccountError(f"unknown language {language!r}; choose from {', '.join(LANGUAGES)}")
     if password_hash is None and not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
         raise AccountError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters")
-    if role != "volunteer" and (kinds is not None or approved):
+    trained = list(trained)
+    if any(kind not in KINDS for kind in trained):
+        raise AccountError(f"unknown session kinds in {', '.join(trained)}; choose from {', '.join(KINDS)}")
+    if role != "volunteer" and (kinds is not None or approved or trained):
         raise AccountError("kinds and approval only apply to volunteers")
     if User.by_email(email) is not None:
         raise AccountError(f"a user with email {email} already exists")
@@ -83,6 +89,11 @@ def create_user(
         )
     db.session.add(user)
     db.session.flush()
+    for kind in dict.fromkeys(trained):
+        db.session.add(TrainingRecord(volunteer_id=user.id, kind=kind, trained_on=utcnow().date(),
+                                      note="Recorded when the account was created."))
+    if trained:
+        db.session.flush()
     return user
 
 

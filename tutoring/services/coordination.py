@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from typing import Any
 
@@ -23,9 +24,10 @@ from tutoring.errors import NotFound as BaseNotFound
 from tutoring.errors import ServiceError
 from tutoring.extensions import db
 from tutoring.mail import queue_mail
-from tutoring.models import KINDS, AuditEntry, Programme, ProgrammeMember, User, VolunteerProfile
+from tutoring.models import KINDS, AuditEntry, Programme, ProgrammeMember, TrainingRecord, User, VolunteerProfile
 from tutoring.booking.slots import dialect_name, ids_param
 from tutoring.models.types import MAX_ID
+from tutoring.services.training import kinds_needing_training, trained_kinds_of, training_day
 
 REASON_MAX_LENGTH = 1000
 NAME_MAX_LENGTH = 100
@@ -65,10 +67,10 @@ def clean_text(value: Any, field: str, max_length: int, *, required: bool = Fals
     return value
 
 
-def audit(actor: User, action: str, *, subject: User | None = None, report_id: int | None = None,
+def audit(actor: User | None, action: str, *, subject: User | None = None, report_id: int | None = None,
           programme_id: int | None = None, reason: str = "") -> AuditEntry:
-    """Add an audit entry to the current transaction (the caller commits)."""
-    entry = AuditEntry(actor_id=actor.id, action=action, subject_user_id=subject.id if subject else None,
+    """Add an audit entry to the current transaction (the caller commits); ``actor`` None: the operator's CLI."""
+    entry = AuditEntry(actor_id=actor.id if actor is not None else None, action=action, subject_user_id=subject.id if subject else None,
                        report_id=report_id, programme_id=programme_id, reason=reason)
     db.session.add(entry)
     return entry
@@ -324,24 +326,40 @@ def member_counts() -> dict[int, int]:
     return {programme_id: count for programme_id, count in rows}
 
 
-def bookable_kinds(volunteer_id: int, offered) -> list[str]:
-    """The kinds in ``offered`` learners may book with this volunteer: `support` goes while a programme waits for training.
+def bookable_kinds(volunteer_id: int, offered, *, day: date | None = None) -> list[str]:
+    """The kinds in ``offered`` learners may book with this volunteer (on ``day``, default today, UTC).
 
-    The booking pages build their choices with this and the booking service
-    refuses with it (``safeguarding.check_may_book``), so a page never offers
-    a kind the booking would then refuse.
+    A kind in ``KINDS_NEEDING_TRAINING`` goes unless the volunteer is trained
+    for it (``training``), and `support` goes while a programme of theirs
+    waits for training. The booking pages build their choices with this and
+    the booking service refuses with it (``safeguarding.check_may_book``),
+    so a page never offers a kind the booking would then refuse.
     """
-    return bookable_kinds_of({volunteer_id: list(offered)})[volunteer_id]
+    return bookable_kinds_of({volunteer_id: list(offered)}, day=day)[volunteer_id]
 
 
-def bookable_kinds_of(offered: dict[int, list[str]]) -> dict[int, list[str]]:
-    """``bookable_kinds`` for many volunteers at once, in one query (a page of search results): id -> kinds."""
+def bookable_kinds_of(offered: dict[int, list[str]], *, day: date | None = None) -> dict[int, list[str]]:
+    """``bookable_kinds`` for many volunteers at once, in two queries at most (a page of search results): id -> kinds."""
     asked = [volunteer_id for volunteer_id, kinds in offered.items() if "support" in kinds]
     untrained = set(db.session.scalars(_untrained_among(dialect_name()), {"ids": asked})) if asked else set()
+    needing = set(kinds_needing_training())
+    checked = [volunteer_id for volunteer_id, kinds in offered.items() if needing & set(kinds)]
+    trained = trained_kinds_of(checked, day or training_day())
     return {
-        volunteer_id: [kind for kind in kinds if kind != "support" or volunteer_id not in untrained]
+        volunteer_id: [
+            kind for kind in kinds
+            if (kind != "support" or volunteer_id not in untrained)
+            and (kind not in needing or kind in trained.get(volunteer_id, ()))
+        ]
         for volunteer_id, kinds in offered.items()
     }
+
+
+def untrained_kinds(volunteer_id: int, offered, *, day: date | None = None) -> list[str]:
+    """The kinds in ``offered`` this volunteer can't hold because they aren't trained for them (their dashboard says so)."""
+    needing = [kind for kind in offered if kind in kinds_needing_training()]
+    trained = trained_kinds_of([volunteer_id], day or training_day())[volunteer_id]
+    return [kind for kind in needing if kind not in trained]
 
 
 @cache
@@ -361,3 +379,68 @@ def untrained_for_support():
         .join(Programme, Programme.id == ProgrammeMember.programme_id)
         .where(Programme.support_needs_training.is_(True), ProgrammeMember.trained.is_(False))
     )
+
+
+# --- training (SPEC §7, issue 18) ---------------------------------------------------------------
+
+NOTE_MAX_LENGTH = 1000
+
+
+def mark_trained(coordinator: User | None, volunteer_id: int, kind: Any, *, trained_on: date,
+                 expires_on: date | None = None, note: Any = "") -> TrainingRecord:
+    """Record that the volunteer is trained for ``kind`` (replacing an earlier record of that kind); logged; commits.
+
+    ``coordinator`` None: the operator, from the CLI (``users train``).
+    """
+    if coordinator is not None and not coordinator.is_coordinator:
+        raise CoordinationError(N_("Only coordinators can do this."))
+    if kind not in KINDS:
+        raise CoordinationError(N_("Choose a kind of session."), field="kind")
+    if not isinstance(trained_on, date):
+        raise CoordinationError(N_("Give a date such as 2026-12-31."), field="trained_on")
+    if expires_on is not None and (not isinstance(expires_on, date) or expires_on < trained_on):
+        raise CoordinationError(N_("The training can't end before it was given."), field="expires_on")
+    note = clean_text(note, "note", NOTE_MAX_LENGTH)
+    volunteer = volunteer_or_none(volunteer_id)
+    if volunteer is None:
+        raise NotFound()
+    try:
+        record = db.session.scalar(select(TrainingRecord).where(
+            TrainingRecord.volunteer_id == volunteer.id, TrainingRecord.kind == kind))
+        if record is None:
+            record = TrainingRecord(volunteer_id=volunteer.id, kind=kind)
+            db.session.add(record)
+        record.trained_on, record.expires_on, record.note = trained_on, expires_on, note
+        record.trained_by_id = coordinator.id if coordinator is not None else None
+        until = expires_on.isoformat() if expires_on else "-"
+        audit(coordinator, "training.mark", subject=volunteer.user,
+              reason=f"{kind}; {trained_on.isoformat()} to {until}" + (f"; {note}" if note else ""))
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return record
+
+
+def remove_training(coordinator: User, volunteer_id: int, kind: Any, reason: Any = "") -> None:
+    """Remove the volunteer's training record for ``kind`` (they stop being offered for it if it needs training); logged; commits.
+
+    Sessions already booked stay (the volunteer or a coordinator may cancel them).
+    """
+    if not coordinator.is_coordinator:
+        raise CoordinationError(N_("Only coordinators can do this."))
+    reason = clean_text(reason, "reason", REASON_MAX_LENGTH)
+    volunteer = volunteer_or_none(volunteer_id)
+    if volunteer is None or kind not in KINDS:
+        raise NotFound()
+    record = db.session.scalar(select(TrainingRecord).where(
+        TrainingRecord.volunteer_id == volunteer.id, TrainingRecord.kind == kind))
+    if record is None:
+        raise NotFound()
+    try:
+        db.session.delete(record)
+        audit(coordinator, "training.remove", subject=volunteer.user, reason=f"{kind}" + (f"; {reason}" if reason else ""))
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise

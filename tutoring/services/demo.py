@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from tutoring.extensions import db
 from tutoring.models import AvailabilityRule, User
 from tutoring.models.user import hash_password
+from tutoring.services.help import load_examples as load_help_examples
 from tutoring.services.accounts import create_user
 from tutoring.services.demo_coordination import load_programmes
 
@@ -170,6 +171,10 @@ class DemoResult:
         return sorted(self.created + self.existing, key=lambda user: user.id)
 
 
+# Demo volunteers not yet trained: their dashboards say why `support` isn't offered.
+DEMO_UNTRAINED = frozenset({"fatima.alzahra@example.org", "layla.mansour@example.org"})
+
+
 def _add_volunteer(spec: DemoVolunteer, password_hash: str) -> User:
     user = create_user(
         spec.email,
@@ -181,6 +186,8 @@ def _add_volunteer(spec: DemoVolunteer, password_hash: str) -> User:
         language=spec.language,
         kinds=spec.kinds,
         approved=spec.state == "approved",
+        # Trained for what they offer (SPEC §7), except the listeners the demo's listening line hasn't trained yet.
+        trained=() if spec.email in DEMO_UNTRAINED else spec.kinds,
         subjects=spec.subjects,
         languages_spoken=spec.speaks,
         bio=spec.bio,
@@ -219,5 +226,6 @@ def load_demo() -> DemoResult:
                 )
             )
     load_programmes()  # programmes and past sessions for the coordinator's reports (issue 7)
+    load_help_examples()  # clearly labelled example crisis lines for /help (issue 18)
     db.session.commit()
     return result

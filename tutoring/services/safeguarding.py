@@ -8,6 +8,8 @@ may still cancel them.
 """
 from __future__ import annotations
 
+from datetime import date
+
 from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale, gettext
 from sqlalchemy import select
@@ -16,10 +18,18 @@ from sqlalchemy.orm import joinedload
 from tutoring.extensions import db
 from tutoring.mail import queue_mail
 from tutoring.models import Booking, LearnerBlock, SafeguardingReport, Session, User, VolunteerProfile
-from tutoring.services.coordination import N_, CoordinationError, NotFound, audit, bookable_kinds, clean_text
+from tutoring.services.coordination import (
+    N_,
+    CoordinationError,
+    NotFound,
+    audit,
+    bookable_kinds,
+    clean_text,
+    untrained_kinds,
+)
 from tutoring.models.types import MAX_ID
 from tutoring.timeutil import utcnow
-from tutoring.booking.errors import InvalidBooking, SlotUnavailable
+from tutoring.booking.errors import InvalidBooking, SlotUnavailable, VolunteerNotTrained
 
 DETAILS_MAX_LENGTH = 4000
 RESOLUTION_MAX_LENGTH = 2000
@@ -190,18 +200,24 @@ def is_blocked(volunteer_id: int, learner_id: int) -> bool:
     return db.session.get(LearnerBlock, (volunteer_id, learner_id)) is not None
 
 
-def check_may_book(volunteer_id: int, learner_id: int, kind: str) -> None:
-    """Refuse a booking a block or a programme's training rule forbids (raises the booking service's errors).
+def check_trained(volunteer_id: int, kind: str, *, day: date | None = None) -> None:
+    """Refuse a kind that needs training when the volunteer isn't trained for it on ``day`` (409 ``volunteer_not_trained``)."""
+    if kind in untrained_kinds(volunteer_id, [kind], day=day):
+        raise VolunteerNotTrained()
+
+
+def check_may_book(volunteer_id: int, learner_id: int, kind: str, *, day: date | None = None) -> None:
+    """Refuse a booking a block, missing training or a programme's training rule forbids (the booking service's errors).
 
     A blocked learner hears the same words as for a volunteer who takes no
-    new bookings, so a block is not announced to them.
+    new bookings, so a block is not announced to them. ``day``: the UTC date
+    training is judged on (the booking's ``now``; default today).
     """
     if is_blocked(volunteer_id, learner_id):
         raise SlotUnavailable(N_("This volunteer is not taking new bookings at the moment."))
-    if kind not in bookable_kinds(volunteer_id, [kind]):  # the same rule the booking pages offer kinds by
+    check_trained(volunteer_id, kind, day=day)
+    if kind not in bookable_kinds(volunteer_id, [kind], day=day):  # the same rule the booking pages offer kinds by
         raise InvalidBooking(
             N_("This volunteer can't offer listening and support sessions until their programme marks them trained."),
             field="kind",
         )
-
-

@@ -35,6 +35,7 @@ from tutoring.formatting import language_name
 from tutoring.models import KINDS, Programme, ProgrammeMember, User, VolunteerProfile
 from tutoring.scheduling import Slot, day_range_bounds, slots_between
 from tutoring.services.coordination import bookable_kinds_of, untrained_for_support
+from tutoring.services.training import needs_training, trained_ids, training_day
 from tutoring.booking.slots import dialect_name, ids_param, slot_inputs
 from tutoring.booking.browse import first_slots
 
@@ -298,7 +299,7 @@ def _like_escape(text: str) -> str:
 
 
 def _list_conditions(
-    dialect: str, subject: str, language: str, kind: str, programme_id: int | None
+    dialect: str, subject: str, language: str, kind: str, programme_id: int | None, trained_only: bool = False
 ) -> list[ColumnElement[bool]]:
     """The subject, language and kind filters on ``volunteer_profiles``' JSON lists.
 
@@ -316,6 +317,9 @@ def _list_conditions(
     if kind == "support":
         # A programme may require training first (issue 7); booking would refuse them.
         conditions.append(VolunteerProfile.user_id.not_in(untrained_for_support()))
+    if kind and trained_only:
+        # The kind needs training (SPEC §7): only volunteers trained for it on the day bound as ``training_day``.
+        conditions.append(VolunteerProfile.user_id.in_(trained_ids(kind)))
     if programme_id is not None:
         members = select(ProgrammeMember.volunteer_id).where(ProgrammeMember.programme_id == programme_id)
         conditions.append(VolunteerProfile.user_id.in_(members))
@@ -324,7 +328,7 @@ def _list_conditions(
 
 def matching_ids(filters: SearchFilters) -> list[int]:
     """Ids of bookable volunteers passing the subject, language and kind filters, by name (no free-time test)."""
-    return list(db.session.scalars(_matching_query(dialect_name(), *_filter_key(filters))))
+    return list(db.session.scalars(_matching_query(dialect_name(), *_filter_key(filters)), _training_params()))
 
 
 def matching_window(filters: SearchFilters, offset: int, limit: int) -> list[int]:
@@ -333,7 +337,7 @@ def matching_window(filters: SearchFilters, offset: int, limit: int) -> list[int
     With few filters thousands of volunteers match; a page needs a few dozen.
     """
     query = _window_query(dialect_name(), *_filter_key(filters))
-    return list(db.session.scalars(query, {"window_offset": offset, "window_limit": limit}))
+    return list(db.session.scalars(query, {"window_offset": offset, "window_limit": limit, **_training_params()}))
 
 
 def matching_page(filters: SearchFilters, offset: int, limit: int) -> tuple[list[int], int]:
@@ -353,13 +357,19 @@ def matching_page(filters: SearchFilters, offset: int, limit: int) -> tuple[list
     return (matching_window(filters, offset, limit) if offset < total else []), total
 
 
-def _filter_key(filters: SearchFilters) -> tuple[str, str, str, int | None]:
+def _filter_key(filters: SearchFilters) -> tuple[str, str, str, int | None, bool]:
     programme_id = filters.programme.id if filters.programme is not None else None
-    return filters.subject, filters.language, filters.kind, programme_id
+    # Whether the kind needs training is part of the key: apps (and tests) may set KINDS_NEEDING_TRAINING apart.
+    return filters.subject, filters.language, filters.kind, programme_id, bool(filters.kind) and needs_training(filters.kind)
+
+
+def _training_params() -> dict[str, object]:
+    """The day training is judged on, bound in every matching statement (unused when no kind needs it)."""
+    return {"training_day": training_day()}
 
 
 @lru_cache(maxsize=256)
-def _matching_query(dialect: str, subject: str, language: str, kind: str, programme_id: int | None):
+def _matching_query(dialect: str, subject: str, language: str, kind: str, programme_id: int | None, trained_only: bool):
     """The statement ``matching_ids`` runs for these filters, built once per process.
 
     Keyed by every value it holds (they are bound parameters inside), so it
@@ -373,7 +383,7 @@ def _matching_query(dialect: str, subject: str, language: str, kind: str, progra
     the database scan both tables. Without them, the users are read in name
     order (``ix_users_display_name_id``), so a window of the list stops early.
     """
-    conditions = _list_conditions(dialect, subject, language, kind, programme_id)
+    conditions = _list_conditions(dialect, subject, language, kind, programme_id, trained_only)
     by_name = (
         select(User.id)
         .where(User.is_active.is_(True), User.role == "volunteer")
@@ -388,19 +398,19 @@ def _matching_query(dialect: str, subject: str, language: str, kind: str, progra
 
 
 @lru_cache(maxsize=256)
-def _window_query(dialect: str, subject: str, language: str, kind: str, programme_id: int | None):
+def _window_query(dialect: str, subject: str, language: str, kind: str, programme_id: int | None, trained_only: bool):
     """``_matching_query`` cut to the rows from ``window_offset``, at most ``window_limit`` (bound at execution)."""
     return (
-        _matching_query(dialect, subject, language, kind, programme_id)
+        _matching_query(dialect, subject, language, kind, programme_id, trained_only)
         .limit(bindparam("window_limit", type_=Integer))
         .offset(bindparam("window_offset", type_=Integer))
     )
 
 
 @lru_cache(maxsize=256)
-def _count_query(dialect: str, subject: str, language: str, kind: str, programme_id: int | None):
+def _count_query(dialect: str, subject: str, language: str, kind: str, programme_id: int | None, trained_only: bool):
     """How many rows ``_matching_query`` gives: the same filters, unordered."""
-    matching = _matching_query(dialect, subject, language, kind, programme_id).order_by(None).subquery()
+    matching = _matching_query(dialect, subject, language, kind, programme_id, trained_only).order_by(None).subquery()
     return select(func.count()).select_from(matching)
 
 
