@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy import update as sa_update
 
 from tests.conftest import TEST_PASSWORD
 from tutoring.extensions import db
@@ -192,6 +193,25 @@ def test_deleting_a_learner_cancels_future_sessions_with_notice_and_anonymises_t
                       client.get("/auth/login").get_data(as_text=True)).group(1)
     client.post("/auth/login", data={"csrf_token": token, "email": "lina@example.org", "password": TEST_PASSWORD})
     assert client.get("/me/").status_code == 302
+
+
+def test_mail_already_sent_to_the_people_they_met_goes_with_the_deleted_account(app, client, sign_in, people):
+    """Invites name both parties: the volunteer's sent copies held the learner's address (issue 21). The
+    cancellation just queued for the volunteer still goes out."""
+    volunteer, learner, _stranger = people
+    past, future = book(app, learner, volunteer, -10), book(app, learner, volunteer, 5)
+    with app.app_context():
+        db.session.execute(sa_update(OutboxMessage).values(sent_at=utcnow()))  # all delivered long ago
+        db.session.commit()
+        assert db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.recipient == "vera@example.org", OutboxMessage.booking_id.in_([past, future]))).all()
+    sign_in(learner)
+    assert delete(client).status_code == 302
+    with app.app_context():
+        left = db.session.scalars(select(OutboxMessage).where(OutboxMessage.booking_id.in_([past, future]))).all()
+        assert [(m.recipient, m.kind, m.sent_at) for m in left] == [("vera@example.org", "cancelled", None)]
+        assert not any(b"lina@example.org" in m.message for m in db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.sent_at.is_not(None))))
 
 
 def test_deleting_a_volunteer_cancels_their_sessions_and_unlists_them(app, client, sign_in, people):

@@ -336,6 +336,14 @@ def _anonymise(user_id: int, old_email: str, now: datetime) -> None:
     # Mail to them, sent or not: it holds their name and address (the
     # cancellations just queued for them included; they are leaving).
     db.session.execute(delete(OutboxMessage).where(OutboxMessage.recipient == old_email))
+    # Mail already sent to the people they met: invites name both parties, so those copies hold their
+    # address too. Unsent ones (the cancellations just queued) still go out, then age out with the rest.
+    their_bookings = select(Booking.id).where(or_(
+        Booking.learner_id == user_id,
+        Booking.session_id.in_(select(Session.id).where(Session.volunteer_id == user_id)),
+    ))
+    db.session.execute(delete(OutboxMessage).where(
+        OutboxMessage.booking_id.in_(their_bookings), OutboxMessage.sent_at.is_not(None)))
     # Rows that live and die with the person (ON DELETE CASCADE): tokens,
     # availability, calendar connections, waitlist requests, notices, ...
     for table in reversed(db.metadata.sorted_tables):
