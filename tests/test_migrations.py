@@ -77,7 +77,7 @@ def test_0011_carries_programme_training_over_to_training_records(make_app, empt
 
     app = make_app(SQLALCHEMY_DATABASE_URI=empty_database_url)
     with app.app_context():
-        flask_migrate.upgrade(revision="0009")
+        flask_migrate.upgrade(revision="0010")  # the revision before training records
         people = {}
         for name in ("trained", "untrained", "elsewhere"):
             people[name] = create_user(f"{name}@example.org", role="volunteer", display_name=name, timezone="UTC",

@@ -122,7 +122,7 @@ def test_signing_in_inline_comes_back_to_the_slot(client, amira, sami):
     assert 'class="booking-form"' in body and "Book this session" in body
 
 
-def test_signing_up_as_a_learner_comes_back_to_the_slot(client, amira):
+def test_signing_up_as_a_learner_comes_back_to_the_slot_after_signing_in(client, amira):
     here = book_url(amira)
     signup = f"/auth/signup?next={here.replace('?', '%3F').replace('=', '%3D')}"
     page = client.get(signup).get_data(as_text=True)
@@ -132,7 +132,13 @@ def test_signing_up_as_a_learner_comes_back_to_the_slot(client, amira):
         "confirm": TEST_PASSWORD, "timezone": "Asia/Kathmandu", "language": "en", "next": here,
         "csrf_token": csrf(client, signup),
     })
-    assert response.status_code == 302 and response.headers["Location"] == here
+    # Sign-up answers alike for every address (issue 21): "check your email", then sign in, keeping the slot.
+    assert response.status_code == 302 and response.headers["Location"].startswith("/auth/signup/sent?next=")
+    sent = client.get(response.headers["Location"]).get_data(as_text=True)
+    sign_in_link = html.unescape(re.search(r'href="(/auth/login\?next=[^"]+)"', sent).group(1))
+    signed_in = client.post(sign_in_link, data={"email": "noor@example.org", "password": TEST_PASSWORD,
+                                                "next": here, "csrf_token": csrf(client, sign_in_link)})
+    assert signed_in.status_code == 302 and signed_in.headers["Location"] == here
     assert 'class="booking-form"' in body_of(client.get(here))
 
 
