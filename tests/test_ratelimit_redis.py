@@ -115,3 +115,17 @@ def test_redis_storage_comes_from_the_environment(tmp_path):
     settings = settings_from_env({"RATELIMIT_STORAGE_URI": REDIS_URL}, str(tmp_path))
     assert settings["RATELIMIT_STORAGE_URI"] == REDIS_URL
     assert settings_from_env({}, str(tmp_path))["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_the_per_address_pause_keeps_to_its_own_key_prefix(make_app, database_url, tmp_path, redis_client, key_prefix):
+    """Two deployments (or test runs) sharing one Redis don't pause each other's addresses."""
+    config = {**limit_config(database_url, tmp_path / "instance", REDIS_URL, key_prefix),
+              "AUTH_LOGIN_LIMIT": "1000 per minute"}  # only the per-address count matters here
+    paused = make_app(**config).test_client()
+    assert [failed_login(paused).status_code for _ in range(10)] == [200] * 10
+    assert failed_login(paused).status_code == 429
+    assert any(key_prefix in key.decode() for key in redis_client.scan_iter(match=f"*{key_prefix}*sign-in-address*"))
+    other = make_app(**{**config, "RATELIMIT_KEY_PREFIX": f"{key_prefix}-other"}).test_client()
+    assert failed_login(other).status_code == 200
+    for key in redis_client.scan_iter(match=f"*{key_prefix}-other*"):
+        redis_client.delete(key)

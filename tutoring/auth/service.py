@@ -213,7 +213,10 @@ def _on_limiter_storage(action: str, email: str) -> bool:
     if not limiter.enabled:
         return True
     try:
-        result = getattr(limiter.limiter, action)(_account_sign_in_limit(), ACCOUNT_SIGN_IN_SCOPE, _address_key(email))
+        # RATELIMIT_KEY_PREFIX too, as the limiter's own limits: deployments sharing one Redis keep apart.
+        prefix = current_app.config.get("RATELIMIT_KEY_PREFIX", "")
+        result = getattr(limiter.limiter, action)(
+            _account_sign_in_limit(), prefix, ACCOUNT_SIGN_IN_SCOPE, _address_key(email))
     except Exception:
         current_app.logger.exception("sign-in counter unavailable")
         return True
