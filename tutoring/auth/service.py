@@ -144,7 +144,7 @@ def request_password_reset(email: str) -> None:
     equally cheap no-op update instead): both paths render one email, run
     the same statements and commit once, and nothing is ever sent to a
     stranger.
-    ``tests/test_auth_timing.py`` compares the two with a Mann-Whitney test.
+    ``tests/test_auth_timing.py`` checks the statements match; ``bench/auth_timing.py`` times both.
     """
     user = User.by_email(email or "")
     known = user is not None and user.is_active
