@@ -361,7 +361,14 @@ def browser():
         raise RuntimeError(f"chromium not found at {executable}; `make test` installs it (apt-get install chromium)")
     with sync_playwright() as playwright:
         # Chromium refuses its sandbox as root (containers, CI).
-        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        # The browser keeps the machine's own clock: a run under faketime moves the server's (LD_PRELOAD),
+        # and Chromium's crash handler can't start on a faked clock.
+        environment = {name: value for name, value in os.environ.items()
+                       if name != "LD_PRELOAD" and not name.startswith("FAKETIME")}
+        browser = playwright.chromium.launch(
+            executable_path=executable, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            env=environment,
+        )
         yield browser
         browser.close()
 
