@@ -174,6 +174,26 @@ AWKWARD_INSTANTS = {
 }
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--clock", metavar="INSTANT",
+        help="run the whole suite with this process's clock moved to INSTANT (ISO 8601 with an offset, or a name "
+             "from AWKWARD_INSTANTS), ticking on: e.g. --clock=2026-12-06T23:50:00Z or --clock=new-years-eve",
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _whole_run_clock(request: pytest.FixtureRequest) -> Iterator[None]:
+    """``--clock``: every test of the run sees the moved clock (tests marked any_instant still move it further)."""
+    value = request.config.getoption("--clock")
+    if not value:
+        yield
+        return
+    instant = AWKWARD_INSTANTS.get(value) or datetime.fromisoformat(value.replace("Z", "+00:00"))
+    with time_machine.travel(instant, tick=True):
+        yield
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """``@pytest.mark.any_instant``: run the test at each of AWKWARD_INSTANTS (or the names it lists)."""
     marker = metafunc.definition.get_closest_marker("any_instant")
