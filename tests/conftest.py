@@ -23,6 +23,7 @@ import itertools
 from datetime import UTC, datetime
 import os
 import shutil
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,6 +46,7 @@ from tutoring.config import normalize_database_url
 from tutoring.extensions import db, limiter
 from tutoring.models import KINDS, AvailabilityRule, User
 from tutoring.services.accounts import create_user, issue_api_token
+from tutoring.timeutil import utcnow
 
 TEST_PASSWORD = "correct horse battery staple"
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
@@ -180,6 +182,35 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="run the whole suite with this process's clock moved to INSTANT (ISO 8601 with an offset, or a name "
              "from AWKWARD_INSTANTS), ticking on: e.g. --clock=2026-12-06T23:50:00Z or --clock=new-years-eve",
     )
+
+
+def python_on_this_clock(*args: str) -> list[str]:
+    """``python -m MODULE ...`` for another process whose clock reads what this one's does.
+
+    A test whose clock was moved (``--clock``, ``any_instant``) starts its
+    helper processes (the worker command, servers) on the same moved time,
+    ticking on; with the real clock it is just ``python -m MODULE ...``.
+    """
+    if args[:1] != ("-m",) or len(args) < 2:
+        raise ValueError("python_on_this_clock('-m', 'flask', ...): it runs a module")
+    offset = (utcnow() - _real_now()).total_seconds()
+    if abs(offset) < 1:
+        return [sys.executable, *args]
+    module = args[1]
+    bootstrap = (
+        "import runpy, sys, time, time_machine;"
+        f"time_machine.travel(time.time() + {offset!r}, tick=True).start();"
+        f"sys.argv = [{module!r}, *sys.argv[1:]];"
+        f"runpy.run_module({module!r}, run_name='__main__', alter_sys=True)"
+    )
+    return [sys.executable, "-c", bootstrap, *args[2:]]
+
+
+def _real_now() -> datetime:
+    """The machine's clock, past any time-machine travel (its escape hatch)."""
+    if not time_machine.escape_hatch.is_travelling():
+        return datetime.now(UTC)
+    return datetime.fromtimestamp(time_machine.escape_hatch.time.time(), UTC)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -22,6 +21,7 @@ from tutoring.extensions import db
 from tutoring.models import OutboxMessage
 from tutoring.booking.operations import book_session
 from tutoring.timeutil import utcnow
+from tests.conftest import python_on_this_clock
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,7 +42,7 @@ def worker_process(app, port: int, log_path: Path, *args: str, **settings) -> su
     }
     log = log_path.open("ab")
     return subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "worker", *args],
+        python_on_this_clock("-m", "flask", "--app", "wsgi", "worker", *args),
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
 
