@@ -340,8 +340,8 @@ def bookable_kinds(volunteer_id: int, offered, *, day: date | None = None) -> li
 
 def bookable_kinds_of(offered: dict[int, list[str]], *, day: date | None = None) -> dict[int, list[str]]:
     """``bookable_kinds`` for many volunteers at once, in two queries at most (a page of search results): id -> kinds."""
-    asked = [volunteer_id for volunteer_id, kinds in offered.items() if "support" in kinds]
-    untrained = set(db.session.scalars(_untrained_among(dialect_name()), {"ids": asked})) if asked else set()
+    untrained = waiting_for_programme_training(
+        [volunteer_id for volunteer_id, kinds in offered.items() if "support" in kinds])
     needing = set(kinds_needing_training())
     checked = [volunteer_id for volunteer_id, kinds in offered.items() if needing & set(kinds)]
     trained = trained_kinds_of(checked, day or training_day())
@@ -353,6 +353,13 @@ def bookable_kinds_of(offered: dict[int, list[str]], *, day: date | None = None)
         ]
         for volunteer_id, kinds in offered.items()
     }
+
+
+def waiting_for_programme_training(volunteer_ids: list[int]) -> set[int]:
+    """Those of ``volunteer_ids`` a programme of theirs hasn't marked trained yet: no `support` meanwhile (one query)."""
+    if not volunteer_ids:
+        return set()
+    return set(db.session.scalars(_untrained_among(dialect_name()), {"ids": volunteer_ids}))
 
 
 def untrained_kinds(volunteer_id: int, offered, *, day: date | None = None) -> list[str]:

@@ -23,9 +23,9 @@ from tutoring.services.coordination import (
     CoordinationError,
     NotFound,
     audit,
-    bookable_kinds,
     clean_text,
     untrained_kinds,
+    waiting_for_programme_training,
 )
 from tutoring.models.types import MAX_ID
 from tutoring.timeutil import utcnow
@@ -216,7 +216,8 @@ def check_may_book(volunteer_id: int, learner_id: int, kind: str, *, day: date |
     if is_blocked(volunteer_id, learner_id):
         raise SlotUnavailable(N_("This volunteer is not taking new bookings at the moment."))
     check_trained(volunteer_id, kind, day=day)
-    if kind not in bookable_kinds(volunteer_id, [kind], day=day):  # the same rule the booking pages offer kinds by
+    # The programme half of bookable_kinds (its training half is check_trained): the rule the pages offer kinds by.
+    if kind == "support" and volunteer_id in waiting_for_programme_training([volunteer_id]):
         raise InvalidBooking(
             N_("This volunteer can't offer listening and support sessions until their programme marks them trained."),
             field="kind",
