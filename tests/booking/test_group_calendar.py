@@ -103,8 +103,10 @@ def test_three_seats_give_the_volunteer_one_invite_and_each_learner_their_own(ap
             (row,) = rows_to(learner.email)
             (seat_event,) = calendar_of(row).walk("VEVENT")
             assert str(seat_event["UID"]) == uid and int(seat_event["SEQUENCE"]) == 0
-            assert attendees_of(seat_event) == {learner.email, group.email}
+            # The learner alone attends their copy: the volunteer's address never reaches them (SPEC §7).
+            assert attendees_of(seat_event) == {learner.email}
             assert set(EMAIL.findall(text_of(row))) & {other.email for other in learners} == {learner.email}
+            assert group.email not in text_of(row).lower()
             # Everyone meets in the session's one room.
             assert str(seat_event["LOCATION"]) == str(event["LOCATION"])
 

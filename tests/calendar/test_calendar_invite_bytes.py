@@ -1,8 +1,8 @@
 """An invite's .ics written directly is byte for byte the calendar icalendar writes.
 
 ``icalendar_invite`` below is how ``invite_ics`` wrote invites before: a
-``Calendar`` holding ``session_event``'s Event with ORGANIZER and ATTENDEEs,
-``add_timezones``, ``to_ical``.
+``Calendar`` holding ``session_event``'s Event with ORGANIZER and the
+recipient as the one ATTENDEE (SPEC §7), ``add_timezones``, ``to_ical``.
 """
 from __future__ import annotations
 
@@ -17,9 +17,8 @@ from tutoring.calendar.event import PRODID, attendee, organizer_address, session
 
 
 def icalendar_invite(session, method, organizer_email, organizer_name, recipient, translate) -> bytes:
-    people = [session.volunteer] + ([session.learner] if session.learner is not None else [])
     event = session_event(session, recipient, translate, organizer=organizer_address(organizer_email, organizer_name),
-                          attendees=[attendee(person) for person in people])
+                          attendees=[attendee(recipient)])
     calendar = Calendar()
     calendar.add("PRODID", PRODID)
     calendar.add("VERSION", "2.0")

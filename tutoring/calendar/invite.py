@@ -3,12 +3,14 @@
 One UID per booking for its whole life, SEQUENCE from the booking (it grows
 with every change), METHOD:REQUEST for new and moved sessions, METHOD:CANCEL
 with STATUS:CANCELLED for cancelled ones. The ORGANIZER is the service's
-sender address and both people are ATTENDEEs who have already accepted;
-nobody is asked to RSVP, because changes are made in the app (the email links
-to it), not by calendar replies.
+sender address and the recipient is the one ATTENDEE of their own copy, who
+has already accepted; nobody is asked to RSVP, because changes are made in
+the app (the email links to it), not by calendar replies.
 
-Each recipient gets their own message, written in their language with times
-in their zone; the invite names only the volunteer and that one learner.
+Contact details never cross (SPEC §5, §7): the other person appears by
+display name only, in the SUMMARY ("Tutoring with Amira"), never by address,
+not even as a relay ATTENDEE (docs/CALENDAR.md says why). Each recipient gets
+their own message, written in their language with times in their zone.
 """
 from __future__ import annotations
 
@@ -110,16 +112,16 @@ def invite_ics(
     """
     _check(session, method, organizer_email, recipient)
     translate = translate or translations_for(recipient.language)
-    people = [session.volunteer] + ([session.learner] if session.learner is not None else [])
     # The VEVENT as event_ics writes it (the bytes session_event's Event
     # writes), with the people added where icalendar puts them: properties
     # after the canonical ones go by name, so ATTENDEE comes right before
     # DESCRIPTION and ORGANIZER right before STATUS, which every event has. A
     # line start can't be faked: text is escaped, folded lines start with a space.
+    # The recipient is the only ATTENDEE: the other party's address never
+    # goes into this copy (SPEC §7), only their name in the title.
     event = event_ics(session, recipient, translate)
-    attendees = b"".join(_attendee_line(person) for person in people)
     before, _, after = event.partition(b"\r\nDESCRIPTION:")
-    event = before + b"\r\n" + attendees + b"DESCRIPTION:" + after
+    event = before + b"\r\n" + _attendee_line(recipient) + b"DESCRIPTION:" + after
     before, _, after = event.partition(b"\r\nSTATUS:")
     event = before + b"\r\n" + _organizer_line(organizer_email, organizer_name) + b"STATUS:" + after
     # All times are UTC (no TZID), so no VTIMEZONE is needed: add_timezones would add none.
@@ -136,8 +138,8 @@ def _address_line(name: str, address: vCalAddress) -> bytes:
     return fold(Contentline.from_parts(name, address.params, address))
 
 
-# Both invites of a change list the same people, and every invite the same
-# organizer: each line is written once (a few hundred people are remembered).
+# A person gets several invites and every invite has the same organizer:
+# each line is written once (a few hundred people are remembered).
 @lru_cache(maxsize=512)
 def _attendee_line(person: Person) -> bytes:
     return _address_line("ATTENDEE", attendee(person))
