@@ -102,3 +102,70 @@ def test_0011_carries_programme_training_over_to_training_records(make_app, empt
         assert "Listening line" in records[0].note
         db.session.remove()
         db.engine.dispose()
+
+
+def test_0013_removes_the_other_partys_address_from_queued_and_kept_invites(make_app, empty_database_url):
+    """Invites written before issue 19 listed both people; after 0013 no row holds the other's address."""
+    import email
+    from datetime import UTC, datetime
+    from email import policy
+    from pathlib import Path
+
+    import icalendar
+    from sqlalchemy import select
+
+    from tutoring.models import OutboxMessage
+
+    data = Path(__file__).parent / "data"
+    volunteer, learner = "amira.vol-7Q2@volunteers.example.net", "maya.learner+x9k@learners.example.com"
+    old = {who: (data / f"invite_before_0013_to_{who}.eml").read_bytes() for who in ("learner", "volunteer")}
+    # The fixtures are what the old writer sent: each copy held both addresses (in folded ATTENDEE lines).
+    for message in old.values():
+        assert all(address.lower() in unfolded_calendars(message) for address in (volunteer, learner))
+    at = datetime(2030, 1, 7, 8, 0, tzinfo=UTC)
+    reminder = b"Subject: a reminder\r\nTo: x@example.org\r\n\r\nno calendar here\r\n"
+
+    app = make_app(SQLALCHEMY_DATABASE_URI=empty_database_url)
+    with app.app_context():
+        flask_migrate.upgrade(revision="0012")
+        db.session.add_all([
+            OutboxMessage(kind="rescheduled", sender="tutoring@example.org", recipient=learner, subject="Moved",
+                          message=old["learner"], dedupe_key="a", created_at=at, next_attempt_at=at),
+            OutboxMessage(kind="rescheduled", sender="tutoring@example.org", recipient=volunteer.lower(),
+                          subject="Moved", message=old["volunteer"], dedupe_key="b", created_at=at,
+                          next_attempt_at=at, sent_at=at),  # sent, kept until the retention purge
+            OutboxMessage(kind="reminder", sender="tutoring@example.org", recipient="x@example.org", subject="r",
+                          message=reminder, dedupe_key="c", created_at=at, next_attempt_at=at),
+        ])
+        db.session.commit()
+        db.session.remove()
+
+        flask_migrate.upgrade()
+        rows = {row.dedupe_key: bytes(row.message) for row in db.session.scalars(select(OutboxMessage))}
+        to_learner, to_volunteer = unfolded_calendars(rows["a"]), unfolded_calendars(rows["b"])
+        assert volunteer.lower() not in to_learner and learner.lower() in to_learner
+        assert learner.lower() not in to_volunteer and volunteer.lower() in to_volunteer
+        assert rows["c"] == reminder
+        for key, before in (("a", old["learner"]), ("b", old["volunteer"])):
+            after = email.message_from_bytes(rows[key], policy=policy.default)
+            original = email.message_from_bytes(before, policy=policy.default)
+            assert not after.defects and after["Message-ID"] == original["Message-ID"]
+            assert after.get_body(("plain",)).get_content() == original.get_body(("plain",)).get_content()
+            calendars = [p.get_payload(decode=True) for p in after.walk()
+                         if p.get_content_type() in ("text/calendar", "application/ics")]
+            assert len(calendars) == 2 and calendars[0] == calendars[1]
+            [event] = icalendar.Calendar.from_ical(calendars[0]).walk("VEVENT")
+            assert str(event["ATTENDEE"]).lower() == f"mailto:{(learner if key == 'a' else volunteer).lower()}"
+            assert str(event["ORGANIZER"]) == "mailto:tutoring@example.org"
+        db.session.remove()
+        db.engine.dispose()
+
+
+def unfolded_calendars(message: bytes) -> str:
+    """Every calendar part of ``message``, decoded and unfolded, lower-cased."""
+    import email
+    from email import policy
+
+    parsed = email.message_from_bytes(message, policy=policy.default)
+    return "\n".join(part.get_payload(decode=True).replace(b"\r\n ", b"").decode().lower()
+                     for part in parsed.walk() if part.get_content_type() in ("text/calendar", "application/ics"))
