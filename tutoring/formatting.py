@@ -33,6 +33,7 @@ from markupsafe import Markup
 
 from tutoring.calendar.text import format_offset
 from tutoring.calendar.text import zone_city as calendar_zone_city
+from tutoring.contact_details import hide_contact_details
 from tutoring.i18n import TIMEZONE_COOKIE, current_timezone
 from tutoring.timeutil import is_valid_zone, utcnow
 
@@ -273,7 +274,8 @@ def bdi(text: str) -> Markup:
 
 def register_template_helpers(app: Flask) -> None:
     """Make the formatters Jinja filters (``start_at|format_time(zone)``) and the rest globals."""
-    for function in (format_instant, format_day, format_time, utc_iso, bdi, format_duration, format_hijri, hijri_beside):
+    for function in (format_instant, format_day, format_time, utc_iso, bdi, format_duration, format_hijri, hijri_beside,
+                     hide_contact_details):
         app.add_template_filter(function)
     for function in (
         zone_label, zone_city, language_name, kind_label, format_day_range, format_offset, picker_zones, zone_is_fallback,

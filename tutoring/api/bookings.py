@@ -21,6 +21,7 @@ from tutoring.models import Booking, User
 from tutoring.booking.engine import booking_for, bookings_for
 from tutoring.booking.operations import book_session, cancel_booking, reschedule_booking
 from tutoring.booking.groups import cancel_session
+from tutoring.contact_details import hide_contact_details
 
 @bp.post("/bookings")
 def create_booking():
@@ -87,7 +88,9 @@ def reschedule(booking_id: int):
 def booking_json(booking: Booking, viewer: User) -> dict[str, Any]:
     """A booking as its learner or volunteer sees it; times in the viewer's zone with offset, and in UTC.
 
-    Only ever shown to the two people in it, so the private note is included.
+    Only ever shown to the two people in it, so the private note is included: as written for its
+    learner, with contact details hidden for the volunteer; a cancellation reason (either may have
+    written it) with contact details hidden for both (SPEC §7).
     """
     session = booking.session
     zone = ZoneInfo(viewer.timezone)
@@ -104,8 +107,8 @@ def booking_json(booking: Booking, viewer: User) -> dict[str, Any]:
         "end_utc": iso_utc(session.end_at),
         "volunteer": {"id": volunteer.id, "name": volunteer.display_name},
         "learner": {"id": booking.learner.id, "name": booking.learner.display_name},
-        "note": booking.note,
-        "cancel_reason": booking.cancel_reason,
+        "note": booking.note if viewer.id == booking.learner_id else hide_contact_details(booking.note),
+        "cancel_reason": None if booking.cancel_reason is None else hide_contact_details(booking.cancel_reason),
         "series_id": booking.series_id,
         # A seat of a group session shares its session with other learners (docs/GROUPS.md), never their names.
         "session_id": session.id,

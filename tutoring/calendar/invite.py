@@ -14,7 +14,6 @@ their own message, written in their language with times in their zone.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from datetime import UTC, datetime
@@ -40,6 +39,7 @@ from tutoring.calendar.text import (
     zone_label,
     zone_short,
 )
+from tutoring.contact_details import hide_contact_details
 from tutoring.timeutil import utcnow
 
 Method = Literal["REQUEST", "CANCEL"]
@@ -69,16 +69,8 @@ _AUTOMATIC = N_("This email was sent automatically; replies are not read.")
 _REASON = N_("Reason given: %(reason)s")
 _REASON_ON_SITE = N_("A reason was given: it is on the booking's page.")
 _SUBJECT_WHEN = N_("%(when)s (%(zone)s)")
-# Contact details in a cancellation reason never cross by email (SPEC §7): addresses, links and handles are
-# replaced, and so are runs of digits long enough to be a phone number (Arabic-Indic too; not a date).
-_CONTACT = re.compile(
-    r"[^\s@]+@[^\s@]+\.[^\s@]+"      # email addresses
-    r"|(?:https?://|www\.)\S+"         # links
-    r"|(?<!\w)@\w{2,}"                 # social handles
-)
-_DIGIT_RUN = re.compile(r"\+?\d[\d\s().\-\u066b\u066c]*\d")  # \d matches Arabic-Indic digits
-_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}")
-_HIDDEN = "[…]"
+# Contact details in a cancellation reason never cross by email (SPEC §7): tutoring.contact_details hides
+# addresses, links, handles and phone numbers, as the pages do.
 REASON_MAX_SHOWN = 500
 _TITLE_LINE = "%(title)s"
 
@@ -245,17 +237,9 @@ def _same_address(a: str, b: str) -> bool:
     return a.strip().lower() == b.strip().lower()
 
 
-def _hide_phone_number(match: re.Match) -> str:
-    run = match.group(0)
-    digits = sum(character.isdigit() for character in run)
-    return _HIDDEN if digits >= 7 and not _DATE.fullmatch(run.strip()) else run
-
-
 def masked_reason(reason: str | None) -> str:
     """A cancellation reason as an email may show it: one line, contact details hidden, at most 500 characters."""
-    text = " ".join((reason or "").split())
-    text = _CONTACT.sub(_HIDDEN, text)
-    text = _DIGIT_RUN.sub(_hide_phone_number, text)
+    text = hide_contact_details(" ".join((reason or "").split()))
     return text if len(text) <= REASON_MAX_SHOWN else text[: REASON_MAX_SHOWN - 1] + "…"
 
 

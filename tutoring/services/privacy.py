@@ -33,6 +33,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import LargeBinary, Table, delete, or_, select, update
 
+from tutoring.contact_details import hide_contact_details
 from tutoring.extensions import db
 from tutoring.models import (
     ApiToken,
@@ -210,8 +211,10 @@ def _booking_data(booking: Booking, user: User) -> dict[str, Any]:
         "end": _plain(session.end_at),
         "status": booking.status,
         "sequence": booking.sequence,
-        "note": booking.note,
-        "cancel_reason": booking.cancel_reason,
+        # The learner wrote the note; either party may have written the reason: contact details in
+        # what the other wrote stay hidden here too (SPEC §7).
+        "note": booking.note if as_learner else hide_contact_details(booking.note),
+        "cancel_reason": None if booking.cancel_reason is None else hide_contact_details(booking.cancel_reason),
         "created_at": _plain(booking.created_at),
         "updated_at": _plain(booking.updated_at),
     }
