@@ -34,6 +34,7 @@ from sqlalchemy import select
 
 from tests.conftest import TEST_PASSWORD
 from tests.test_outbox_support import smtp_sink  # noqa: F401  (fixture)
+from tutoring.contact_details import hide_contact_details
 from tutoring.extensions import db
 from tutoring.models import AvailabilityRule, Booking, User
 from tutoring.services.accounts import issue_api_token
@@ -352,3 +353,35 @@ def test_a_learners_whole_life_shows_no_contact_detail_to_the_volunteers_and_non
     # The others' names did reach them (what they may see instead).
     assert any("amira hassan" in text for _, text in seen["learner"].readings)
     assert any("noor" in text for label, text in seen["volunteer"].readings if label.startswith("mail"))
+    # Coordinators keep seeing contact details as written.
+    coordinator = make_user("coordinator", email="coord-19@example.org", name="Coordinator")
+    coordinator_page = signed_in_client(app, coordinator.id).get(f"/coordinator/volunteers/{volunteer.id}")
+    assert coordinator_page.status_code == 200
+    assert VOLUNTEER_EMAIL in coordinator_page.get_data(as_text=True)
+    assert contains_phone(html.unescape(coordinator_page.get_data(as_text=True)), VOLUNTEER_PHONE)
+
+
+# --- the rule itself ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [
+    "call 0501234567", "call +44 (0)7700 900 318 please", "رقمي ٠٥٠١٢٣٤٥٦٧", "شماره ۰۹۱۲۳۴۵۶۷۸۹", "050.123.4567",
+    "write to noor@example.com", "NOOR.X+tag@Mail.Example.org", "see https://wa.me/123", "www.example.com/me",
+    "insta @noor_x", "0501 234 567",
+])
+def test_contact_details_in_free_text_are_hidden(text):
+    hidden = hide_contact_details(text)
+    assert "[…]" in hidden
+    assert not re.search(r"\d{4}", _western(hidden.replace(" ", ""))) and "@" not in hidden.replace("[…]", "")
+
+
+@pytest.mark.parametrize("text", [
+    "See you at 5:30 on 2027-01-09", "Chapter 12, pages 30-45", "Back on 09/01/2027", "It costs 250 pounds",
+    "two\nlines stay two lines",
+])
+def test_times_dates_numbers_and_line_breaks_stay(text):
+    assert hide_contact_details(text) == text
+
+
+def test_nothing_is_nothing():
+    assert hide_contact_details(None) == hide_contact_details("") == ""

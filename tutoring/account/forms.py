@@ -124,7 +124,8 @@ class ProfileForm(ServiceErrors, FlaskForm):
     )
     bio = TextAreaField(
         _l("About you"),
-        description=_l("A few sentences learners read before booking."),
+        description=_l("A few sentences learners read before booking. Phone numbers, email addresses and links "
+                       "are hidden from them: learners reach you through this service only."),
         render_kw={"rows": 4, "maxlength": 2000},
     )
     session_minutes = _number(_l("Session length (minutes)"), _l("From 10 to 240."), "session_minutes")
