@@ -1,8 +1,8 @@
 """Contact details never cross (SPEC §5, §7; issue 19): a learner's whole life, and every byte each side gets.
 
 One learner signs up, books through the page and the API, moves a session,
-has one cancelled by the volunteer with a reason, takes a group seat, gets
-reminders; the worker sends everything to a real SMTP server (aiosmtpd on
+has one cancelled by the volunteer with a reason, takes a group seat, books a
+weekly series, gets reminders; the worker sends everything to a real SMTP server (aiosmtpd on
 loopback). Then both people open what they can: feeds, ``.ics`` downloads,
 the Google Calendar link, pages and HTMX fragments, the API, their data
 export. Everything the volunteers received or were shown is searched for the
@@ -212,6 +212,9 @@ def mail_app(make_app, smtp_sink):  # noqa: F811  (the fixture imported above)
     return make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_DEFAULT_SENDER=f"Tutoring <{SENDER}>"), sink
 
 
+# Times come from the app's own offer (the volunteer is free all day, every day), so any instant works;
+# two awkward ones are tried: a week's last minutes far west, and the hour before Europe's clocks change.
+@pytest.mark.any_instant("sunday-late-utc-12", "eu-spring-hour-before")
 def test_a_learners_whole_life_shows_no_contact_detail_to_the_volunteers_and_none_of_theirs_to_the_learner(
         mail_app, make_user):
     app, sink = mail_app
@@ -264,6 +267,13 @@ def test_a_learners_whole_life_shows_no_contact_detail_to_the_volunteers_and_non
                                json={"volunteer_id": group.id, "start": group_start, "kind": "tutoring", "note": NOTE})
     seen["learner"].page("API seat", seat, 201)
     seat_id = seat.get_json()["id"]
+    # ... and a weekly series of two, later in the week (the learner is free then).
+    after_seat = datetime.fromisoformat(group_start.replace("Z", "+00:00")) + timedelta(hours=2)
+    series_start = free_starts(learner_client, learner_api, volunteer.id, after_seat)[0]
+    series = learner_client.post("/api/v1/series", headers=learner_api, json={
+        "volunteer_id": volunteer.id, "start": series_start, "weeks": 2, "kind": "mentoring", "note": NOTE})
+    seen["learner"].page("API series", series, 201)
+    series_id = series.get_json()["id"]
     Worker(app).run(once=True)
 
     # The learner moves the first session (page); the volunteer cancels the second with a reason (page).
@@ -308,6 +318,10 @@ def test_a_learners_whole_life_shows_no_contact_detail_to_the_volunteers_and_non
         look.page("API bookings", client.get("/api/v1/bookings", headers=api))
         look.page("API me", client.get("/api/v1/me", headers=api))
         look.page("API volunteers", client.get("/api/v1/volunteers", headers=api))
+    for who, client, api in (("learner", learner_client, learner_api), ("volunteer", volunteer_client, volunteer_api)):
+        seen[who].page("series page", client.get(f"/series/{series_id}"))
+        seen[who].page("API series", client.get(f"/api/v1/series/{series_id}", headers=api))
+    seen["learner"].page("find a time", learner_client.get(f"/find-a-time?volunteer={volunteer.id}"))
     seen["volunteer"].page("own profile page", volunteer_client.get(f"/volunteers/{volunteer.id}"))
     seen["volunteer"].page("blocks", volunteer_client.get("/safety/blocks"))
     with app.app_context():
@@ -335,9 +349,9 @@ def test_a_learners_whole_life_shows_no_contact_detail_to_the_volunteers_and_non
         for organizer in re.findall(r"ORGANIZER[^:]*:mailto:(\S+)", _unfold("\n".join(readings_of_mail(envelope.original_content)))):
             assert organizer == SENDER
         seen[who].mail(f"mail {message['Subject']}", envelope.original_content)
-    # Welcome; 3 bookings, a move and a cancellation; two reminders each before the moved session and the seat.
-    assert received["learner"] >= 1 + 3 + 1 + 1 + 2, received
-    assert received["volunteer"] >= 1 + 1 + 1 + 1 + 1, received  # 2 bookings, a move, a cancellation, reminders
+    # Welcome; 3 bookings and 2 weeks, a move and a cancellation; reminders before the moved session and the seat.
+    assert received["learner"] >= 1 + 5 + 1 + 1 + 2, received
+    assert received["volunteer"] >= 4 + 1 + 1 + 1, received  # 4 bookings, a move, a cancellation, a reminder
     assert received["group"] >= 2, received  # the group session's invite and its reminder
 
     # The learner's own address reached the learner, and the volunteer's the volunteer (the search can find them).
