@@ -19,6 +19,10 @@ from tutoring.services.guardians import GuardianError
 from tutoring.urls import safe_next
 
 
+# templates/guardian/_waiting.html asks it: is this learner free to book as far as consent goes?
+bp.add_app_template_global(guardians.has_consent, "guardian_ok")
+
+
 def _guardian_limit() -> str:
     return current_app.config.get("GUARDIAN_ANSWER_LIMIT", "30 per hour")
 
