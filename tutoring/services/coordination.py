@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale, gettext
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from tutoring.calendar.text import N_
