@@ -32,7 +32,7 @@ from tutoring.errors import ServiceError
 from tutoring.extensions import db
 from tutoring.mail import queue_mail
 from tutoring.models import AuditEntry, Booking, GuardianConsent, User
-from tutoring.services.meeting import meeting_url_for_uid, session_uid
+from tutoring.services.meeting import meeting_url_for
 from tutoring.timeutil import utcnow
 
 CONSENT_MAX_AGE = timedelta(days=14)
@@ -244,7 +244,7 @@ def queue_copy(booking: Booking, change: str) -> bool:
         return False
     session = booking.session
     volunteer_name = session.volunteer.user.display_name
-    room = meeting_url_for_uid(session_uid(session.id) if session.is_group else booking.uid)
+    room = meeting_url_for(booking)
     with force_locale(learner.language):
         subject = gettext(_COPY_SUBJECTS[change], learner=learner.display_name, volunteer=volunteer_name)
         lines = [
