@@ -266,3 +266,45 @@ def test_the_cli_creates_a_minor_and_asks_the_guardian(app, runner):
         refused = runner.invoke(args=["users", "create", "kid2@example.org", "--role", "learner", "--name", "K",
                                       "--timezone", "UTC", *args], input=PASSWORD + "\n")
         assert refused.exit_code != 0, args
+
+
+# --- data ---------------------------------------------------------------------------------------
+
+
+def test_a_minors_export_holds_the_guardian_and_the_consent(app, consented_minor):
+    from tutoring.services.privacy import export_data
+
+    with app.app_context():
+        data = export_data(db.session.get(User, consented_minor.id))
+    assert data["account"]["is_minor"] is True
+    [row] = data["guardian_consents"]
+    assert (row["guardian_email"], row["status"]) == (GUARDIAN, "consented")
+
+
+def test_deleting_a_minors_account_tells_the_guardian_and_forgets_them(app, consented_minor, cleared):
+    from tutoring.services.privacy import delete_account
+
+    with app.app_context():
+        booking_id = book_session(consented_minor.id, cleared.id, utcnow().replace(minute=0, second=0, microsecond=0)
+                                  + timedelta(days=1, hours=1), "tutoring").id
+        delete_account(consented_minor.id)
+        assert db.session.get(Booking, booking_id).status == "cancelled"
+        assert db.session.get(GuardianConsent, consented_minor.id) is None
+        subjects = [subject for subject, _ in mails_to(GUARDIAN)]
+        assert subjects[-1] == "Sami's account was deleted" and any("was cancelled" in s for s in subjects)
+        reasons = db.session.scalars(select(AuditEntry.reason).where(AuditEntry.action.like("guardian.%"))).all()
+        assert reasons and all(GUARDIAN not in reason for reason in reasons)
+
+
+def test_unanswered_and_declined_requests_are_forgotten_after_the_retention_period(app, make_user, consented_minor):
+    waiting, declined = make_user("learner"), make_user("learner")
+    with app.app_context():
+        guardians.request_consent(db.session.get(User, waiting.id), "a@example.net")
+        guardians.request_consent(db.session.get(User, declined.id), "b@example.net")
+        db.session.commit()
+        guardians.decide(db.session.get(GuardianConsent, declined.id), False)
+        assert guardians.purge_unanswered(utcnow() + timedelta(days=89)) == 0
+        assert guardians.purge_unanswered(utcnow() + timedelta(days=91)) == 2
+        assert db.session.get(GuardianConsent, waiting.id) is None
+        assert db.session.get(GuardianConsent, consented_minor.id).status == "consented"  # kept while in use
+        assert db.session.get(User, waiting.id).is_minor

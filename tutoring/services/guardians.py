@@ -23,8 +23,8 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import force_locale, gettext
-from itsdangerous import BadSignature, URLSafeTimedSerializer
-from itsdangerous import TimestampSigner
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
+from sqlalchemy import and_, or_, select, update
 
 from tutoring.booking.errors import GuardianConsentRequired
 from tutoring.calendar.text import N_, format_when, translations_for, zone_label
@@ -37,7 +37,8 @@ from tutoring.timeutil import utcnow
 
 CONSENT_MAX_AGE = timedelta(days=14)
 WITHDRAW_MAX_AGE = timedelta(days=400)  # a notice's link still works for a year and more
-RESEND_AFTER = timedelta(minutes=10)  # "send the email again" at most this often
+RESEND_AFTER = timedelta(minutes=10)
+DEFAULT_RETENTION_DAYS = 90  # GUARDIAN_RETENTION_DAYS: an unanswered, declined or withdrawn request's address  # "send the email again" at most this often
 SALT = "guardian"
 ACTIONS = ("consent", "withdraw")
 
@@ -159,7 +160,7 @@ def resend(learner: User) -> GuardianConsent:
     """Send the consent email again (a decline or withdrawal is asked anew); at most every ``RESEND_AFTER``; commits."""
     consent = consent_of(learner.id)
     if not learner.is_minor or consent is None or consent.is_given:
-        raise GuardianError(N_("There is nothing to send."))
+        raise GuardianError(N_("There is no request to send again. Please write to the coordinators."))
     if consent.sent_at is not None and utcnow() - consent.sent_at < RESEND_AFTER:
         raise ResendTooSoon()
     try:
@@ -265,3 +266,50 @@ def queue_copy(booking: Booking, change: str) -> bool:
         text = "\n\n".join(lines) + "\n"
     queue_mail(consent.guardian_email, subject, text)
     return True
+
+
+# --- data ---------------------------------------------------------------------------------------
+
+
+def queue_deletion_notice(guardian_email: str, learner_name: str, language: str) -> None:
+    """Tell a minor's guardian that the minor's account was deleted (in the current transaction)."""
+    with force_locale(language):
+        subject = gettext("%(name)s's account was deleted", name=learner_name)
+        text = "\n\n".join([
+            gettext("Hello,"),
+            gettext("The Tutoring account of %(name)s was deleted. Their future sessions were cancelled, and "
+                    "we deleted your email address with it. You will get no more emails from us about them.",
+                    name=learner_name),
+        ]) + "\n"
+    queue_mail(guardian_email, subject, text)
+
+
+def retention_days() -> int:
+    days = int(current_app.config.get("GUARDIAN_RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
+    if days < 0:
+        raise ValueError("GUARDIAN_RETENTION_DAYS must be 0 or more")
+    return days
+
+
+def purge_unanswered(now: datetime | None = None) -> int:
+    """Forget guardians' addresses of requests not answered, declined or withdrawn ``retention_days`` ago; commits.
+
+    The row goes (so does the address); the minor stays a minor who can't book
+    until a coordinator helps them ask again. Consents given are kept while
+    the account lives. Returns how many rows were deleted.
+    """
+    cutoff = (now or utcnow()) - timedelta(days=retention_days())
+    stale = db.session.scalars(select(GuardianConsent).where(or_(
+        and_(GuardianConsent.status == "pending", GuardianConsent.sent_at < cutoff),
+        and_(GuardianConsent.status.in_(("declined", "withdrawn")), GuardianConsent.decided_at < cutoff),
+    ))).all()
+    try:
+        for consent in stale:
+            db.session.execute(update(AuditEntry).where(AuditEntry.subject_user_id == consent.learner_id,
+                                                        AuditEntry.action.like("guardian.%")).values(reason=""))
+            db.session.delete(consent)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return len(stale)
