@@ -197,6 +197,26 @@ def test_the_api_shows_a_minor_only_cleared_volunteers_and_refuses_the_others(
     assert answer.status_code == 201, answer.get_json()
 
 
+def test_a_series_through_the_api_is_refused_with_an_uncleared_volunteer(app, client, bearer, make_minor, uncleared):
+    start = first_start(app, uncleared.id).isoformat()
+    answer = client.post("/api/v1/series", headers=bearer(make_minor()),
+                         json={"volunteer_id": uncleared.id, "start": start, "weeks": 3, "kind": "tutoring"})
+    assert answer.status_code == 409 and answer.get_json()["error"]["code"] == "volunteer_not_cleared"
+
+
+def test_the_reschedule_page_offers_a_minor_no_times_of_a_volunteer_no_longer_cleared(
+        app, client, sign_in, make_minor, cleared, coordinator):
+    minor = make_minor()
+    with app.app_context():
+        booking_id = book_session(minor.id, cleared.id, first_start(app, cleared.id), "tutoring").id
+    sign_in(minor)
+    assert client.get(f"/bookings/{booking_id}/reschedule").status_code == 200
+    with app.app_context():
+        remove_clearance(db.session.get(User, coordinator.id), cleared.id)
+    assert client.get(f"/bookings/{booking_id}/reschedule").status_code == 404
+    assert client.get(f"/bookings/{booking_id}").status_code == 200  # the booking itself stays theirs to see
+
+
 def test_the_api_answers_403_until_the_guardian_consents(app, client, bearer, make_minor, cleared):
     waiting = make_minor(consented=False)
     answer = client.post("/api/v1/bookings", headers=bearer(waiting),
