@@ -54,9 +54,10 @@ def demo(app):
                                reason="A reason given at some length, as coordinators sometimes write them.")
         db.session.commit()
     free = starts[1].strftime("%Y-%m-%dT%H:%M:%SZ")
+    guardian_pages = _guardian_pages(app)
     return {
         "visitor": ["/", f"/volunteers/{amira_id}", "/find-a-time", "/auth/login", "/auth/signup", "/auth/reset",
-                    "/help?country=EG", "/help?country=all"],
+                    "/help?country=EG", "/help?country=all", *guardian_pages],
         "learner": ["/", "/find-a-time", f"/volunteers/{amira_id}", f"/volunteers/{amira_id}/book?start={free}",
                     f"/volunteers/{amira_id}/series?start={free}", f"/bookings/{booking}",
                     f"/bookings/{booking}/cancel", f"/bookings/{booking}/reschedule", "/sessions", "/me/",
@@ -69,6 +70,25 @@ def demo(app):
                         "/coordinator/audit", f"/coordinator/volunteers/{amira_id}", "/coordinator/help",
                         f"/coordinator/volunteers/{amira_id}/certificate", "/me/profile", "/me/calendar"],
     }
+
+
+def _guardian_pages(app) -> list[str]:
+    """The guardian's consent page and withdrawal page (issue 19), from the links they are mailed."""
+    from urllib.parse import urlsplit
+
+    from tutoring.services import guardians
+    from tutoring.services.accounts import create_user
+
+    with app.app_context():
+        asking = create_user("minor.asking@example.org", role="learner", display_name="Nour", timezone="Africa/Cairo",
+                             password=DEMO_PASSWORD)
+        given = create_user("minor.given@example.org", role="learner", display_name="Rami", timezone="Africa/Cairo",
+                            password=DEMO_PASSWORD)
+        pending = guardians.request_consent(asking, "guardian.one@example.net")
+        consent = guardians.request_consent(given, "guardian.two@example.net")
+        db.session.commit()
+        guardians.decide(consent, True)
+        return [urlsplit(guardians.consent_link(pending)).path, urlsplit(guardians.withdraw_link(consent)).path]
 
 
 def set_language(app, email: str, language: str) -> None:

@@ -10,7 +10,8 @@ from flask.cli import AppGroup, with_appcontext
 from tutoring.extensions import db
 from tutoring.models import KINDS, LANGUAGES, ROLES, User
 from tutoring.services.accounts import AccountError, create_user, issue_api_token, parse_kinds
-from tutoring.services.coordination import CoordinationError, mark_trained
+from tutoring.services import guardians
+from tutoring.services.coordination import CoordinationError, mark_cleared, mark_trained
 from tutoring.services.demo import DEMO_PASSWORD, load_demo
 from tutoring.services.help import add_resource
 from tutoring.timeutil import utcnow
@@ -41,8 +42,19 @@ def _read_password() -> str:
 @click.option("--kinds", help=f"Volunteers only: comma-separated, from {','.join(KINDS)} (default: all).")
 @click.option("--approved", is_flag=True, help="Volunteers only: bookable right away.")
 @click.option("--trained", help="Volunteers only: kinds they are trained for (comma-separated; SPEC §7).")
-def create_user_command(email, role, display_name, timezone, language, kinds, approved, trained):
+@click.option("--cleared-for-minors", "cleared", is_flag=True,
+              help="Volunteers only: their check for work with minors is done (from today, no expiry; SPEC §7).")
+@click.option("--minor", is_flag=True, help="Learners only: under 18 (needs --guardian).")
+@click.option("--guardian", help="With --minor: the guardian's email; they are asked to consent.")
+def create_user_command(email, role, display_name, timezone, language, kinds, approved, trained, cleared, minor,
+                        guardian):
     """Create a user; the password is read from standard input."""
+    if cleared and role != "volunteer":
+        raise click.ClickException("--cleared-for-minors only applies to volunteers")
+    if (minor or guardian) and (role != "learner" or not (minor and guardian)):
+        raise click.ClickException("--minor and --guardian EMAIL go together, for learners only")
+    if guardian and ("@" not in guardian or any(ch.isspace() for ch in guardian) or len(guardian) > 254):
+        raise click.ClickException(f"{guardian!r} is not an email address")
     try:
         kind_list = parse_kinds(kinds) if kinds is not None else None
         trained_list = parse_kinds(trained) if trained is not None else []
@@ -57,12 +69,17 @@ def create_user_command(email, role, display_name, timezone, language, kinds, ap
             approved=approved,
             trained=trained_list,
         )
+        if minor:
+            guardians.request_consent(user, guardian)
         db.session.commit()
     except AccountError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from error
+    if cleared:
+        mark_cleared(None, user.id, checked_on=utcnow().date(), note="Recorded when the account was created.")
     state = f", {user.volunteer_profile.state}" if user.volunteer_profile else ""
-    click.echo(f"Created {user.role} {user.email} (id {user.id}{state}).")
+    extra = ", cleared for minors" if cleared else ", minor: the guardian was asked to consent" if minor else ""
+    click.echo(f"Created {user.role} {user.email} (id {user.id}{state}{extra}).")
 
 
 @users_cli.command("train")
@@ -82,6 +99,27 @@ def train_user_command(email, kind, until, note):
         raise click.ClickException(error.message) from error
     until_text = record.expires_on.isoformat() if record.expires_on else "no expiry"
     click.echo(f"{user.email} is trained for {kind} ({until_text}).")
+
+
+@users_cli.command("clear")
+@click.argument("email")
+@click.option("--until", "until", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Last day the clearance counts (a UTC date).")
+@click.option("--checked-on", "checked_on", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="The check's date (default: today).")
+@click.option("--note", default="", help="A note for coordinators (no documents).")
+def clear_user_command(email, until, checked_on, note):
+    """Record the volunteer with EMAIL cleared for work with minors (logged, by the operator)."""
+    user = User.by_email(email)
+    if user is None or user.volunteer_profile is None:
+        raise click.ClickException(f"no volunteer with email {email}")
+    try:
+        record = mark_cleared(None, user.id, checked_on=checked_on.date() if checked_on else utcnow().date(),
+                              expires_on=until.date() if until else None, note=note)
+    except CoordinationError as error:
+        raise click.ClickException(error.message) from error
+    until_text = record.expires_on.isoformat() if record.expires_on else "no expiry"
+    click.echo(f"{user.email} is cleared for minors ({until_text}).")
 
 
 @tokens_cli.command("create")

@@ -27,6 +27,8 @@ from tutoring.services import outbox
 from tutoring.services.privacy import purge_old_notes
 from tutoring.services.reminders import queue_due_reminders, reminder_hours
 from tutoring.booking.waitlist import check_waitlists
+from tutoring.services import guardians
+from tutoring.services.coordination import clearance_expiry_round
 from tutoring.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -97,6 +99,8 @@ class Worker:
         if self.last_purge is None or now - self.last_purge >= timedelta(hours=1):
             outbox.purge_sent(now=now)
             purge_old_notes(now=now)  # learners' notes past TUTORING_NOTE_RETENTION_DAYS (docs/SECURITY.md)
+            guardians.purge_unanswered(now=now)  # guardians' addresses not needed any more (docs/SECURITY.md)
+            clearance_expiry_round(now=now)  # coordinators hear of clearances for minors that ended (SPEC §7)
             self.last_purge = now
         self.series_housekeeping(now)
 

@@ -25,6 +25,7 @@ from tutoring.api.volunteers import (
 )
 from tutoring.models import KINDS
 from tutoring.services import help as help_service
+from tutoring.services.clearance import viewer_is_minor
 from tutoring.services.coordination import bookable_kinds_of
 from tutoring.booking.slots import slots_on_days
 from tutoring.timeutil import utcnow
@@ -70,7 +71,8 @@ def volunteers():
     limit = int_arg("limit", default=DEFAULT_PAGE_SIZE, minimum=1, maximum=MAX_PAGE_SIZE)
     offset = int_arg("offset", default=0, minimum=0, maximum=MAX_OFFSET)
     programme = programme_arg("programme")
-    found = find_volunteers(subject=subject, language=language, kind=kind, programme=programme)
+    found = find_volunteers(subject=subject, language=language, kind=kind, programme=programme,
+                            minor=viewer_is_minor(current_caller()))
     shown = found[offset : offset + limit]
     kinds = bookable_kinds_of({volunteer.id: list(volunteer.kinds) for volunteer in shown})  # what booking accepts
     response = jsonify([volunteer_json(volunteer, kinds[volunteer.id]) for volunteer in shown])
@@ -84,7 +86,7 @@ def volunteers():
 @bp.get("/volunteers/<int:volunteer_id>/slots")
 def volunteer_slots(volunteer_id: int):
     """A volunteer's offered slots on the dates from..to (inclusive) as seen in zone tz."""
-    volunteer = load_bookable_volunteer(volunteer_id)
+    volunteer = load_bookable_volunteer(volunteer_id, minor=viewer_is_minor(current_caller()))
     zone_name = zone_arg("tz") or current_caller().timezone
     zone = ZoneInfo(zone_name)
     now = utcnow()

@@ -9,6 +9,7 @@ from tutoring.api.errors import not_found, validation_error
 from tutoring.api.params import text_arg
 from tutoring.extensions import db
 from tutoring.models import Programme, ProgrammeMember, User, VolunteerProfile
+from tutoring.services.clearance import cleared_ids, is_cleared
 from tutoring.services.coordination import untrained_for_support
 from tutoring.services.training import needs_training, trained_ids, training_day
 from tutoring.models.types import MAX_ID
@@ -46,10 +47,11 @@ def programme_arg(name: str) -> Programme | None:
 
 
 def find_volunteers(
-    *, subject: str | None, language: str | None, kind: str | None, programme: Programme | None = None
+    *, subject: str | None, language: str | None, kind: str | None, programme: Programme | None = None,
+    minor: bool = False,
 ) -> list[VolunteerProfile]:
     """Approved, active volunteers by name, keeping those whose lists contain each given value
-    (and, with ``programme``, only its members).
+    (and, with ``programme``, only its members; for a ``minor``, only volunteers cleared for minors).
 
     Matching is exact but case-insensitive (``Math`` finds ``math``). It runs
     in Python: case-folding inside JSON lists differs between SQLite and
@@ -65,6 +67,8 @@ def find_volunteers(
     if kind is not None and needs_training(kind.casefold()):
         # SPEC §7: only volunteers trained for it today (``?kind=support`` leaves the others out).
         query = query.where(VolunteerProfile.user_id.in_(trained_ids(kind.casefold())))
+    if minor:
+        query = query.where(VolunteerProfile.user_id.in_(cleared_ids()))  # SPEC §7 "Minors"
     return [
         volunteer
         for volunteer in db.session.scalars(query, {"training_day": training_day()})
@@ -72,8 +76,9 @@ def find_volunteers(
     ]
 
 
-def load_bookable_volunteer(volunteer_id: int) -> VolunteerProfile:
-    """The approved, active volunteer with this id (and user), in one query; 404 otherwise.
+def load_bookable_volunteer(volunteer_id: int, *, minor: bool = False) -> VolunteerProfile:
+    """The approved, active volunteer with this id (and user), in one query; 404 otherwise
+    (for a ``minor``, also when the volunteer isn't cleared for minors).
 
     Pending, paused and deactivated volunteers answer exactly like unknown
     ids, so the API never reveals who has applied.
@@ -83,6 +88,6 @@ def load_bookable_volunteer(volunteer_id: int) -> VolunteerProfile:
     # Their availability is read by the slot service in one UNION query
     # (booking.slots.availabilities), not by three relationship loads here.
     volunteer = db.session.scalar(_bookable().where(VolunteerProfile.user_id == volunteer_id))
-    if volunteer is None:
+    if volunteer is None or (minor and not is_cleared(volunteer.user_id)):
         raise not_found()
     return volunteer

@@ -134,6 +134,19 @@ class SignupForm(FlaskForm):
         choices=[SelectChoice("ar", "العربية"), SelectChoice("en", "English")],
         validate_choice=False,
     )
+    # SPEC §7 "Minors": only whether the learner is under 18 (not a birth date), and then a guardian's address.
+    age = RadioField(
+        _l("Your age (learners)"),
+        choices=[SelectChoice("adult", _l("I am 18 or older")), SelectChoice("minor", _l("I am under 18"))],
+        default="adult",
+        validate_choice=False,
+    )
+    guardian_email = EmailField(
+        _l("Your parent's or guardian's email"),
+        description=_l("We ask them to agree before you can book sessions."),
+        filters=[_strip],
+        render_kw={"autocomplete": "off"},
+    )
     kinds = CheckboxListField(
         _l("Sessions you offer (volunteers)"),
         choices=[SelectChoice(kind, KIND_LABELS[kind]) for kind in KINDS],
@@ -161,6 +174,25 @@ class SignupForm(FlaskForm):
         """Arabic or English."""
         if field.data not in LANGUAGES:
             raise ValidationError(_l("Choose Arabic or English."))
+
+    @property
+    def is_minor(self) -> bool:
+        """A learner who said they are under 18."""
+        return self.role.data == "learner" and self.age.data == "minor"
+
+    def validate_age(self, field) -> None:
+        """Learners say whether they are under 18; volunteers' choice is ignored."""
+        if self.role.data == "learner" and field.data not in ("adult", "minor"):
+            raise ValidationError(_l("Say whether you are under 18."))
+
+    def validate_guardian_email(self, field) -> None:
+        """A minor gives a plausible address that isn't their own."""
+        if not self.is_minor:
+            return
+        if not looks_like_email(field.data or ""):
+            raise ValidationError(_l("Enter your parent's or guardian's email address, like name@example.org."))
+        if (field.data or "").strip().lower() == (self.email.data or "").strip().lower():
+            raise ValidationError(_l("This must be your parent's or guardian's address, not yours."))
 
     def validate_kinds(self, field) -> None:
         """Volunteers offer at least one known kind of session; learners' choices are ignored."""

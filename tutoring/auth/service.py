@@ -20,6 +20,7 @@ from tutoring.extensions import db, limiter
 from tutoring.mail import build_message, queue_mail, send_mail
 from tutoring.models import OutboxMessage, User
 from tutoring.models.user import normalize_email
+from tutoring.services import guardians
 from tutoring.services.accounts import create_user
 from tutoring.services.outbox import queue
 from tutoring.timeutil import utcnow
@@ -283,13 +284,14 @@ def _signup_notice_email(user: User) -> tuple[str, str, str]:
 
 
 def sign_up(email: str, *, role: str, display_name: str, timezone: str, password: str, language: str,
-            kinds: list[str] | None) -> None:
+            kinds: list[str] | None, guardian_email: str | None = None) -> None:
     """Create an account for a new address, or tell an existing owner someone tried; commits.
 
     The requester sees the same answer either way ("check your email"), so
     both paths do the same kind of work: one argon2 hash and one queued
     email. A new account gets a welcome mail; an address that already has
     an account gets a notice in its owner's language, and nothing changes.
+    ``guardian_email``: the learner is under 18; their guardian is asked to consent (SPEC §7).
     """
     existing = User.by_email(email or "")
     if existing is None:
@@ -305,6 +307,8 @@ def sign_up(email: str, *, role: str, display_name: str, timezone: str, password
                 raise
         else:
             queue_mail(user.email, *_welcome_email(user))
+            if guardian_email:
+                guardians.request_consent(user, guardian_email)
             db.session.commit()
             return
     else:

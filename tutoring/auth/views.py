@@ -134,6 +134,7 @@ def signup():
                 password=form.password.data,
                 language=form.language.data,
                 kinds=form.kinds.data if volunteer else None,
+                guardian_email=form.guardian_email.data if form.is_minor else None,
             )
         except AccountError:
             # The form checks everything create_user does; if they ever

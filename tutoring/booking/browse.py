@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from tutoring.extensions import db
+from tutoring.services.clearance import is_cleared, viewer_is_minor
 from tutoring.formatting import utc_iso
 from tutoring.i18n import current_timezone
 from tutoring.models import KINDS, VolunteerProfile
@@ -86,12 +87,17 @@ _VOLUNTEER_QUERY = (
 )
 
 
-def visible_volunteer_or_404(volunteer_id: int) -> VolunteerProfile:
-    """The volunteer with a public page (approved or paused, active account), else 404; availability loaded."""
+def visible_volunteer_or_404(volunteer_id: int, viewer=None) -> VolunteerProfile:
+    """The volunteer with a public page (approved or paused, active account), else 404; availability loaded.
+
+    A ``viewer`` who is a minor sees only volunteers cleared for minors (SPEC §7): the others answer 404.
+    """
     volunteer = db.session.scalar(
         _VOLUNTEER_QUERY, {"volunteer_id": volunteer_id}
     ) if 1 <= volunteer_id <= MAX_ID else None
     if volunteer is None or volunteer.state not in VISIBLE_STATES or not volunteer.user.is_active:
+        abort(404)
+    if viewer_is_minor(viewer) and not is_cleared(volunteer.user_id):
         abort(404)
     return volunteer
 

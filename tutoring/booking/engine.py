@@ -40,7 +40,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import inspect, or_, select, text, union
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, undefer
 
 from tutoring.booking.errors import (
     BookingBusy,
@@ -204,7 +204,9 @@ def _is_retryable(error: DBAPIError) -> bool:
 def lock_user(user_id: int) -> User | None:
     """The user, re-read and locked for the rest of the transaction (PostgreSQL ``FOR UPDATE``)."""
     return db.session.scalar(
-        select(User).where(User.id == user_id).with_for_update().execution_options(populate_existing=True)
+        # is_minor (deferred) comes with it: the minors' checks and the guardian's copy read it under the lock.
+        select(User).options(undefer(User.is_minor)).where(User.id == user_id).with_for_update()
+        .execution_options(populate_existing=True)
     )
 
 

@@ -82,3 +82,23 @@ class VolunteerNotTrained(BookingError):
             msgid or N_("This volunteer can't hold this kind of session until a coordinator marks them trained for it."),
             field="kind", **kwargs,
         )
+
+
+class VolunteerNotCleared(BookingError):
+    """The learner is a minor and the volunteer isn't cleared for minors (SPEC §7 "Minors"): 409 ``volunteer_not_cleared``."""
+
+    code = "volunteer_not_cleared"
+    status = 409
+
+    def __init__(self) -> None:
+        super().__init__(N_("This volunteer can't take sessions with learners under 18. Please choose another volunteer."))
+
+
+class GuardianConsentRequired(BookingError):
+    """The learner is a minor whose guardian hasn't consented (yet, or any more): 403 ``guardian_consent_required``."""
+
+    code = "guardian_consent_required"
+    status = 403
+
+    def __init__(self) -> None:
+        super().__init__(N_("You can book sessions once your parent or guardian has agreed by email."))

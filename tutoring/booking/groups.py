@@ -41,7 +41,7 @@ from tutoring.booking.errors import (
 )
 from tutoring.booking.slots import offered_at
 from tutoring.calendar.text import N_
-from tutoring.services import notifications
+from tutoring.services import guardians, notifications
 from tutoring.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -175,6 +175,7 @@ def cancel_session(volunteer: User | int, session_id: int, reason: str | None = 
         db.session.flush()
         for booking in seats:
             notifications.queue_booking_messages(booking, "cancelled", cancelled_by=volunteer_id)
+            guardians.queue_copy(booking, "cancelled")
     log.info("session %s: cancelled by volunteer %s with %d seats", session_id, volunteer_id, len(seats))
     return session
 

@@ -35,7 +35,8 @@ from tutoring.calendar.text import N_
 from tutoring.extensions import db
 from tutoring.models import KINDS, Booking, Session, User, VolunteerProfile
 from tutoring.services import notifications
-from tutoring.services.safeguarding import check_may_book, check_trained
+from tutoring.services import guardians
+from tutoring.services.safeguarding import check_cleared, check_may_book, check_trained
 from tutoring.services.training import training_day
 from tutoring.timeutil import utcnow
 
@@ -166,8 +167,10 @@ def reschedule_booking(user: User | int, booking_id: int, new_start_at: datetime
             # volunteer may still move a session they already agreed to.
             check_may_book(session.volunteer_id, booking.learner_id, session.kind, day=training_day(now))
         else:
-            # Nor may an untrained (or expired) volunteer put a support session at a new time (SPEC §7).
+            # Nor may an untrained (or expired) volunteer put a support session at a new time (SPEC §7),
+            # nor one no longer cleared a minor's session.
             check_trained(session.volunteer_id, session.kind, day=training_day(now))
+            check_cleared(session.volunteer_id, booking.learner_id, day=training_day(now))
         slot = offered_slot(volunteer, new_start_at, now, exclude_session_id=session.id)
         check_learner_free(booking.learner_id, slot.start_at, slot.end_at, exclude_session_id=session.id)
 
@@ -200,6 +203,7 @@ def booking_changed(booking: Booking, change: str, *, by_user_id: int) -> None:
     (``tutoring.services.notifications``), which never reads the note.
     """
     notifications.queue_booking_messages(booking, change, cancelled_by=by_user_id)
+    guardians.queue_copy(booking, change)  # a minor's guardian hears of it too (SPEC §7 "Minors")
 
 
 def learner_booked(learner_id: int, volunteer_id: int, now: datetime) -> None:

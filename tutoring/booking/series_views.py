@@ -63,7 +63,7 @@ def _weeks_arg(value: str | None) -> int | None:
 @bp.route("/volunteers/<int:volunteer_id>/series", methods=["GET", "POST"])
 def series_new(volunteer_id: int):
     """Every week at this time for N weeks: which weeks are free (and why not), then the POST books them."""
-    volunteer = visible_volunteer_or_404(volunteer_id)
+    volunteer = visible_volunteer_or_404(volunteer_id, current_user)
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     now = utcnow()
@@ -253,7 +253,7 @@ def _minute(value: str | None) -> int | None:
 @login_required
 def waitlist_ask(volunteer_id: int):
     """Ask to be told when this volunteer has a free slot between two times of the learner's day."""
-    volunteer: VolunteerProfile = visible_volunteer_or_404(volunteer_id)
+    volunteer: VolunteerProfile = visible_volunteer_or_404(volunteer_id, current_user)
     ConfirmForm().validate_on_submit()
     back = url_for("volunteers.profile", volunteer_id=volunteer.id) + "#waitlist"
     start, end = _minute(request.form.get("start")), _minute(request.form.get("end"))

@@ -63,7 +63,7 @@ def new(volunteer_id: int):
     Visitors see the slot and can sign in or create a learner account
     without losing it (both come back here through ``next``).
     """
-    volunteer = visible_volunteer_or_404(volunteer_id)
+    volunteer = visible_volunteer_or_404(volunteer_id, current_user)
     now = utcnow()
     start_at = parse_instant(request.args.get("start"), now)
     zone = current_timezone()
@@ -277,7 +277,7 @@ def reschedule(booking_id: int):
     if not week_arg and chosen is not None:
         week_arg = chosen.astimezone(ZoneInfo(zone.name)).date().isoformat()
     monday, week_error = parse_week(week_arg, today)
-    volunteer = visible_volunteer_or_404(booking.session.volunteer_id)
+    volunteer = visible_volunteer_or_404(booking.session.volunteer_id, current_user)
     own = Busy(booking.session.start_at, booking.session.end_at)
     week = week_of_slots(volunteer, monday, zone.name, now, ignoring=own)
     chosen_slot = next((slot for day in week.days for slot in day.slots if slot.start_at == chosen), None)

@@ -51,8 +51,9 @@ from tutoring.booking.errors import (
     VolunteerNotTrained,
 )
 from tutoring.booking.slots import slots_in_range
+from tutoring.services.clearance import is_cleared
 from tutoring.services.coordination import bookable_kinds
-from tutoring.services.safeguarding import is_blocked
+from tutoring.services.safeguarding import check_cleared, is_blocked
 from tutoring.services.training import training_day
 from tutoring.models.types import MAX_ID
 from tutoring.timeutil import is_valid_zone, utcnow
@@ -101,6 +102,7 @@ def ask(
     if volunteer is None or volunteer.state != "approved" or not volunteer.user.is_active:
         raise BookingNotFound()
     _check_not_blocked(volunteer_id, learner.id)
+    check_cleared(volunteer_id, learner.id, day=training_day(now))  # a minor waits only for a cleared volunteer
     if not bookable_kinds(volunteer_id, volunteer.kinds, day=training_day(now)):
         # Every kind they offer needs training they don't have (SPEC §7): nothing to wait for.
         raise VolunteerNotTrained()
@@ -193,6 +195,8 @@ def check_waitlists(volunteer_ids: list[int] | None = None, now: datetime | None
                 continue
             if not bookable_kinds(volunteer.id, volunteer.kinds, day=training_day(now)):
                 continue  # nothing they may hold now (training, SPEC §7): no news to send
+            if request.learner.is_minor and not is_cleared(volunteer.id, training_day(now)):
+                continue  # a minor is offered only volunteers cleared for minors (SPEC §7)
             if request.last_notified_at is not None and now - request.last_notified_at < NOTIFY_EVERY:
                 continue
             matching = matching_starts(request, volunteer, now)

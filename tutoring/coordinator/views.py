@@ -20,7 +20,7 @@ from tutoring.htmx import is_fragment_request, render_page_or_fragment
 from tutoring.calendar.text import N_
 from tutoring.models import KINDS, Programme
 from tutoring.i18n import current_language
-from tutoring.services import coordination, safeguarding, training
+from tutoring.services import clearance, coordination, safeguarding, training
 from tutoring.services import help as help_service
 from tutoring.services.certificate import build_certificate
 from tutoring.services.coordination import DECISIONS, CoordinationError, NotFound
@@ -62,6 +62,7 @@ def overview():
         "coordinator/overview.html",
         queue=coordination.vetting_queue(),
         open_reports=len(safeguarding.reports("open")),
+        clearances_ending=clearance.ending_soon(),
     )
 
 
@@ -73,7 +74,8 @@ def _volunteer_or_404(volunteer_id: int):
 
 
 def _volunteer_page(volunteer, *, error: CoordinationError | None = None, form=None, status: int = 200,
-                    training_error: CoordinationError | None = None) -> Response:
+                    training_error: CoordinationError | None = None,
+                    clearance_error: CoordinationError | None = None) -> Response:
     memberships = dict((programme.id, trained) for programme, trained in coordination.programmes_of(volunteer.id))
     return make_response(render_template(
         "coordinator/volunteer.html",
@@ -89,6 +91,8 @@ def _volunteer_page(volunteer, *, error: CoordinationError | None = None, form=N
         needing_training=training.kinds_needing_training(),
         training_today=training.training_day(),
         training_error=training_error,
+        clearance=clearance.clearance_of(volunteer.user_id),
+        clearance_error=clearance_error,
     ), status)
 
 
@@ -172,6 +176,29 @@ def volunteer_training(volunteer_id: int):
     except CoordinationError as error:
         return _volunteer_page(_volunteer_or_404(volunteer_id), training_error=error, form=request.form, status=422)
     return redirect(url_for("coordinator.volunteer", volunteer_id=volunteer.id) + "#training")
+
+
+@bp.post("/volunteers/<int:volunteer_id>/clearance")
+def volunteer_clearance(volunteer_id: int):
+    """Record the volunteer cleared for minors (check's date, optional last day, note), or remove it; logged."""
+    volunteer = _volunteer_or_404(volunteer_id)
+    try:
+        if request.form.get("action") == "remove":
+            coordination.remove_clearance(current_user, volunteer.user_id)
+            flash(_("Clearance removed."), "success")
+        else:
+            coordination.mark_cleared(
+                current_user, volunteer.user_id,
+                checked_on=_date_field("checked_on", required=True),
+                expires_on=_date_field("expires_on", required=False),
+                note=request.form.get("note", ""),
+            )
+            flash(_("Clearance saved."), "success")
+    except NotFound:
+        abort(404)
+    except CoordinationError as error:
+        return _volunteer_page(_volunteer_or_404(volunteer_id), clearance_error=error, form=request.form, status=422)
+    return redirect(url_for("coordinator.volunteer", volunteer_id=volunteer.user_id) + "#clearance")
 
 
 @bp.get("/volunteers/<int:volunteer_id>/certificate")

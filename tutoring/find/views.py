@@ -17,6 +17,7 @@ from tutoring.account.display import clock
 from tutoring.find.blueprint import bp
 from tutoring.htmx import render_page_or_fragment
 from tutoring.models import KINDS
+from tutoring.services.clearance import viewer_is_minor
 from tutoring.services.find_time import DAYS, HOURS, cell_value, find_volunteers, parse_request
 from tutoring.timeutil import utcnow
 from tutoring.booking.browse import booking_href_for, local_today, viewer_zone
@@ -40,7 +41,8 @@ def find():
     today = local_today(zone.name, now)
     wanted = parse_request(request.args, today)
     learner_id = current_user.id if current_user.is_authenticated and current_user.is_learner else None
-    result = find_volunteers(wanted, zone.name, now, learner_id) if wanted.cells else None
+    result = (find_volunteers(wanted, zone.name, now, learner_id, minor=viewer_is_minor(current_user))
+              if wanted.cells else None)
     tz = ZoneInfo(zone.name)
     # (hour, its start as the locale writes it, "18:00 – 19:00" for the checkboxes' labels)
     hour_rows = [

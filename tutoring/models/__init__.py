@@ -4,6 +4,7 @@ from tutoring.models.availability import AvailabilityRule, AwayPeriod, ExtraWind
 from tutoring.models.block import LearnerBlock
 from tutoring.models.booking import BOOKING_STATUSES, Booking
 from tutoring.models.help import HelpResource
+from tutoring.models.minors import CONSENT_STATUSES, Clearance, GuardianConsent
 from tutoring.models.external_calendar import CALENDAR_KINDS, ExternalBusyTime, ExternalCalendar
 from tutoring.models.notice import NOTICE_KINDS, Notice
 from tutoring.models.outbox import OUTBOX_KINDS, OutboxMessage
@@ -21,6 +22,9 @@ from tutoring.models.waitlist import WAITLIST_STATUSES, WaitlistRequest
 __all__ = [
     "AUDIT_ACTIONS",
     "TrainingRecord",
+    "CONSENT_STATUSES",
+    "Clearance",
+    "GuardianConsent",
     "HelpResource",
     "REPORT_STATUSES",
     "AuditEntry",

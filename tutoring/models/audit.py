@@ -33,6 +33,12 @@ AUDIT_ACTIONS = (
     "help.add",
     "help.update",
     "help.remove",
+    "clearance.mark",
+    "clearance.remove",
+    "clearance.expired",
+    "guardian.consent",
+    "guardian.decline",
+    "guardian.withdraw",
 )
 
 

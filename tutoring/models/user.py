@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Index, String, select, true
+from sqlalchemy import CheckConstraint, Index, String, false, select, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from tutoring.extensions import db
@@ -55,6 +55,8 @@ class User(UserMixin, db.Model):
         # The volunteer search lists people by name: a page reads a few rows in this order, not everyone.
         Index("ix_users_display_name_id", "display_name", "id"),
     )
+    # is_minor's database default is read when asked, not RETURNed by every insert (see is_minor).
+    __mapper_args__ = {"eager_defaults": False}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -72,6 +74,10 @@ class User(UserMixin, db.Model):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Part of every session id (get_id): signing out adds one, so saved session cookies stop working.
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # A learner under 18 (SPEC §7 "Minors"): the least we need to know, not a birth date.
+    # Deferred, with the database's default only: loaded when asked (booking, minors' pages), and
+    # older revisions' tests (test_migrations) still insert and read users without it.
+    is_minor: Mapped[bool] = mapped_column(server_default=false(), deferred=True)
 
     volunteer_profile: Mapped[VolunteerProfile | None] = relationship(
         back_populates="user", cascade="all, delete-orphan", uselist=False

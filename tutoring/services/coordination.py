@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale, gettext
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from tutoring.calendar.text import N_
@@ -24,7 +24,8 @@ from tutoring.errors import NotFound as BaseNotFound
 from tutoring.errors import ServiceError
 from tutoring.extensions import db
 from tutoring.mail import queue_mail
-from tutoring.models import KINDS, AuditEntry, Programme, ProgrammeMember, TrainingRecord, User, VolunteerProfile
+from tutoring.models import KINDS, AuditEntry, Clearance, Programme, ProgrammeMember, TrainingRecord, User, VolunteerProfile
+from tutoring.services import clearance
 from tutoring.booking.slots import dialect_name, ids_param
 from tutoring.models.types import MAX_ID
 from tutoring.services.training import kinds_needing_training, trained_kinds_of, training_day
@@ -451,3 +452,103 @@ def remove_training(coordinator: User, volunteer_id: int, kind: Any, reason: Any
     except BaseException:
         db.session.rollback()
         raise
+
+
+# --- clearance for minors (SPEC §7 "Minors", issue 19) ------------------------------------------
+
+
+def mark_cleared(coordinator: User | None, volunteer_id: int, *, checked_on: date, expires_on: date | None = None,
+                 note: Any = "") -> Clearance:
+    """Record that the volunteer's check for work with minors was done (replacing an earlier record); logged; commits.
+
+    ``checked_on``: the check's date; ``expires_on``: its last valid day (a
+    UTC date), or None. No document is stored. ``coordinator`` None: the
+    operator, from the CLI (``users clear``).
+    """
+    if coordinator is not None and not coordinator.is_coordinator:
+        raise CoordinationError(N_("Only coordinators can do this."))
+    if not isinstance(checked_on, date):
+        raise CoordinationError(N_("Give a date such as 2026-12-31."), field="checked_on")
+    if expires_on is not None and (not isinstance(expires_on, date) or expires_on < checked_on):
+        raise CoordinationError(N_("The clearance can't end before the check."), field="expires_on")
+    note = clean_text(note, "note", NOTE_MAX_LENGTH)
+    volunteer = volunteer_or_none(volunteer_id)
+    if volunteer is None:
+        raise NotFound()
+    try:
+        record = db.session.get(Clearance, volunteer.user_id)
+        if record is None:
+            record = Clearance(volunteer_id=volunteer.user_id)
+            db.session.add(record)
+        record.checked_on, record.expires_on, record.note = checked_on, expires_on, note
+        record.checked_by_id = coordinator.id if coordinator is not None else None
+        record.expiry_told_on = None
+        until = expires_on.isoformat() if expires_on else "-"
+        audit(coordinator, "clearance.mark", subject=volunteer.user,
+              reason=f"{checked_on.isoformat()} to {until}" + (f"; {note}" if note else ""))
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return record
+
+
+def remove_clearance(coordinator: User, volunteer_id: int, reason: Any = "") -> None:
+    """Remove the volunteer's clearance: minors stop being offered them; booked sessions stay. Logged; commits."""
+    if not coordinator.is_coordinator:
+        raise CoordinationError(N_("Only coordinators can do this."))
+    reason = clean_text(reason, "reason", REASON_MAX_LENGTH)
+    volunteer = volunteer_or_none(volunteer_id)
+    record = db.session.get(Clearance, volunteer.user_id) if volunteer is not None else None
+    if record is None:
+        raise NotFound()
+    try:
+        db.session.delete(record)
+        audit(coordinator, "clearance.remove", subject=volunteer.user, reason=reason)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def clearance_expiry_round(now=None) -> int:
+    """Tell every active coordinator (one email each) about clearances that ended and weren't reported yet; commits.
+
+    Each expiry is told once (``expiry_told_on``); clearing the volunteer again
+    with a new date re-arms it. Existing bookings stay: coordinators decide.
+    Returns how many clearances were reported.
+    """
+    today = clearance.clearance_day(now)
+    ended = list(db.session.scalars(
+        select(Clearance).options(joinedload(Clearance.volunteer).joinedload(VolunteerProfile.user))
+        .where(Clearance.expires_on.is_not(None), Clearance.expires_on < today,
+               or_(Clearance.expiry_told_on.is_(None), Clearance.expiry_told_on != Clearance.expires_on))
+        .order_by(Clearance.volunteer_id)
+    ))
+    if not ended:
+        return 0
+    try:
+        names = [f"{row.volunteer.user.display_name} ({row.expires_on.isoformat()})" for row in ended]
+        base_url = current_app.config.get("BASE_URL", "").rstrip("/")
+        coordinators = db.session.scalars(
+            select(User).where(User.role == "coordinator", User.is_active.is_(True)).order_by(User.id))
+        for coordinator in coordinators:
+            with force_locale(coordinator.language):
+                subject = gettext("Clearances for minors have ended")
+                text = "\n\n".join([
+                    gettext("Hello %(name)s,", name=coordinator.display_name),
+                    gettext("These volunteers' clearance for work with minors has ended, so learners under 18 "
+                            "can no longer find or book them. Their sessions already booked stay; please "
+                            "review them:"),
+                    "\n".join(names),
+                    base_url + "/coordinator/",
+                ]) + "\n"
+            queue_mail(coordinator.email, subject, text)
+        for row in ended:
+            row.expiry_told_on = row.expires_on
+            audit(None, "clearance.expired", subject=row.volunteer.user, reason=row.expires_on.isoformat())
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return len(ended)

@@ -157,16 +157,18 @@ def learner_sessions(learner_id: int, start_at: datetime, end_at: datetime) -> l
     return [(start, end) for start, end in rows]
 
 
-def find_volunteers(request: FindRequest, zone: str, now: datetime, learner_id: int | None = None) -> FindResult:
+def find_volunteers(request: FindRequest, zone: str, now: datetime, learner_id: int | None = None,
+                    *, minor: bool = False) -> FindResult:
     """Volunteers with offered slots inside the learner's free hours, most matches first (then by name).
 
-    For a signed-in learner, times overlapping their own booked sessions don't count.
+    For a signed-in learner, times overlapping their own booked sessions don't count;
+    a ``minor`` is offered only volunteers cleared for minors (SPEC §7).
     """
     stretches = free_stretches(request.cells, zone, request.days)
     if not stretches:
         return FindResult([], 0, False)
     booked = learner_sessions(learner_id, stretches[0][0], stretches[-1][1]) if learner_id is not None else []
-    filters = SearchFilters(subject=request.subject, language=request.language, kind=request.kind)
+    filters = SearchFilters(subject=request.subject, language=request.language, kind=request.kind, minor=minor)
     ids = matching_ids(filters)
     truncated = len(ids) > MAX_CANDIDATES
     ids = ids[:MAX_CANDIDATES]

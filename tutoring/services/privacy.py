@@ -17,6 +17,11 @@ the promises made there are kept.
   cancellation email and calendar update from the outbox), then, in one
   transaction, anonymises what must stay for the other party's history (the
   user row, their past bookings' notes) and deletes what only concerned them.
+* A minor's guardian (their address and answer, ``guardian_consents``) is
+  exported with the minor's data and deleted with the account; the guardian
+  is told by email. ``guardians.purge_unanswered`` forgets the addresses of
+  requests declined, withdrawn or never answered after
+  ``GUARDIAN_RETENTION_DAYS`` (the worker, hourly).
 * ``purge_old_notes(now)``: clears learners' notes and cancel reasons of
   sessions that ended more than ``NOTE_RETENTION_DAYS`` ago (``flask privacy
   purge-notes``, and the mail worker every hour).
@@ -37,6 +42,7 @@ from tutoring.contact_details import hide_contact_details
 from tutoring.extensions import db
 from tutoring.models import (
     ApiToken,
+    AuditEntry,
     Booking,
     ExternalCalendar,
     Notice,
@@ -52,6 +58,7 @@ from tutoring.booking.engine import bookings_for, lock_user, lock_volunteer, wri
 from tutoring.booking.errors import BookingError
 from tutoring.booking.operations import cancel_booking
 from tutoring.booking.waitlist import range_text
+from tutoring.services import guardians
 from tutoring.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -112,6 +119,7 @@ def export_data(user: User, now: datetime | None = None) -> dict[str, Any]:
             "timezone": user.timezone,
             "language": user.language,
             "created_at": _plain(user.created_at),
+            "is_minor": bool(user.is_minor),
         },
         "api_tokens": [
             {"created_at": _plain(token.created_at), "last_used_at": _plain(token.last_used_at),
@@ -257,6 +265,8 @@ def delete_account(user_id: int, now: datetime | None = None) -> Deletion:
     if user is None:
         raise LookupError(f"no user {user_id}")
     old_email = user.email
+    consent = guardians.consent_of(user_id) if user.is_minor else None
+    guardian = (consent.guardian_email, user.display_name, user.language) if consent is not None else None
     stop_new_bookings(user_id, now)
     cancelled = failed = 0
     tried: set[int] = set()
@@ -279,6 +289,8 @@ def delete_account(user_id: int, now: datetime | None = None) -> Deletion:
                 log.info("account %s deletion: booking %s not cancelled (%s)", user_id, booking_id, error.code)
         db.session.expire_all()
     try:
+        if guardian is not None:
+            guardians.queue_deletion_notice(*guardian)  # a minor's guardian is told (SPEC §7 "Minors")
         _anonymise(user_id, old_email, now)
         db.session.commit()
     except BaseException:
@@ -356,6 +368,10 @@ def _anonymise(user_id: int, old_email: str, now: datetime) -> None:
                    if any(fk.ondelete == "CASCADE" for fk in column.foreign_keys)]
         if columns:
             db.session.execute(table.delete().where(or_(*(column == user_id for column in columns))))
+    # The guardian's address in the audit entries of their answers (the consent row itself goes with
+    # the cascade above): the entries stay, as decisions, without it.
+    db.session.execute(update(AuditEntry).where(AuditEntry.subject_user_id == user_id,
+                                                AuditEntry.action.like("guardian.%")).values(reason=""))
     db.session.flush()
 
 

@@ -29,7 +29,8 @@ from tutoring.services.coordination import (
 )
 from tutoring.models.types import MAX_ID
 from tutoring.timeutil import utcnow
-from tutoring.booking.errors import InvalidBooking, SlotUnavailable, VolunteerNotTrained
+from tutoring.booking.errors import InvalidBooking, SlotUnavailable, VolunteerNotCleared, VolunteerNotTrained
+from tutoring.services import clearance, guardians
 
 DETAILS_MAX_LENGTH = 4000
 RESOLUTION_MAX_LENGTH = 2000
@@ -206,8 +207,18 @@ def check_trained(volunteer_id: int, kind: str, *, day: date | None = None) -> N
         raise VolunteerNotTrained()
 
 
+def check_cleared(volunteer_id: int, learner_id: int, *, day: date | None = None) -> None:
+    """Refuse a minor a volunteer not cleared for minors on ``day`` (409 ``volunteer_not_cleared``, SPEC §7)."""
+    learner = db.session.get(User, learner_id)
+    if learner is not None and learner.is_minor and not clearance.is_cleared(volunteer_id, day):
+        raise VolunteerNotCleared()
+
+
 def check_may_book(volunteer_id: int, learner_id: int, kind: str, *, day: date | None = None) -> None:
     """Refuse a booking a block, missing training or a programme's training rule forbids (the booking service's errors).
+
+    A minor also needs their guardian's consent (403 ``guardian_consent_required``)
+    and a volunteer cleared for minors (409 ``volunteer_not_cleared``).
 
     A blocked learner hears the same words as for a volunteer who takes no
     new bookings, so a block is not announced to them. ``day``: the UTC date
@@ -215,6 +226,10 @@ def check_may_book(volunteer_id: int, learner_id: int, kind: str, *, day: date |
     """
     if is_blocked(volunteer_id, learner_id):
         raise SlotUnavailable(N_("This volunteer is not taking new bookings at the moment."))
+    learner = db.session.get(User, learner_id)
+    if learner is not None and learner.is_minor:
+        guardians.check_consent(learner)
+        check_cleared(volunteer_id, learner_id, day=day)
     check_trained(volunteer_id, kind, day=day)
     # The programme half of bookable_kinds (its training half is check_trained): the rule the pages offer kinds by.
     if kind == "support" and volunteer_id in waiting_for_programme_training([volunteer_id]):

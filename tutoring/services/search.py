@@ -35,6 +35,7 @@ from tutoring.formatting import language_name
 from tutoring.models import KINDS, Programme, ProgrammeMember, User, VolunteerProfile
 from tutoring.scheduling import Slot, day_range_bounds, slots_between
 from tutoring.services.coordination import bookable_kinds_of, untrained_for_support
+from tutoring.services.clearance import cleared_ids
 from tutoring.services.training import needs_training, trained_ids, training_day
 from tutoring.booking.slots import dialect_name, ids_param, slot_inputs
 from tutoring.booking.browse import first_slots
@@ -78,6 +79,7 @@ class SearchFilters:
     time_to: int | None = None  # 1440 means midnight at the end of the day
     raw: Mapping[str, str] = field(default_factory=dict)  # the text as typed, shown back in the form
     errors: Mapping[str, str] = field(default_factory=dict)
+    minor: bool = False  # the viewer is a minor: only volunteers cleared for minors (SPEC §7), set by the view
 
     @property
     def wants_free_time(self) -> bool:
@@ -299,7 +301,8 @@ def _like_escape(text: str) -> str:
 
 
 def _list_conditions(
-    dialect: str, subject: str, language: str, kind: str, programme_id: int | None, trained_only: bool = False
+    dialect: str, subject: str, language: str, kind: str, programme_id: int | None, trained_only: bool = False,
+    minor: bool = False,
 ) -> list[ColumnElement[bool]]:
     """The subject, language and kind filters on ``volunteer_profiles``' JSON lists.
 
@@ -323,6 +326,9 @@ def _list_conditions(
     if programme_id is not None:
         members = select(ProgrammeMember.volunteer_id).where(ProgrammeMember.programme_id == programme_id)
         conditions.append(VolunteerProfile.user_id.in_(members))
+    if minor:
+        # SPEC §7: a minor is shown only volunteers cleared for minors on the day bound as ``training_day``.
+        conditions.append(VolunteerProfile.user_id.in_(cleared_ids()))
     return conditions
 
 
@@ -349,7 +355,7 @@ def matching_page(filters: SearchFilters, offset: int, limit: int) -> tuple[list
     statement: counting apart filtered twice, and ``count(*) OVER ()`` made
     PostgreSQL 15 walk the name index through every volunteer.
     """
-    if filters.subject or filters.language or filters.kind or filters.programme is not None:  # _list_conditions
+    if filters.subject or filters.language or filters.kind or filters.programme is not None or filters.minor:  # _list_conditions
         ids = matching_ids(filters)
         return ids[offset : offset + limit], len(ids)
     key = _filter_key(filters)
@@ -357,10 +363,11 @@ def matching_page(filters: SearchFilters, offset: int, limit: int) -> tuple[list
     return (matching_window(filters, offset, limit) if offset < total else []), total
 
 
-def _filter_key(filters: SearchFilters) -> tuple[str, str, str, int | None, bool]:
+def _filter_key(filters: SearchFilters) -> tuple[str, str, str, int | None, bool, bool]:
     programme_id = filters.programme.id if filters.programme is not None else None
     # Whether the kind needs training is part of the key: apps (and tests) may set KINDS_NEEDING_TRAINING apart.
-    return filters.subject, filters.language, filters.kind, programme_id, bool(filters.kind) and needs_training(filters.kind)
+    return (filters.subject, filters.language, filters.kind, programme_id,
+            bool(filters.kind) and needs_training(filters.kind), filters.minor)
 
 
 def _training_params() -> dict[str, object]:
@@ -369,7 +376,8 @@ def _training_params() -> dict[str, object]:
 
 
 @lru_cache(maxsize=256)
-def _matching_query(dialect: str, subject: str, language: str, kind: str, programme_id: int | None, trained_only: bool):
+def _matching_query(dialect: str, subject: str, language: str, kind: str, programme_id: int | None, trained_only: bool,
+                    minor: bool = False):
     """The statement ``matching_ids`` runs for these filters, built once per process.
 
     Keyed by every value it holds (they are bound parameters inside), so it
@@ -383,7 +391,7 @@ def _matching_query(dialect: str, subject: str, language: str, kind: str, progra
     the database scan both tables. Without them, the users are read in name
     order (``ix_users_display_name_id``), so a window of the list stops early.
     """
-    conditions = _list_conditions(dialect, subject, language, kind, programme_id, trained_only)
+    conditions = _list_conditions(dialect, subject, language, kind, programme_id, trained_only, minor)
     by_name = (
         select(User.id)
         .where(User.is_active.is_(True), User.role == "volunteer")
@@ -398,19 +406,21 @@ def _matching_query(dialect: str, subject: str, language: str, kind: str, progra
 
 
 @lru_cache(maxsize=256)
-def _window_query(dialect: str, subject: str, language: str, kind: str, programme_id: int | None, trained_only: bool):
+def _window_query(dialect: str, subject: str, language: str, kind: str, programme_id: int | None, trained_only: bool,
+                  minor: bool = False):
     """``_matching_query`` cut to the rows from ``window_offset``, at most ``window_limit`` (bound at execution)."""
     return (
-        _matching_query(dialect, subject, language, kind, programme_id, trained_only)
+        _matching_query(dialect, subject, language, kind, programme_id, trained_only, minor)
         .limit(bindparam("window_limit", type_=Integer))
         .offset(bindparam("window_offset", type_=Integer))
     )
 
 
 @lru_cache(maxsize=256)
-def _count_query(dialect: str, subject: str, language: str, kind: str, programme_id: int | None, trained_only: bool):
+def _count_query(dialect: str, subject: str, language: str, kind: str, programme_id: int | None, trained_only: bool,
+                 minor: bool = False):
     """How many rows ``_matching_query`` gives: the same filters, unordered."""
-    matching = _matching_query(dialect, subject, language, kind, programme_id, trained_only).order_by(None).subquery()
+    matching = _matching_query(dialect, subject, language, kind, programme_id, trained_only, minor).order_by(None).subquery()
     return select(func.count()).select_from(matching)
 
 

@@ -1,10 +1,14 @@
 """Views of the volunteers blueprint, and the home page that ``main.home`` serves at ``/``."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import request, url_for
+from flask_login import current_user
 
 from tutoring.htmx import is_fragment_request, render_page_or_fragment
 from tutoring.models import KINDS, Programme
+from tutoring.services.clearance import viewer_is_minor
 from tutoring.services.coordination import bookable_kinds
 from tutoring.timeutil import utcnow
 from tutoring.volunteers.blueprint import bp
@@ -35,7 +39,8 @@ def home_page():
     zone = viewer_zone(request.args.get("tz"))
     now = utcnow()
     today = local_today(zone.name, now)
-    filters = parse_filters(request.args, today)
+    # A minor is shown only volunteers cleared for minors (SPEC §7).
+    filters = replace(parse_filters(request.args, today), minor=viewer_is_minor(current_user))
     page = max(request.args.get("page", 1, type=int), 1)  # anything but a number means the first page
     start = min(max(request.args.get("start", 0, type=int), 0), MAX_START)
     fragment = is_fragment_request(RESULTS_TARGET)
@@ -71,7 +76,7 @@ def home_page():
 @bp.get("/<int:volunteer_id>")
 def profile(volunteer_id: int):
     """A volunteer's profile and one week of their free times in the viewer's zone (HTMX gets the week alone)."""
-    volunteer = visible_volunteer_or_404(volunteer_id)
+    volunteer = visible_volunteer_or_404(volunteer_id, current_user)
     zone = viewer_zone(request.args.get("tz"))
     now = utcnow()
     monday, week_error = parse_week(request.args.get("week"), local_today(zone.name, now))
