@@ -117,6 +117,9 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     register_template_helpers(app)
     init_assets(app)  # fingerprinted static URLs, a year of caching, gzip (tutoring/assets.py)
+    from tutoring.help_prompt import init_help_prompt
+
+    init_help_prompt(app)  # help shown to whoever writes words of crisis (issue 18)
 
     @app.context_processor
     def _language_context() -> dict[str, Any]:
