@@ -35,6 +35,7 @@ from tutoring.calendar.text import N_
 from tutoring.extensions import db
 from tutoring.models import KINDS, Booking, Session, User, VolunteerProfile
 from tutoring.services import notifications
+from tutoring.services.checkins import notice_repeated_absence
 from tutoring.services.safeguarding import check_may_book, check_trained
 from tutoring.services.training import training_day
 from tutoring.timeutil import utcnow
@@ -224,5 +225,6 @@ def finish_session(volunteer: User | int, booking_id: int, status: str, now: dat
         live = [other.status for other in session.bookings if other.status != "cancelled"]
         session.status = "no_show" if all(other == "no_show" for other in live) else "completed"
         db.session.flush()
+        notice_repeated_absence(booking, now)  # a learner absent twice in 30 days gets a kind word (issue 18)
     log.info("booking %s: marked %s by volunteer %s", booking_id, status, user_id)
     return booking

@@ -33,6 +33,8 @@ AUDIT_ACTIONS = (
     "help.add",
     "help.update",
     "help.remove",
+    "rota.add",
+    "rota.remove",
 )
 
 
