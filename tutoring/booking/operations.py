@@ -19,6 +19,7 @@ from tutoring.booking.engine import (
     as_instant,
     check_bookable,
     check_learner_free,
+    check_support_cap,
     clean_text,
     lock_user,
     lock_volunteer,
@@ -83,6 +84,7 @@ def book_session(
             shown.append(seat)
             return seat
         slot = offered_slot(volunteer, start_at, now)
+        check_support_cap(volunteer, kind, slot.start_at)
         check_learner_free(learner_id, slot.start_at, slot.end_at)
 
         session = Session(
@@ -170,6 +172,7 @@ def reschedule_booking(user: User | int, booking_id: int, new_start_at: datetime
             # Nor may an untrained (or expired) volunteer put a support session at a new time (SPEC §7).
             check_trained(session.volunteer_id, session.kind, day=training_day(now))
         slot = offered_slot(volunteer, new_start_at, now, exclude_session_id=session.id)
+        check_support_cap(volunteer, session.kind, slot.start_at, exclude_session_id=session.id)
         check_learner_free(booking.learner_id, slot.start_at, slot.end_at, exclude_session_id=session.id)
 
         session.start_at = slot.start_at

@@ -24,7 +24,7 @@ def _page(*, error: CoordinationError | None = None, values=None, status: int = 
     return make_response(render_template(
         "coordinator/duty.html", active_tab="coordinator.duty", shifts=checkins.shifts(),
         on_duty=checkins.coordinators_on_duty(now), has_rota_now=bool(checkins.on_duty_by_rota(now)),
-        coordinators=coordinators, attendance=checkins.attendance(now), error=error, values=values or {},
+        coordinators=coordinators, attendance=checkins.attendance(now), near_cap=checkins.near_support_cap(now), error=error, values=values or {},
         weekday_name=get_day_names("wide", locale=get_locale() or "en").__getitem__, zones=zone_choices(),
     ), status)
 

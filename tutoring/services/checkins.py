@@ -27,6 +27,7 @@ from sqlalchemy.orm import joinedload
 
 from tutoring.calendar.text import N_, format_when
 from tutoring.extensions import db
+from tutoring.booking.slots import support_sessions_in_week, support_weekly_cap
 from tutoring.mail import build_message
 from tutoring.models import Booking, CheckIn, DutyShift, SafeguardingReport, Session, User, VolunteerProfile
 from tutoring.models.checkin import HAPPENED, MOODS
@@ -427,6 +428,23 @@ def ask_debrief(volunteer: User, booking_id: int, comment: str | None, now: date
         db.session.rollback()
         raise
     return report
+
+
+def near_support_cap(now: datetime) -> list[tuple[User, int, int]]:
+    """Approved support volunteers at or one short of the support weekly cap this ISO week (their zone):
+    (volunteer, sessions, cap), fullest first. Looking after volunteers (issue 18 part 5)."""
+    cap = support_weekly_cap()
+    if cap is None:
+        return []
+    near = []
+    for profile in db.session.scalars(select(VolunteerProfile).options(joinedload(VolunteerProfile.user))
+                                      .where(VolunteerProfile.state == "approved")):
+        if "support" not in (profile.kinds or ()):
+            continue
+        count = support_sessions_in_week(profile.user_id, profile.user.timezone, now)
+        if count >= cap - 1:
+            near.append((profile.user, count, cap))
+    return sorted(near, key=lambda row: (-row[1], row[0].display_name))
 
 
 # --- what coordinators see --------------------------------------------------------------------
