@@ -38,8 +38,10 @@ def people(make_user):
     return volunteer, learner, on_duty, off_duty
 
 
-def session(app, people, *, ended_ago=timedelta(minutes=5), kind="support", minutes=45, status="confirmed"):
-    volunteer, learner, *_ = people
+def session(app, people, *, ended_ago=timedelta(minutes=5), kind="support", minutes=45, status="confirmed",
+            volunteer=None):
+    own, learner, *_ = people
+    volunteer = volunteer or own
     with app.app_context():
         start = utcnow().replace(microsecond=0) - ended_ago - timedelta(minutes=minutes)
         return add_session(volunteer.id, learner.id, start, minutes=minutes, status=status, kind=kind, note=NOTE)
@@ -74,8 +76,9 @@ def put_on_duty(app, coordinator):
 
 
 @pytest.mark.any_instant
-def test_check_ins_are_mailed_once_to_each_party_only_after_the_session_ends(app, people):
-    not_yet = session(app, people, ended_ago=timedelta(minutes=-1))  # ends in a minute
+def test_check_ins_are_mailed_once_to_each_party_only_after_the_session_ends(app, people, make_user):
+    other = make_user("volunteer", timezone="Pacific/Chatham")
+    not_yet = session(app, people, ended_ago=timedelta(minutes=-1), volunteer=other)  # ends in a minute
     ended = session(app, people, ended_ago=timedelta(seconds=1), kind="tutoring")
     with app.app_context():
         assert checkins.queue_due_checkins() == 2

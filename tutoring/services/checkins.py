@@ -165,7 +165,7 @@ def _tell_on_duty(report: SafeguardingReport, now: datetime) -> int:
 
 def _help_line(user: User) -> str:
     with force_locale(user.language):
-        return gettext("Need help now? %(url)s", url=f"{_base_url()}/help")
+        return gettext("Need help now? %(link)s", link=f"{_base_url()}/help")
 
 
 # --- tokens -----------------------------------------------------------------------------------
