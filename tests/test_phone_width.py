@@ -71,7 +71,7 @@ def demo(app):
                       "/safety/blocks", f"/volunteers/{amira_id}", f"/bookings/{past}", f"/bookings/{past}/check-in"],
         "coordinator": ["/coordinator/", "/coordinator/programmes", f"/coordinator/programmes/{programme_id}",
                         "/coordinator/reports", "/coordinator/sessions", "/coordinator/safeguarding",
-                        "/coordinator/audit", "/coordinator/duty", f"/coordinator/volunteers/{amira_id}", "/coordinator/help",
+                        "/coordinator/audit", "/coordinator/duty", "/coordinator/training", f"/coordinator/volunteers/{amira_id}", "/coordinator/help",
                         f"/coordinator/volunteers/{amira_id}/certificate", "/me/profile", "/me/calendar"],
     }
 

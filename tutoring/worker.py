@@ -26,6 +26,7 @@ from tutoring.services.external_calendars import refresh_due_calendars
 from tutoring.services import outbox
 from tutoring.services.privacy import purge_old_notes
 from tutoring.services.checkins import queue_due_checkins
+from tutoring.services.training_expiry import tell_expired_training
 from tutoring.services.reminders import queue_due_reminders, reminder_hours
 from tutoring.booking.waitlist import check_waitlists
 from tutoring.timeutil import utcnow
@@ -98,7 +99,8 @@ class Worker:
         refresh_due_calendars(now=now)  # a few per round, each claimed first (docs/EXTERNAL_CALENDARS.md)
         if self.last_purge is None or now - self.last_purge >= timedelta(hours=1):
             outbox.purge_sent(now=now)
-            purge_old_notes(now=now)  # learners' notes past TUTORING_NOTE_RETENTION_DAYS (docs/SECURITY.md)
+            purge_old_notes(now=now)
+            tell_expired_training(now)  # coordinators hear once when a volunteer's training ends (issue 18)  # learners' notes past TUTORING_NOTE_RETENTION_DAYS (docs/SECURITY.md)
             self.last_purge = now
         self.series_housekeeping(now)
 
