@@ -58,12 +58,12 @@ def test_invites_and_reminders_of_support_sessions_link_to_help(app, amira, make
 
 def test_support_pages_link_to_help(app, client, amira, make_user, sign_in):
     learner = make_user("learner")
-    assert 'class="notice support-help"' in client.get("/?kind=support").get_data(as_text=True)
-    assert 'class="notice support-help"' not in client.get("/?kind=tutoring").get_data(as_text=True)
-    assert 'class="notice support-help"' in client.get(f"/volunteers/{amira.id}").get_data(as_text=True)
+    assert 'class="notice help-now"' in client.get("/?kind=support").get_data(as_text=True)
+    assert 'class="notice help-now"' not in client.get("/?kind=tutoring").get_data(as_text=True)
+    assert 'class="notice help-now"' in client.get(f"/volunteers/{amira.id}").get_data(as_text=True)
     sign_in(learner)
     book_page = client.get(f"/volunteers/{amira.id}/book?start=2027-01-12T16:00:00Z").get_data(as_text=True)
-    assert 'class="notice support-help"' in book_page
+    assert 'class="notice help-now"' in book_page
     with app.app_context():
         booking_id = book_session(learner.id, amira.id, SLOT, "support", "", now=NOW).id
-    assert 'class="notice support-help"' in client.get(f"/bookings/{booking_id}").get_data(as_text=True)
+    assert 'class="notice help-now"' in client.get(f"/bookings/{booking_id}").get_data(as_text=True)
