@@ -83,3 +83,16 @@ def test_coordinators_see_who_is_near_the_cap(app, client, listener, make_user, 
         assert [(user.id, count, cap) for user, count, cap in near_support_cap(now)] == [(listener.id, 1, 2)]
     sign_in(make_user("coordinator"))
     assert "1 of 2 support sessions this week" in client.get("/coordinator/duty").get_data(as_text=True)
+
+
+def test_a_weekly_series_of_support_skips_the_weeks_at_the_cap(app, mixed, make_user):
+    from tutoring.booking.series import book_series
+
+    learner = make_user("learner")
+    monday, _ = week_after_next()
+    with app.app_context():
+        add_session(mixed.id, learner.id, at(monday, 1, 10), status="confirmed", kind="support")
+        add_session(mixed.id, learner.id, at(monday, 2, 10), status="confirmed", kind="support")
+        result = book_series(learner.id, mixed.id, at(monday, -3, 12), 2, "support", "")
+        assert [booking.start_at for booking in result.bookings] == [at(monday, -3, 12)]
+        assert [(skip.start_at, skip.reason) for skip in result.skipped] == [(at(monday, 4, 12), "week_full")]
