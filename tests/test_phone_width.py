@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 
+from tests.coordinator_support import add_session
 from tutoring.extensions import db
 from tutoring.models import Programme, User
 from tutoring.services import coordination
@@ -53,6 +54,9 @@ def demo(app):
             coordination.audit(coordinator, action, subject=amira, programme_id=programme_id,
                                reason="A reason given at some length, as coordinators sometimes write them.")
         db.session.commit()
+        # A support session that ended a few minutes ago: its check-in, escalation and debrief (issue 18).
+        past = add_session(amira_id, sami_id, now.replace(microsecond=0) - timedelta(minutes=50), minutes=45,
+                           status="confirmed", kind="support")
     free = starts[1].strftime("%Y-%m-%dT%H:%M:%SZ")
     guardian_pages = _guardian_pages(app)
     return {
@@ -61,13 +65,14 @@ def demo(app):
         "learner": ["/", "/find-a-time", f"/volunteers/{amira_id}", f"/volunteers/{amira_id}/book?start={free}",
                     f"/volunteers/{amira_id}/series?start={free}", f"/bookings/{booking}",
                     f"/bookings/{booking}/cancel", f"/bookings/{booking}/reschedule", "/sessions", "/me/",
-                    "/me/profile", "/me/calendar", "/me/privacy", f"/safety/report?booking={booking}"],
+                    "/me/profile", "/me/calendar", "/me/privacy", f"/safety/report?booking={booking}",
+                    f"/bookings/{past}/check-in"],
         "volunteer": ["/me/", "/me/availability", "/me/profile", "/me/calendar", "/me/calendars", "/me/privacy",
                       "/sessions", f"/bookings/{booking}", f"/bookings/{booking}/cancel", "/certificate/",
-                      "/safety/blocks", f"/volunteers/{amira_id}"],
+                      "/safety/blocks", f"/volunteers/{amira_id}", f"/bookings/{past}", f"/bookings/{past}/check-in"],
         "coordinator": ["/coordinator/", "/coordinator/programmes", f"/coordinator/programmes/{programme_id}",
                         "/coordinator/reports", "/coordinator/sessions", "/coordinator/safeguarding",
-                        "/coordinator/audit", f"/coordinator/volunteers/{amira_id}", "/coordinator/help",
+                        "/coordinator/audit", "/coordinator/duty", "/coordinator/training", f"/coordinator/volunteers/{amira_id}", "/coordinator/help",
                         f"/coordinator/volunteers/{amira_id}/certificate", "/me/profile", "/me/calendar"],
     }
 

@@ -117,6 +117,9 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     register_template_helpers(app)
     init_assets(app)  # fingerprinted static URLs, a year of caching, gzip (tutoring/assets.py)
+    from tutoring.help_prompt import init_help_prompt
+
+    init_help_prompt(app)  # help shown to whoever writes words of crisis (issue 18)
 
     @app.context_processor
     def _language_context() -> dict[str, Any]:
@@ -161,11 +164,13 @@ def _register_coordination(app: Flask) -> None:
 
 def _register_scheduling_help(app: Flask) -> None:
     """Issue 10: group sessions (the volunteer's page of one) and finding a time from a learner's free hours."""
+    from tutoring.checkins.routes import bp as checkins_bp
     from tutoring.find.routes import bp as find_bp
     from tutoring.groups.routes import bp as groups_bp
 
     app.register_blueprint(groups_bp)
     app.register_blueprint(find_bp)
+    app.register_blueprint(checkins_bp)  # issue 18: check-ins, escalation, debriefs
 
 
 @login_manager.user_loader

@@ -25,6 +25,8 @@ from tutoring.services.clock_notices import queue_clock_change_notices
 from tutoring.services.external_calendars import refresh_due_calendars
 from tutoring.services import outbox
 from tutoring.services.privacy import purge_old_notes
+from tutoring.services.checkins import queue_due_checkins
+from tutoring.services.training_expiry import tell_expired_training
 from tutoring.services.reminders import queue_due_reminders, reminder_hours
 from tutoring.booking.waitlist import check_waitlists
 from tutoring.services import guardians
@@ -95,12 +97,14 @@ class Worker:
         """Queue reminders that came due; read volunteers' own calendars whose turn it is; now and then, delete long-sent rows."""
         now = self.clock()
         queue_due_reminders(now=now)
+        queue_due_checkins(now=now)  # each party's check-in link once a session has ended (issue 18)
         refresh_due_calendars(now=now)  # a few per round, each claimed first (docs/EXTERNAL_CALENDARS.md)
         if self.last_purge is None or now - self.last_purge >= timedelta(hours=1):
             outbox.purge_sent(now=now)
             purge_old_notes(now=now)  # learners' notes past TUTORING_NOTE_RETENTION_DAYS (docs/SECURITY.md)
             guardians.purge_unanswered(now=now)  # guardians' addresses not needed any more (docs/SECURITY.md)
             clearance_expiry_round(now=now)  # coordinators hear of clearances for minors that ended (SPEC §7)
+            tell_expired_training(now)  # coordinators hear once when a volunteer's training ends (issue 18)
             self.last_purge = now
         self.series_housekeeping(now)
 

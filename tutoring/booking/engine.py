@@ -49,7 +49,7 @@ from tutoring.booking.errors import (
     InvalidBooking,
     SlotUnavailable,
 )
-from tutoring.booking.slots import offered_at
+from tutoring.booking.slots import offered_at, support_week_full
 from tutoring.calendar.text import N_
 from tutoring.extensions import SQLITE_BUSY_TIMEOUT_MS, db
 from tutoring.models import Booking, Session, User, VolunteerProfile
@@ -276,6 +276,14 @@ def check_bookable(volunteer: VolunteerProfile | None, kind: str) -> None:
         raise SlotUnavailable(N_("This volunteer is not taking new bookings at the moment."))
     if kind not in volunteer.kinds:
         raise InvalidBooking(N_("This volunteer doesn't offer this kind of session."), field="kind")
+
+
+def check_support_cap(volunteer: VolunteerProfile, kind: str, start_at: datetime,
+                      exclude_session_id: int | None = None) -> None:
+    """Refuse a ``support`` session past the volunteer's support weekly cap (issue 18), like any slot not offered."""
+    if support_week_full(volunteer, kind, start_at, ignoring_session=exclude_session_id):
+        raise SlotUnavailable(N_("This listener has no more room for support sessions that week. "
+                                 "Please choose another week."))
 
 
 def offered_slot(

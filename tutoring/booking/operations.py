@@ -19,6 +19,7 @@ from tutoring.booking.engine import (
     as_instant,
     check_bookable,
     check_learner_free,
+    check_support_cap,
     clean_text,
     lock_user,
     lock_volunteer,
@@ -36,6 +37,7 @@ from tutoring.extensions import db
 from tutoring.models import KINDS, Booking, Session, User, VolunteerProfile
 from tutoring.services import notifications
 from tutoring.services import guardians
+from tutoring.services.checkins import notice_repeated_absence
 from tutoring.services.safeguarding import check_cleared, check_may_book, check_trained
 from tutoring.services.training import training_day
 from tutoring.timeutil import utcnow
@@ -83,6 +85,7 @@ def book_session(
             shown.append(seat)
             return seat
         slot = offered_slot(volunteer, start_at, now)
+        check_support_cap(volunteer, kind, slot.start_at)
         check_learner_free(learner_id, slot.start_at, slot.end_at)
 
         session = Session(
@@ -172,6 +175,7 @@ def reschedule_booking(user: User | int, booking_id: int, new_start_at: datetime
             check_trained(session.volunteer_id, session.kind, day=training_day(now))
             check_cleared(session.volunteer_id, booking.learner_id, day=training_day(now))
         slot = offered_slot(volunteer, new_start_at, now, exclude_session_id=session.id)
+        check_support_cap(volunteer, session.kind, slot.start_at, exclude_session_id=session.id)
         check_learner_free(booking.learner_id, slot.start_at, slot.end_at, exclude_session_id=session.id)
 
         session.start_at = slot.start_at
@@ -228,5 +232,6 @@ def finish_session(volunteer: User | int, booking_id: int, status: str, now: dat
         live = [other.status for other in session.bookings if other.status != "cancelled"]
         session.status = "no_show" if all(other == "no_show" for other in live) else "completed"
         db.session.flush()
+        notice_repeated_absence(booking, now)  # a learner absent twice in 30 days gets a kind word (issue 18)
     log.info("booking %s: marked %s by volunteer %s", booking_id, status, user_id)
     return booking

@@ -44,6 +44,7 @@ from tutoring.booking.errors import (
     SlotUnavailable,
 )
 from tutoring.booking.groups import add_seat, open_group_at, seat_refusal
+from tutoring.booking.slots import support_week_full
 from tutoring.booking.operations import booking_changed, learner_booked
 from tutoring.services.safeguarding import check_may_book
 from tutoring.services.training import training_day
@@ -180,6 +181,8 @@ def _check_week(
         slot = engine.offered_slot(volunteer, start_at, now)
     except SlotUnavailable:
         return _reason_not_offered(volunteer, start_at, now), None
+    if support_week_full(volunteer, kind, slot.start_at):  # the support weekly cap (issue 18)
+        return "week_full", None
     try:
         engine.check_learner_free(learner_id, slot.start_at, slot.end_at)
     except SlotUnavailable:

@@ -27,6 +27,7 @@ from tutoring.booking.forms import BookForm, ConfirmForm
 from tutoring.booking.pages import parse_instant, status_label
 from tutoring.calendar.text import translations_for
 from tutoring.extensions import db, login_manager
+from tutoring.help_prompt import offer_help_if_crisis
 from tutoring.i18n import current_language, current_timezone
 from tutoring.models import Notice, VolunteerProfile
 from tutoring.booking.errors import BookingBusy, BookingError, InvalidBooking, SlotUnavailable
@@ -79,6 +80,8 @@ def series_new(volunteer_id: int):
         context["problem"] = _("Only learners book sessions.")
         return _page(context, 403)
 
+    if request.method == "POST":
+        offer_help_if_crisis(form.note.data)
     if request.method == "POST" and form.validate_on_submit():
         try:
             result = book_series(current_user.id, volunteer.id, start_at, weeks, form.kind.data, form.note.data or "")
@@ -159,6 +162,7 @@ def _series_page(series, status: int, problem: str | None = None) -> Response:
 def series_cancel(series_id: int):
     """Cancel every upcoming week of the series from the chosen date (the viewer's zone) on."""
     series = _series_or_404(series_id)
+    offer_help_if_crisis(request.form.get("reason"))
     if not ConfirmForm().validate_on_submit():
         return _series_page(series, 400, _("The form has expired. Please try again."))
     try:

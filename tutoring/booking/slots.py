@@ -7,10 +7,14 @@ keeps the cost independent of the booking history.
 """
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from functools import cache, lru_cache
+from zoneinfo import ZoneInfo
+
+from flask import current_app
 
 from sqlalchemy import (
     ColumnElement,
@@ -53,6 +57,58 @@ from tutoring.timeutil import utcnow
 # Far enough on both sides for overlaps (buffers, long sessions) and for the
 # ISO weeks the range touches, in any zone.
 _MARGIN = timedelta(days=8) + timedelta(seconds=LONGEST_BUSY_SECONDS)
+
+
+DEFAULT_SUPPORT_WEEKLY_CAP = 5
+
+
+def support_weekly_cap() -> int | None:
+    """``TUTORING_SUPPORT_WEEKLY_CAP``: listening sessions a support volunteer holds per ISO week (default 5; 0: none)."""
+    value = current_app.config.get("SUPPORT_WEEKLY_CAP", DEFAULT_SUPPORT_WEEKLY_CAP)
+    try:
+        cap = int(value)
+    except (TypeError, ValueError):
+        return DEFAULT_SUPPORT_WEEKLY_CAP
+    return cap if cap > 0 else None
+
+
+def capped_settings(volunteer: VolunteerProfile) -> SessionSettings:
+    """The volunteer's settings as every slot is read with them: a listener who offers only ``support`` is held
+    to the support weekly cap (issue 18: looking after volunteers), or their own cap if it is lower."""
+    settings = volunteer.settings()
+    cap = support_weekly_cap()
+    if cap is not None and set(volunteer.kinds or ()) == {"support"}:
+        own = settings.max_sessions_per_week
+        if own is None or own > cap:
+            settings = dataclasses.replace(settings, max_sessions_per_week=cap)
+    return settings
+
+
+def support_sessions_in_week(volunteer_id: int, zone: str, instant: datetime, *,
+                             ignoring_session: int | None = None) -> int:
+    """Live ``support`` sessions of the volunteer in the ISO week (their zone) holding ``instant``."""
+    local = instant.astimezone(ZoneInfo(zone))
+    monday = (local - timedelta(days=local.weekday())).date()
+    week_start, week_end = day_range_bounds(zone, monday, monday + timedelta(days=6))
+    query = select(func.count(Session.id)).where(
+        Session.volunteer_id == volunteer_id, Session.kind == "support", Session.status != "cancelled",
+        Session.start_at >= week_start, Session.start_at < week_end)
+    if ignoring_session is not None:
+        query = query.where(Session.id != ignoring_session)
+    return db.session.scalar(query) or 0
+
+
+def support_week_full(volunteer: VolunteerProfile, kind: str, start_at: datetime, *,
+                      ignoring_session: int | None = None) -> bool:
+    """True when booking ``kind`` at ``start_at`` would take the volunteer past the support weekly cap.
+
+    For volunteers who also offer other kinds (the reader's cap covers those who offer only support).
+    """
+    cap = support_weekly_cap()
+    if kind != "support" or cap is None:
+        return False
+    return support_sessions_in_week(volunteer.user_id, volunteer.user.timezone, start_at,
+                                    ignoring_session=ignoring_session) >= cap
 
 
 def dialect_name() -> str:
@@ -228,7 +284,7 @@ class _Reader:
 
     def availabilities(self) -> dict[int, Availability]:
         return {
-            volunteer.id: self.availability(volunteer.id, volunteer.user.timezone, volunteer.settings())
+            volunteer.id: self.availability(volunteer.id, volunteer.user.timezone, capped_settings(volunteer))
             for volunteer in self.volunteers
         }
 
@@ -304,7 +360,7 @@ def slot_inputs(
         else:
             known_rows[volunteer_id].append((part, row_id, weekday, start, end, first_on, last_on, capacity))
     known = {
-        volunteer.id: _availability_of(volunteer.user.timezone, volunteer.settings(), tuple(known_rows[volunteer.id]))
+        volunteer.id: _availability_of(volunteer.user.timezone, capped_settings(volunteer), tuple(known_rows[volunteer.id]))
         for volunteer in volunteers
     }
     return known, reader.busy_time()

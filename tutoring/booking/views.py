@@ -31,6 +31,7 @@ from tutoring.booking.pages import (
 from tutoring.calendar.text import format_when
 from tutoring.extensions import login_manager
 from tutoring.formatting import utc_iso
+from tutoring.help_prompt import offer_help_if_crisis
 from tutoring.htmx import is_fragment_request, render_page_or_fragment
 from tutoring.i18n import current_language, current_timezone
 from tutoring.scheduling import Busy
@@ -100,6 +101,7 @@ def new(volunteer_id: int):
     if request.method == "GET" or not can_book:
         return _book_page(context, volunteer, start_at, now, status=403 if request.method == "POST" else 200)
 
+    offer_help_if_crisis(form.note.data)  # whatever happens to the booking, the writer sees where help is
     if not form.validate_on_submit():
         return _book_page(context, volunteer, start_at, now, status=400)
     try:
@@ -224,6 +226,8 @@ def cancel(booking_id: int):
     """Cancel a booking (either person), with an optional reason: a confirmation form, then the POST."""
     context = _detail_context(booking_id)
     form = CancelForm()
+    if request.method == "POST":
+        offer_help_if_crisis(form.reason.data)
     if form.validate_on_submit():
         try:
             cancel_booking(current_user.id, booking_id, form.reason.data or None)

@@ -66,6 +66,7 @@ _OPEN_CANCELLED = N_("See the booking: %(link)s")
 _CALENDAR_ADD = N_("The attached invite.ics puts this session in your calendar.")
 _CALENDAR_REMOVE = N_("The attached invite.ics takes this session out of your calendar.")
 _AUTOMATIC = N_("This email was sent automatically; replies are not read.")
+_HELP = N_("Need help now? %(link)s")
 _REASON = N_("Reason given: %(reason)s")
 _REASON_ON_SITE = N_("A reason was given: it is on the booking's page.")
 _SUBJECT_WHEN = N_("%(when)s (%(zone)s)")
@@ -304,6 +305,7 @@ class _Words:
             headline,
             details,
             [(_OPEN_CANCELLED if cancelled else _OPEN, {"link": session.url})],
+            *([[(_HELP, {"link": session.help_url})]] if session.help_url else []),
             [(_CALENDAR_REMOVE if cancelled else _CALENDAR_ADD, {}), (_AUTOMATIC, {})],
         ]
 

@@ -86,6 +86,8 @@ class CalendarSession:
     learner: Person | None = None
     meeting_url: str | None = None
     series_id: int | str | None = None
+    # Where crisis help is (``/help``): every email about a support session carries it (SPEC §7 "Help").
+    help_url: str | None = None
 
     def __post_init__(self) -> None:
         # Refuse bad input here rather than write a calendar that some client

@@ -20,7 +20,7 @@ from tutoring.htmx import is_fragment_request, render_page_or_fragment
 from tutoring.calendar.text import N_
 from tutoring.models import KINDS, Programme
 from tutoring.i18n import current_language
-from tutoring.services import clearance, coordination, safeguarding, training
+from tutoring.services import clearance, coordination, safeguarding, training, training_expiry
 from tutoring.services import help as help_service
 from tutoring.services.certificate import build_certificate
 from tutoring.services.coordination import DECISIONS, CoordinationError, NotFound
@@ -63,6 +63,7 @@ def overview():
         queue=coordination.vetting_queue(),
         open_reports=len(safeguarding.reports("open")),
         clearances_ending=clearance.ending_soon(),
+        training_ending=len(training_expiry.expiring_soon()),  # reminders a month ahead (issue 18)
     )
 
 

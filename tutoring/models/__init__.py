@@ -3,6 +3,7 @@ from tutoring.models.audit import AUDIT_ACTIONS, AuditEntry
 from tutoring.models.availability import AvailabilityRule, AwayPeriod, ExtraWindow
 from tutoring.models.block import LearnerBlock
 from tutoring.models.booking import BOOKING_STATUSES, Booking
+from tutoring.models.checkin import CheckIn, DutyShift
 from tutoring.models.help import HelpResource
 from tutoring.models.minors import CONSENT_STATUSES, Clearance, GuardianConsent
 from tutoring.models.external_calendar import CALENDAR_KINDS, ExternalBusyTime, ExternalCalendar
@@ -20,6 +21,8 @@ from tutoring.models.volunteer import KINDS, STATES, VolunteerProfile
 from tutoring.models.waitlist import WAITLIST_STATUSES, WaitlistRequest
 
 __all__ = [
+    "CheckIn",
+    "DutyShift",
     "AUDIT_ACTIONS",
     "TrainingRecord",
     "CONSENT_STATUSES",

@@ -39,6 +39,8 @@ AUDIT_ACTIONS = (
     "guardian.consent",
     "guardian.decline",
     "guardian.withdraw",
+    "rota.add",
+    "rota.remove",
 )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tutoring.extensions import db
@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from tutoring.models.user import User
 
 REPORT_STATUSES = ("open", "resolved")
+# Where an item came from: a learner's report, a check-in's worried/unsafe answer, a volunteer's escalation
+# from the booking page, a volunteer asking for a debrief (issue 18).
+REPORT_SOURCES = ("report", "check_in", "escalation", "debrief")
 
 
 class SafeguardingReport(db.Model):
@@ -39,6 +42,9 @@ class SafeguardingReport(db.Model):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     resolution: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Urgent items (worried or unsafe check-ins, escalations) come first and email the coordinators on duty at once.
+    urgent: Mapped[bool] = mapped_column(default=False, server_default=false())
+    source: Mapped[str] = mapped_column(String(20), default="report", server_default="report")
 
     reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])
     volunteer: Mapped[User | None] = relationship(foreign_keys=[volunteer_id])

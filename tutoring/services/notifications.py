@@ -103,7 +103,13 @@ def calendar_session(booking: Booking) -> CalendarSession:
         learner=person_for(booking.learner),
         meeting_url=meeting_url_of(booking),
         series_id=booking.series_id,
+        help_url=help_url_for(session.kind),
     )
+
+
+def help_url_for(kind: str) -> str | None:
+    """``/help`` (absolute) for a support session's messages, else None (SPEC §7: every support email links to it)."""
+    return f"{current_app.config['BASE_URL'].rstrip('/')}/help" if kind == "support" else None
 
 
 def group_calendar_session(session: Session) -> CalendarSession:
@@ -126,6 +132,7 @@ def group_calendar_session(session: Session) -> CalendarSession:
         volunteer=person_for(session.volunteer.user),
         learner=None,
         meeting_url=meeting_url_for_uid(uid),
+        help_url=help_url_for(session.kind),
     )
 
 
@@ -240,6 +247,7 @@ _ZONE = N_("Time zone: %(zone)s")
 _JOIN = N_("Join: %(link)s")
 _OPEN = N_("See, change or cancel the booking: %(link)s")
 _AUTOMATIC = N_("This email was sent automatically; replies are not read.")
+_HELP = N_("Need help now? %(link)s")
 _SUBJECT_WHEN = N_("%(when)s (%(zone)s)")
 _TITLE_LINE = "%(title)s"
 
@@ -296,6 +304,7 @@ def reminder_email(session: CalendarSession, recipient: Person, *, sent_at: date
             [(_REMINDER_HEADLINE, {})],
             details,
             [(_OPEN, {"link": session.url})],
+            *([[(_HELP, {"link": session.help_url})]] if session.help_url else []),
             [(_AUTOMATIC, {})],
         ],
     )

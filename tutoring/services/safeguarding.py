@@ -116,7 +116,8 @@ def reports(status: str | None = None) -> list[SafeguardingReport]:
         .options(joinedload(SafeguardingReport.reporter), joinedload(SafeguardingReport.volunteer),
                  joinedload(SafeguardingReport.resolved_by),
                  joinedload(SafeguardingReport.booking).joinedload(Booking.session))
-        .order_by((SafeguardingReport.status == "open").desc(), SafeguardingReport.created_at.desc(),
+        .order_by((SafeguardingReport.status == "open").desc(), SafeguardingReport.urgent.desc(),  # urgent first (issue 18)
+                  SafeguardingReport.created_at.desc(),
                   SafeguardingReport.id.desc())
     )
     if status is not None:
