@@ -24,16 +24,18 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
+from babel import Locale, UnknownLocaleError
 from sqlalchemy import (
-    ColumnElement, Integer, String, Text, and_, bindparam, exists, false, func, or_, select, type_coerce,
+    ColumnElement, Integer, Select, String, Text, and_, bindparam, case, exists, false, func, or_, select, type_coerce,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import contains_eager
 
 from tutoring.extensions import db
 from tutoring.formatting import language_name
-from tutoring.models import KINDS, Programme, ProgrammeMember, User, VolunteerProfile
+from tutoring.models import KINDS, Programme, ProgrammeMember, SubjectTerm, User, VolunteerProfile
 from tutoring.scheduling import Slot, day_range_bounds, slots_between
+from tutoring.textsearch import query_key, query_tags
 from tutoring.services.coordination import bookable_kinds_of, untrained_for_support
 from tutoring.services.training import needs_training, trained_ids, training_day
 from tutoring.booking.slots import dialect_name, ids_param, slot_inputs
@@ -78,6 +80,8 @@ class SearchFilters:
     time_to: int | None = None  # 1440 means midnight at the end of the day
     raw: Mapping[str, str] = field(default_factory=dict)  # the text as typed, shown back in the form
     errors: Mapping[str, str] = field(default_factory=dict)
+    # Not a filter: the language the viewer reads ("ar", "en"); volunteers who speak it come first.
+    rank_language: str = ""
 
     @property
     def wants_free_time(self) -> bool:
@@ -122,14 +126,15 @@ def _parse_clock(value: str) -> int | None:
     return parsed.hour * 60 + parsed.minute
 
 
-def parse_filters(args: Mapping[str, str], today: date) -> SearchFilters:
+def parse_filters(args: Mapping[str, str], today: date, rank_language: str = "") -> SearchFilters:
     """The filters in ``args`` (request.args), with a message for each one that can't be used.
 
     Dates are the viewer's local dates: only ``from`` means two weeks from
     it, only ``to`` means from today; days before today are dropped (nothing
     is offered in the past). Only ``time_from`` runs to midnight, only
     ``time_to`` from midnight; an end at or before the start means the
-    window runs past midnight (22:00-02:00).
+    window runs past midnight (22:00-02:00). ``rank_language`` (the viewer's
+    language) orders the results: see ``search_volunteers``.
     """
     raw = {key: _text(args.get(key)) for key in FILTER_KEYS}
     errors: dict[str, str] = {}
@@ -198,6 +203,7 @@ def parse_filters(args: Mapping[str, str], today: date) -> SearchFilters:
         time_to=time_to,
         raw=raw,
         errors=errors,
+        rank_language=rank_language,
     )
 
 
@@ -301,15 +307,15 @@ def _like_escape(text: str) -> str:
 def _list_conditions(
     dialect: str, subject: str, language: str, kind: str, programme_id: int | None, trained_only: bool = False
 ) -> list[ColumnElement[bool]]:
-    """The subject, language and kind filters on ``volunteer_profiles``' JSON lists.
+    """The subject, language and kind filters on ``volunteer_profiles``.
 
-    Subject and language match a whole entry of the volunteer's list, in any
-    of the usual capitalisations (``physics`` finds ``Physics``); the form's
-    suggestions offer the exact entries.
+    Subject is forgiving (``subject_condition``). Language matches a whole
+    entry of the volunteer's list, in any of the usual capitalisations; the
+    form offers the exact entries.
     """
     conditions = []
     if subject:
-        conditions.append(_lists_any(VolunteerProfile.subjects, spellings(subject), dialect))
+        conditions.append(subject_condition(subject))
     if language:
         conditions.append(_lists_any(VolunteerProfile.languages, spellings(language), dialect))
     if kind:
@@ -324,6 +330,59 @@ def _list_conditions(
         members = select(ProgrammeMember.volunteer_id).where(ProgrammeMember.programme_id == programme_id)
         conditions.append(VolunteerProfile.user_id.in_(members))
     return conditions
+
+
+def subject_terms_matching(typed: str) -> Select:
+    """Ids of the volunteers with a subject term beginning with ``typed`` (normalised) or a vocabulary tag it names.
+
+    ``tutoring.textsearch`` says what matches (``matches`` is the same rule
+    in Python); here it is two index reads of ``subject_terms``: the range of
+    terms beginning with the key, and the tags.
+    """
+    key, tags = query_key(typed), query_tags(typed)
+    term = SubjectTerm.term
+    if not key:  # punctuation only: nothing to look for
+        return select(SubjectTerm.volunteer_id).where(false())
+    begins = and_(term >= key, term < _after_prefix(key))
+    return select(SubjectTerm.volunteer_id).where(or_(begins, term.in_(tags)) if tags else begins)
+
+
+def rebuild_subject_terms() -> int:
+    """Rebuild every volunteer's ``subject_terms`` from their subjects (after the vocabulary or normaliser changed);
+    returns how many profiles were rebuilt. Commits."""
+    count = 0
+    for profile in db.session.scalars(select(VolunteerProfile)):
+        profile.subjects = list(profile.subjects)  # the model's validator writes the terms
+        count += 1
+    db.session.commit()
+    return count
+
+
+def subject_condition(typed: str) -> ColumnElement[bool]:
+    """The profile's subjects match ``typed``: part of a word (its start), any case, Arabic normalised, and across
+    languages through the shared vocabulary ("رياضيات" finds "Mathematics")."""
+    return VolunteerProfile.user_id.in_(subject_terms_matching(typed))
+
+
+def _after_prefix(key: str) -> str:
+    """The least string greater than every string beginning with ``key`` (codepoint order, as UTF-8 bytes sort)."""
+    following = ord(key[-1]) + 1
+    if 0xD800 <= following <= 0xDFFF:  # surrogates can't be stored: the next character is U+E000
+        following = 0xE000
+    return key[:-1] + chr(following)
+
+
+def language_spellings(code: str) -> list[str]:
+    """How a volunteer may have written language ``code`` in their list: the code and its English and own names,
+    in the usual capitalisations ("ar", "Arabic", "العربية")."""
+    names = [code]
+    try:
+        locale = Locale.parse(code)
+    except (UnknownLocaleError, ValueError):
+        locale = None
+    if locale is not None:
+        names += [name for name in (locale.get_display_name("en"), locale.get_display_name(code)) if name]
+    return list(dict.fromkeys(spelling for name in names for spelling in spellings(name)))
 
 
 def matching_ids(filters: SearchFilters) -> list[int]:
@@ -357,10 +416,11 @@ def matching_page(filters: SearchFilters, offset: int, limit: int) -> tuple[list
     return (matching_window(filters, offset, limit) if offset < total else []), total
 
 
-def _filter_key(filters: SearchFilters) -> tuple[str, str, str, int | None, bool]:
+def _filter_key(filters: SearchFilters) -> tuple[str, str, str, int | None, bool, str]:
     programme_id = filters.programme.id if filters.programme is not None else None
     # Whether the kind needs training is part of the key: apps (and tests) may set KINDS_NEEDING_TRAINING apart.
-    return filters.subject, filters.language, filters.kind, programme_id, bool(filters.kind) and needs_training(filters.kind)
+    trained_only = bool(filters.kind) and needs_training(filters.kind)
+    return filters.subject, filters.language, filters.kind, programme_id, trained_only, filters.rank_language
 
 
 def _training_params() -> dict[str, object]:
@@ -369,7 +429,10 @@ def _training_params() -> dict[str, object]:
 
 
 @lru_cache(maxsize=256)
-def _matching_query(dialect: str, subject: str, language: str, kind: str, programme_id: int | None, trained_only: bool):
+def _matching_query(
+    dialect: str, subject: str, language: str, kind: str, programme_id: int | None, trained_only: bool,
+    rank_language: str = "",
+):
     """The statement ``matching_ids`` runs for these filters, built once per process.
 
     Keyed by every value it holds (they are bound parameters inside), so it
@@ -382,34 +445,47 @@ def _matching_query(dialect: str, subject: str, language: str, kind: str, progra
     read by primary key for the name order: joining every user first made
     the database scan both tables. Without them, the users are read in name
     order (``ix_users_display_name_id``), so a window of the list stops early.
+
+    With ``rank_language``, those who speak it come first (then by name):
+    the profile is joined for its languages, and the whole list is sorted.
     """
     conditions = _list_conditions(dialect, subject, language, kind, programme_id, trained_only)
+    order = [User.display_name, User.id]
+    if rank_language:
+        speaks = _lists_any(VolunteerProfile.languages, language_spellings(rank_language), dialect)
+        order.insert(0, case((speaks, 0), else_=1))
     by_name = (
         select(User.id)
+        .join(VolunteerProfile, VolunteerProfile.user_id == User.id)
         .where(User.is_active.is_(True), User.role == "volunteer")
-        .order_by(User.display_name, User.id)
+        .order_by(*order)
     )
     if not conditions:
-        return by_name.join(VolunteerProfile, VolunteerProfile.user_id == User.id).where(
-            VolunteerProfile.state == "approved"
-        )
+        return by_name.where(VolunteerProfile.state == "approved")
     wanted = select(VolunteerProfile.user_id).where(VolunteerProfile.state == "approved", *conditions)
     return by_name.where(User.id.in_(wanted))
 
 
 @lru_cache(maxsize=256)
-def _window_query(dialect: str, subject: str, language: str, kind: str, programme_id: int | None, trained_only: bool):
+def _window_query(
+    dialect: str, subject: str, language: str, kind: str, programme_id: int | None, trained_only: bool,
+    rank_language: str = "",
+):
     """``_matching_query`` cut to the rows from ``window_offset``, at most ``window_limit`` (bound at execution)."""
     return (
-        _matching_query(dialect, subject, language, kind, programme_id, trained_only)
+        _matching_query(dialect, subject, language, kind, programme_id, trained_only, rank_language)
         .limit(bindparam("window_limit", type_=Integer))
         .offset(bindparam("window_offset", type_=Integer))
     )
 
 
 @lru_cache(maxsize=256)
-def _count_query(dialect: str, subject: str, language: str, kind: str, programme_id: int | None, trained_only: bool):
+def _count_query(
+    dialect: str, subject: str, language: str, kind: str, programme_id: int | None, trained_only: bool,
+    rank_language: str = "",
+):
     """How many rows ``_matching_query`` gives: the same filters, unordered."""
+    # The order doesn't change the count: the statement without the language ranking.
     matching = _matching_query(dialect, subject, language, kind, programme_id, trained_only).order_by(None).subquery()
     return select(func.count()).select_from(matching)
 
@@ -558,6 +634,13 @@ def search_volunteers(
     """The volunteers matching ``filters`` as the viewer in ``zone`` sees them, one page of them.
 
     ``page`` pages plain listings, ``start`` free-time searches.
+
+    The order (docs/SEARCH.md): volunteers who speak ``filters.rank_language``
+    first, then by name, decides which volunteers each page holds (in SQL,
+    so paging is stable); within a page they are shown by that language,
+    then their soonest free time, then name. The soonest time comes from the
+    slots the cards show anyway: ordering the whole list by it would compute
+    every match's slots (10,000 volunteers without filters) on each request.
     """
     if not filters.wants_free_time:
         # No list holds 2**31 volunteers: a bigger page number is past the end all the same.
@@ -565,9 +648,23 @@ def search_volunteers(
         volunteers = load_volunteers(ids)
         upcoming = first_slots(volunteers, now, now + timedelta(days=DEFAULT_RANGE_DAYS), SLOTS_SHOWN, now)
         results = [Result(volunteer, upcoming.get(volunteer.id, [])) for volunteer in volunteers]
-        return SearchResults(_with_bookable_kinds(results), pagination=Pages(page, total))
+        ranked = rank_results(results, filters.rank_language)
+        return SearchResults(_with_bookable_kinds(ranked), pagination=Pages(page, total))
     found = _free_time_page(filters, _Window(filters, start), zone, now, today, start)
-    return replace(found, results=_with_bookable_kinds(found.results))
+    return replace(found, results=_with_bookable_kinds(rank_results(found.results, filters.rank_language)))
+
+
+def rank_results(results: list[Result], language: str) -> list[Result]:
+    """``results`` (in the list's order) by: speaks ``language``, then soonest free slot (none last), then as given."""
+    spoken = set(language_spellings(language)) if language else set()
+    never = datetime.max.replace(tzinfo=UTC)
+
+    def key(position_result: tuple[int, Result]) -> tuple[bool, datetime, int]:
+        position, result = position_result
+        speaks = not spoken or not spoken.isdisjoint(result.volunteer.languages)
+        return not speaks, result.slots[0].start_at if result.slots else never, position
+
+    return [result for _, result in sorted(enumerate(results), key=key)]
 
 
 def _with_bookable_kinds(results: list[Result]) -> list[Result]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import request, url_for
 
 from tutoring.htmx import is_fragment_request, render_page_or_fragment
+from tutoring.i18n import current_language
 from tutoring.models import KINDS, Programme
 from tutoring.services.coordination import bookable_kinds
 from tutoring.timeutil import utcnow
@@ -35,7 +36,8 @@ def home_page():
     zone = viewer_zone(request.args.get("tz"))
     now = utcnow()
     today = local_today(zone.name, now)
-    filters = parse_filters(request.args, today)
+    # The page's language (the account's, else the visitor's choice) ranks volunteers who speak it first.
+    filters = parse_filters(request.args, today, rank_language=current_language())
     page = max(request.args.get("page", 1, type=int), 1)  # anything but a number means the first page
     start = min(max(request.args.get("start", 0, type=int), 0), MAX_START)
     fragment = is_fragment_request(RESULTS_TARGET)
