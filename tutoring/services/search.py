@@ -1,9 +1,12 @@
 """Searching volunteers: filters read from the URL, matched in SQL first, then by free time.
 
-The subject, language and kind filters run in the database (JSON list
-containment: ``@>`` on PostgreSQL's JSONB, ``json_each`` on SQLite), so only
-matching volunteers are loaded, and their ids in name order only as far as
-a page may look (``matching_window``). "Free in this date range / time of
+The subject, language and kind filters run in the database, so only
+matching volunteers are loaded: the subject through the ``subject_terms``
+index (forgiving and bilingual: ``tutoring.textsearch``, docs/SEARCH.md),
+language and kind by JSON list containment (``@>`` on PostgreSQL's JSONB,
+``json_each`` on SQLite). Their ids come in the list's order (the viewer's
+language first, then name) only as far as a page may look
+(``matching_window``). "Free in this date range / time of
 day" needs the scheduling core, so it runs on those candidates, a chunk at a
 time, only until one page of results is full: slots are computed for the
 volunteers a page shows (and those it skipped), never for everyone. A chunk
