@@ -20,7 +20,7 @@ from tests.test_account_profile import VOLUNTEER_FORM, csrf_token
 from tutoring.extensions import db
 from tutoring.models import SubjectTerm
 from tutoring.services.find_time import find_volunteers, parse_request
-from tutoring.services.search import PER_PAGE, SearchFilters, matching_ids, rebuild_subject_terms
+from tutoring.services.search import PER_PAGE, SearchFilters, matching_ids, matching_window, rebuild_subject_terms
 from tutoring.textsearch import subject_terms
 
 NOW = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)
@@ -193,6 +193,10 @@ def test_the_language_decides_the_pages_in_sql_then_the_name(app, make_user):
     with app.app_context():
         ranked = matching_ids(SearchFilters(rank_language="ar"))
         plain = matching_ids(SearchFilters())
+        # A page's window of the unfiltered list (speakers, then the others, each read only as far as needed).
+        windows = [matching_window(SearchFilters(rank_language="ar"), offset, 2) for offset in range(0, 10, 2)]
+        assert matching_window(SearchFilters(rank_language="ar"), 2, 5) == ranked[2:7]
+    assert [user_id for window in windows for user_id in window] == ranked
     arabic = [user.id for number, user in enumerate(made) if number % 3 == 0]
     assert ranked[:3] == arabic and sorted(ranked) == sorted(plain)
     assert plain == [user.id for user in made]  # no language: by name, as before
