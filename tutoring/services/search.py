@@ -381,7 +381,8 @@ def _after_prefix(key: str) -> str:
     return key[:-1] + chr(following)
 
 
-def language_spellings(code: str) -> list[str]:
+@lru_cache(maxsize=64)
+def language_spellings(code: str) -> tuple[str, ...]:
     """How a volunteer may have written language ``code`` in their list: the code and its English and own names,
     in the usual capitalisations ("ar", "Arabic", "العربية")."""
     names = [code]
@@ -391,7 +392,7 @@ def language_spellings(code: str) -> list[str]:
         locale = None
     if locale is not None:
         names += [name for name in (locale.get_display_name("en"), locale.get_display_name(code)) if name]
-    return list(dict.fromkeys(spelling for name in names for spelling in spellings(name)))
+    return tuple(dict.fromkeys(spelling for name in names for spelling in spellings(name)))
 
 
 def matching_ids(filters: SearchFilters) -> list[int]:
@@ -476,11 +477,13 @@ def _matching_query(
         return listed.order_by(None).order_by(case((speaks, 0), else_=1), User.display_name, User.id)
     parts = []
     for tier, condition in enumerate((speaks, ~speaks)):
-        part = _by_name([*conditions, condition]).add_columns(literal(tier).label("tier"), User.display_name)
-        if capped:
-            # Written into the statement (a few distinct values: the pages), so PostgreSQL plans each with
-            # its number; as a parameter its generic plan guessed a tenth of the list and sorted all of it.
-            part = part.limit(bindparam("window_end", type_=Integer, literal_execute=True))
+        # The cap is written into the statement (a few distinct values: the pages), so PostgreSQL plans each
+        # with its number; as a parameter its generic plan guessed a tenth of the list and sorted all of it.
+        part = (
+            _by_name([*conditions, condition])
+            .add_columns(literal(tier).label("tier"), User.display_name)
+            .limit(bindparam("window_end", type_=Integer, literal_execute=True))
+        )
         parts.append(select(part.subquery()))  # SQLite takes ORDER BY and LIMIT only in a subquery of a UNION
     ranked = union_all(*parts).subquery()
     return select(ranked.c.id).order_by(ranked.c.tier, ranked.c.display_name, ranked.c.id)
