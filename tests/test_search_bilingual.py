@@ -201,3 +201,9 @@ def test_the_language_decides_the_pages_in_sql_then_the_name(app, make_user):
     assert ranked[:3] == arabic and sorted(ranked) == sorted(plain)
     assert plain == [user.id for user in made]  # no language: by name, as before
     assert PER_PAGE == 20  # a page holds the first 20 of this order
+
+
+def test_the_cli_rebuilds_the_terms(app, make_user):
+    make_user("volunteer", name="Amal", subjects=["Chemistry"])
+    result = app.test_cli_runner().invoke(args=["search", "rebuild-keys"])
+    assert result.exit_code == 0 and "Rebuilt the subject search terms of 1 volunteers." in result.output
