@@ -82,6 +82,8 @@ SEARCHES = [
     ("geography", set()),
     ("ath", set()),
     ("%", set()),
+    ("\U0010ffff", set()),  # the last code point: not a letter, so nothing is looked for
+    ("𝔪𝔞𝔱𝔥", {"Sara", "هدى"}),  # compatibility forms read as their letters
 ]
 
 
