@@ -45,6 +45,7 @@ from bench.data import BOOKINGS_PER_VOLUNTEER, Volunteer, generate
 from tutoring import create_app
 from tutoring.extensions import db
 from tutoring.models import KINDS
+from tutoring.textsearch import subject_terms
 
 SEED = 20261125
 LEARNERS = 2_000
@@ -73,7 +74,7 @@ PASSWORD_HASH = "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHRzb21lc2FsdA$3f0k3NsJm
 def rows_for(volunteers: list[Volunteer], now: datetime) -> dict[str, list[dict]]:
     """Table rows for the generated volunteers, their rules and bookings, and some learners (ids from 1)."""
     rng = random.Random(SEED)
-    users, profiles, rules, sessions, bookings = [], [], [], [], []
+    users, profiles, terms, rules, sessions, bookings = [], [], [], [], [], []
     for volunteer in volunteers:
         user_id = volunteer.index + 1
         availability = volunteer.availability
@@ -93,6 +94,9 @@ def rows_for(volunteers: list[Volunteer], now: datetime) -> dict[str, list[dict]
             "min_notice_hours": settings.min_notice_hours, "horizon_days": settings.horizon_days,
             "max_sessions_per_week": settings.max_sessions_per_week,
         })
+        # As the model's validator writes them when a profile is saved.
+        for term in subject_terms(profiles[-1]["subjects"]):
+            terms.append({"id": len(terms) + 1, "volunteer_id": user_id, "term": term})
         for rule in availability.rules:
             rules.append({
                 "id": len(rules) + 1, "volunteer_id": user_id, "weekday": rule.weekday,
@@ -122,8 +126,8 @@ def rows_for(volunteers: list[Volunteer], now: datetime) -> dict[str, list[dict]
                 "status": "confirmed", "note": "", "uid": f"bench-{session_id}@bench.example", "sequence": 0,
                 "series_id": None, "cancel_reason": None, "created_at": now, "updated_at": now,
             })
-    return {"users": users, "volunteer_profiles": profiles, "availability_rules": rules, "sessions": sessions,
-            "bookings": bookings}
+    return {"users": users, "volunteer_profiles": profiles, "subject_terms": terms, "availability_rules": rules,
+            "sessions": sessions, "bookings": bookings}
 
 
 # Not in the migrations (no migration this round): what the search would like on PostgreSQL.

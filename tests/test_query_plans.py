@@ -29,6 +29,7 @@ from tutoring.booking.engine import bookings_for
 from tutoring.booking.operations import book_session, cancel_booking
 from tutoring.services.outbox import claim
 from tutoring.services.reminders import queue_due_reminders
+from tutoring.services.search import SearchFilters, matching_ids
 from tutoring.booking.slots import busy_by_volunteer, slots_in_range
 from tutoring.feeds.service import feed_rows
 
@@ -183,3 +184,30 @@ def test_the_outbox_has_due_rows_and_they_are_claimed(app, loaded):
         assert len(claimed) == OUTBOX_ROWS // 1000
         assert db.session.scalar(select(db.func.count()).select_from(Session)) == VOLUNTEERS * 20
         assert db.session.get(OutboxMessage, claimed[0].id).locked_by == "sanity"
+
+
+def test_a_subject_search_reads_a_range_of_the_terms_index(app, loaded, dialect):
+    """The forgiving subject filter (issue 22) is index ranges of ``subject_terms``, never a read of every term.
+
+    As for the sweeps, PostgreSQL is told to avoid sequential scans at this
+    size: one that still appears means no index could serve the filter.
+    """
+    recorder = Recorder()
+    with app.app_context():
+        engine = db.engine
+        event.listen(engine, "before_cursor_execute", recorder)
+        try:
+            found = matching_ids(SearchFilters(subject="رياضيات", rank_language="ar"))
+        finally:
+            event.remove(engine, "before_cursor_execute", recorder)
+    assert found, "some generated volunteers teach Mathematics"
+    (searched,) = [(statement, parameters) for statement, parameters in recorder.selects if "subject_terms" in statement]
+    with app.app_context(), db.engine.connect() as connection:
+        if dialect == "postgresql":
+            connection.exec_driver_sql("SET enable_seqscan = off")
+        ((_, plan),) = plans(connection, [searched])
+        connection.rollback()
+    if dialect == "postgresql":
+        assert "Seq Scan on subject_terms" not in plan and "ix_subject_terms_term" in plan, plan
+    else:
+        assert re.search(r"SEARCH subject_terms USING (COVERING )?INDEX ix_subject_terms_term", plan), plan

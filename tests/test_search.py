@@ -77,7 +77,8 @@ def search(client, query: str = "", **headers):
 
 
 def test_without_filters_every_bookable_volunteer_is_listed(client, people):
-    assert names(body_of(search(client))) == ["Amira", "Ben", "Chen"]
+    # An English page: those who speak English first, the soonest free first (Ben on Monday, Amira on Tuesday).
+    assert names(body_of(search(client))) == ["Ben", "Amira", "Chen"]
 
 
 @pytest.mark.parametrize(
@@ -85,20 +86,24 @@ def test_without_filters_every_bookable_volunteer_is_listed(client, people):
     [
         ("subject=Physics", ["Amira"]),
         ("subject=physics", ["Amira"]),  # the usual capitalisations match
-        ("subject=MATHS", ["Ben"]),
-        ("subject=mathematics", ["Amira"]),
-        ("subject=math", []),  # a whole entry, not part of one (the form suggests the entries)
+        # "maths", "Mathematics" and "الرياضيات" are one subject of the shared vocabulary (issue 22).
+        ("subject=MATHS", ["Ben", "Amira", "Chen"]),
+        ("subject=mathematics", ["Ben", "Amira", "Chen"]),
+        ("subject=math", ["Ben", "Amira", "Chen"]),  # the start of a word
         ("subject=Geography", []),
-        ("language=en", ["Amira", "Ben"]),
+        ("language=en", ["Ben", "Amira"]),
         ("language=AR", ["Amira"]),
         ("language=fr", ["Chen"]),
         ("kind=support", ["Amira", "Chen"]),
-        ("kind=tutoring", ["Amira", "Ben"]),
+        ("kind=tutoring", ["Ben", "Amira"]),
         ("subject=Mathematics&language=ar", ["Amira"]),
         ("subject=history&kind=tutoring", []),
-        ("subject=الرياضيات", ["Chen"]),  # Arabic (stored as \u escapes in SQLite's JSON text)
-        ("subject=50%25_off", ["Chen"]),  # LIKE's wildcards are only characters here
-        ("subject=50%25", []),
+        ("subject=الرياضيات", ["Ben", "Amira", "Chen"]),  # Arabic finds the English names too
+        ("subject=50%25_off", ["Chen"]),  # punctuation separates words: "50 off"
+        ("subject=50%25", ["Chen"]),
+        ("subject=off", ["Chen"]),
+        ("subject=hist", ["Chen"]),
+        ("subject=story", []),  # the start of a word, not any part
         ("subject=_", []),
         ("subject=a%00b", []),  # a NUL matches nothing (PostgreSQL can't compare with it)
         ("language=%00", []),
@@ -149,15 +154,20 @@ def test_the_subject_filter_runs_in_sql(app, client, people, dialect):
         assert names(body_of(search(client, "subject=Physics&language=en&kind=tutoring"))) == ["Amira"]
     finally:
         event.remove(engine, "before_cursor_execute", listener)
-    # The profiles are filtered on their own table (a subquery), their users then put in name order.
-    (filtering,) = [sql for sql in statements if "FROM volunteer_profiles" in sql and "ORDER BY users.display_name" in sql]
-    assert "users.id IN (SELECT volunteer_profiles.user_id" in filtering and "JOIN" not in filtering
+    # The profiles are filtered on their own table (a subquery), their users then put in order.
+    (filtering,) = [sql for sql in statements if "FROM volunteer_profiles" in sql and "users.display_name, users.id" in sql]
+    assert "users.id IN (SELECT volunteer_profiles.user_id" in filtering
+    # The subject: a range of the subject terms' index, or a vocabulary subject's tag.
+    assert "subject_terms.term >=" in filtering and "subject_terms.term <" in filtering
+    if dialect == "postgresql":  # the matching ids as an array, then each profile by key
+        assert "volunteer_profiles.user_id = ANY (array((SELECT subject_terms.volunteer_id" in filtering
+    else:
+        assert "volunteer_profiles.user_id IN (SELECT subject_terms.volunteer_id" in filtering
     if dialect == "postgresql":  # JSONB containment for each spelling of each filter
-        assert filtering.count("volunteer_profiles.subjects @>") == 3  # Physics, physics, PHYSICS
-        assert filtering.count("volunteer_profiles.languages @>") == 3  # en, En, EN
+        assert filtering.count("volunteer_profiles.languages @>") >= 3  # en, En, EN (and the ranking's)
         assert filtering.count("volunteer_profiles.kinds @>") == 1
     else:  # a LIKE on the JSON text, then an exact entry by json_each
-        assert filtering.count("json_each(volunteer_profiles.") == 3 and "LIKE" in filtering
+        assert filtering.count("json_each(volunteer_profiles.") >= 2 and "LIKE" in filtering
 
 
 # --- free in a date range / at a time of day -------------------------------------------------------
@@ -186,7 +196,7 @@ def test_hours_that_run_past_midnight(client, people):
 
 
 def test_only_a_start_time_means_until_midnight(client, people):
-    assert names(body_of(search(client, "time_from=14:00"))) == ["Amira", "Ben", "Chen"]
+    assert names(body_of(search(client, "time_from=14:00"))) == ["Ben", "Amira", "Chen"]
     assert names(body_of(search(client, "time_from=18:30"))) == ["Amira"]
 
 
@@ -232,7 +242,7 @@ def test_unusable_filters_are_named_and_left_out(client, people, query, message)
     assert response.status_code == 200
     assert message in body
     assert "Part of the search could not be used" in body
-    assert names(body) == ["Amira", "Ben", "Chen"]  # the bad filter was ignored
+    assert names(body) == ["Ben", "Amira", "Chen"]  # the bad filter was ignored
 
 
 def test_parse_filters_reads_dates_and_hours():

@@ -20,6 +20,7 @@ from tutoring.services.external_calendars import refresh_all_calendars, refresh_
 from tutoring.services.clock_notices import queue_clock_change_notices
 from tutoring.booking.waitlist import check_waitlists
 from tutoring.services.privacy import note_retention_days, purge_old_notes
+from tutoring.services.search import rebuild_subject_terms
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 tokens_cli = AppGroup("tokens", help="Manage personal API tokens.")
@@ -195,6 +196,13 @@ def purge_notes_command(days):
 
 
 help_cli = AppGroup("help", help="Crisis and emergency lines for the help page (SPEC §7).")
+search_cli = AppGroup("search", help="The volunteer search.")
+
+
+@search_cli.command("rebuild-keys")
+def rebuild_keys_command():
+    """Rebuild the subject search terms of every volunteer (after the subject vocabulary or normaliser changed)."""
+    click.echo(f"Rebuilt the subject search terms of {rebuild_subject_terms()} volunteers.")
 
 
 @help_cli.command("add")
@@ -225,3 +233,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(privacy_cli)
     app.cli.add_command(notices_cli)
     app.cli.add_command(help_cli)
+    app.cli.add_command(search_cli)

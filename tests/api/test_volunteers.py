@@ -63,7 +63,8 @@ def test_lists_only_approved_active_volunteers_by_name(app, client, make_user, b
     [
         ({"subject": "math"}, ["Amira", "Priya"]),
         ({"subject": "MATH"}, ["Amira", "Priya"]),
-        ({"subject": "mat"}, []),  # exact match, not a substring
+        ({"subject": "mat"}, ["Amira", "Priya"]),  # the start of a word (issue 22)
+        ({"subject": "ath"}, []),  # not any part of one
         ({"subject": "essay writing"}, ["Grace"]),
         ({"subject": "  physics "}, ["Amira"]),
         ({"language": "en"}, ["Amira", "Grace", "Priya"]),
@@ -74,10 +75,12 @@ def test_lists_only_approved_active_volunteers_by_name(app, client, make_user, b
         ({"subject": "math", "kind": "mentoring"}, ["Priya"]),
         ({"subject": "math", "language": "ar", "kind": "support"}, []),
         ({"subject": "", "language": "", "kind": ""}, ["Amira", "Grace", "Omar", "Priya"]),  # blank = no filter
-        ({"subject": "رياضيات"}, []),
+        ({"subject": "رياضيات"}, ["Amira", "Priya"]),  # the shared vocabulary: Arabic finds "Math"
+        ({"subject": "الكتابة"}, ["Grace"]),  # "Writing" in Arabic
+        ({"subject": "writ"}, ["Grace"]),
     ],
 )
-def test_filters_match_whole_entries_case_insensitively(client, make_user, bearer, volunteers, query, expected):
+def test_filters_match_subjects_forgivingly_and_lists_whole_entries_case_insensitively(client, make_user, bearer, volunteers, query, expected):
     assert names(client.get("/api/v1/volunteers", headers=bearer(make_user()), query_string=query)) == expected
 
 

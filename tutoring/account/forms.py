@@ -111,7 +111,11 @@ class ProfileForm(ServiceErrors, FlaskForm):
     )
     subjects = StringField(
         _l("Subjects"),
-        description=_l("Separate them with commas, e.g. Mathematics, Physics."),
+        description=_l("Separate them with commas, e.g. Mathematics, Physics. Choose from the suggestions or write your own: "
+                       "learners searching in English or Arabic find the suggested subjects either way."),
+        # The shared vocabulary's names (templates/account/_subject_datalist.html); static/js/comma-list.js
+        # suggests them for each comma-separated part.
+        render_kw={"list": "subject-vocabulary", "autocomplete": "off", "dir": "auto", "data-comma-list": ""},
     )
     languages = StringField(
         _l("Languages you speak in sessions"),

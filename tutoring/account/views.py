@@ -40,6 +40,7 @@ from tutoring.account.forms import AwayForm, ExtraForm, ProfileForm, RuleForm
 from tutoring.account.loaders import current_volunteer, own_away_or_404, own_extra_or_404, own_rule_or_404
 from tutoring.formatting import language_name
 from tutoring.htmx import is_fragment_request, render_page_or_fragment
+from tutoring.i18n import current_language
 from tutoring.services.training import missing_training, training_day
 from tutoring.services.availability import (
     SETTING_RANGES,
@@ -56,6 +57,7 @@ from tutoring.services.availability import (
     set_paused,
 )
 from tutoring.services.profile import ProfileInvalid, update_profile
+from tutoring.textsearch import subject_names
 from tutoring.timeutil import utcnow
 
 EDITOR_PAGE = "account/availability.html"
@@ -115,7 +117,14 @@ def profile():
             refresh_locale()  # the language may have just changed: say it in the new one
             flash(_("Your profile is saved."), "success")
             return redirect(url_for(".profile"))
-    return render_template("account/profile.html", form=form)
+    return render_template("account/profile.html", form=form, subject_suggestions=_subject_suggestions())
+
+
+def _subject_suggestions() -> list[str]:
+    """The shared subject vocabulary's names, the page's language first (either is found by both)."""
+    language = current_language()
+    other = "en" if language == "ar" else "ar"
+    return subject_names(language) + subject_names(other)
 
 
 def _fill_profile_form(form: ProfileForm) -> None:

@@ -240,12 +240,17 @@ PATHS: dict[str, Any] = {
         "get": {
             "operationId": "listVolunteers",
             "summary": "Approved volunteers",
-            "description": "Approved volunteers by name. Each filter keeps volunteers whose list contains the "
-            "value (whole entries, case-insensitive; spaces around `subject` and `language` are ignored); a "
-            "blank filter is ignored. Paginated with `limit` and `offset`; `X-Total-Count` gives the number of "
+            "description": "Approved volunteers by name (the search page ranks by the viewer's language and "
+            "free time; the API keeps name order, so paging is stable). `subject` finds volunteers with a subject "
+            "beginning with the text at a word start, in any case, with Arabic spelling variants joined (alef "
+            "forms, ta marbuta, ya, harakat, tatweel, the article ال), and across English and Arabic through the "
+            "shared subject vocabulary (`رياضيات` finds `Mathematics`, `chem` finds `Chemistry`). `language` and "
+            "`kind` keep volunteers whose list contains the value (whole entries, case-insensitive). Spaces around "
+            "`subject` and `language` are ignored; a blank filter is ignored. Paginated with `limit` and `offset`; `X-Total-Count` gives the number of "
             "matches and `Link` the next/previous pages.",
             "parameters": [
-                _query("subject", "A subject the volunteer offers, e.g. `math`.", {"type": "string"}),
+                _query("subject", "A subject the volunteer offers, or its start, in English or Arabic, e.g. `math` or "
+                       "`رياضيات`.", {"type": "string"}),
                 _query("language", "A language spoken in sessions, e.g. `ar`.", {"type": "string"}),
                 _query(
                     "kind",

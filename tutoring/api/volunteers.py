@@ -11,6 +11,7 @@ from tutoring.extensions import db
 from tutoring.models import Programme, ProgrammeMember, User, VolunteerProfile
 from tutoring.services.clearance import cleared_ids, is_cleared
 from tutoring.services.coordination import untrained_for_support
+from tutoring.services.search import subject_condition
 from tutoring.services.training import needs_training, trained_ids, training_day
 from tutoring.models.types import MAX_ID
 
@@ -53,11 +54,16 @@ def find_volunteers(
     """Approved, active volunteers by name, keeping those whose lists contain each given value
     (and, with ``programme``, only its members; for a ``minor``, only volunteers cleared for minors).
 
-    Matching is exact but case-insensitive (``Math`` finds ``math``). It runs
-    in Python: case-folding inside JSON lists differs between SQLite and
-    PostgreSQL, and a programme has hundreds of volunteers, not millions.
+    ``subject`` matches as on the search page (the search service's
+    ``subject_condition``: part of a word, any case, Arabic normalised,
+    across English and Arabic). Language and kind match a whole entry, in
+    any case; they run in Python: case-folding inside JSON lists differs
+    between SQLite and PostgreSQL, and a programme has hundreds of
+    volunteers, not millions.
     """
     query = _bookable().order_by(User.display_name, User.id)
+    if subject is not None:
+        query = query.where(subject_condition(subject))
     if programme is not None:
         members = select(ProgrammeMember.volunteer_id).where(ProgrammeMember.programme_id == programme.id)
         query = query.where(VolunteerProfile.user_id.in_(members))
@@ -72,7 +78,7 @@ def find_volunteers(
     return [
         volunteer
         for volunteer in db.session.scalars(query, {"training_day": training_day()})
-        if _has(volunteer.subjects, subject) and _has(volunteer.languages, language) and _has(volunteer.kinds, kind)
+        if _has(volunteer.languages, language) and _has(volunteer.kinds, kind)
     ]
 
 

@@ -17,7 +17,7 @@ from tutoring.models.token import ApiToken
 from tutoring.models.training import TrainingRecord
 from tutoring.models.types import UTCDateTime
 from tutoring.models.user import LANGUAGES, ROLES, User
-from tutoring.models.volunteer import KINDS, STATES, VolunteerProfile
+from tutoring.models.volunteer import KINDS, STATES, SubjectTerm, VolunteerProfile
 from tutoring.models.waitlist import WAITLIST_STATUSES, WaitlistRequest
 
 __all__ = [
@@ -56,6 +56,7 @@ __all__ = [
     "User",
     "UTCDateTime",
     "VolunteerProfile",
+    "SubjectTerm",
     "NOTICE_KINDS",
     "WAITLIST_STATUSES",
     "Notice",

@@ -9,6 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from tutoring.extensions import db
 from tutoring.scheduling import Availability, SessionSettings
+from tutoring.textsearch import subject_terms
+from tutoring.textsearch.subjects import MAX_TERM
 
 if TYPE_CHECKING:
     from tutoring.models.availability import AvailabilityRule, AwayPeriod, ExtraWindow
@@ -19,6 +21,9 @@ KINDS = ("tutoring", "mentoring", "support")
 
 # JSONB on PostgreSQL so `@>` containment can filter by subject or language.
 JSONList = JSON().with_variant(JSONB(), "postgresql")
+# Terms compare byte by byte on both databases (SQLite's default), so a
+# prefix is an index range: PostgreSQL's default collation orders otherwise.
+TermText = String(MAX_TERM).with_variant(String(MAX_TERM, collation="C"), "postgresql")
 
 
 def _clean_words(values: Any, field: str) -> list[str]:
@@ -85,6 +90,8 @@ class VolunteerProfile(db.Model):
         order_by="(ExtraWindow.day_on, ExtraWindow.start_minute)",
     )
 
+    subject_terms: Mapped[list[SubjectTerm]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+
     def __repr__(self) -> str:
         return f"<VolunteerProfile {self.user_id} {self.state}>"
 
@@ -108,7 +115,11 @@ class VolunteerProfile(db.Model):
 
     @validates("subjects", "languages")
     def _check_words(self, key: str, values: Any) -> list[str]:
-        return _clean_words(values, key)
+        cleaned = _clean_words(values, key)
+        if key == "subjects":
+            # The search's keys follow the subjects in the same flush: one place keeps them current.
+            self.subject_terms = [SubjectTerm(term=term) for term in subject_terms(cleaned)]
+        return cleaned
 
     def settings(self) -> SessionSettings:
         """The session settings as the scheduling core takes them."""
@@ -142,3 +153,21 @@ class VolunteerProfile(db.Model):
             .order_by(User.display_name, User.id)
         )
         return list(db.session.scalars(query))
+
+
+class SubjectTerm(db.Model):
+    """One search term of a volunteer's subjects (``tutoring.textsearch.subject_terms``), kept with the subjects.
+
+    A search for "chem" reads the index range of terms beginning with
+    "chem" (and the vocabulary tags it names), not every profile.
+    """
+
+    __tablename__ = "subject_terms"
+    __table_args__ = (Index("ix_subject_terms_term", "term", "volunteer_id"),)
+
+    # Its own key: replacing a volunteer's terms inserts before it deletes, so (volunteer, term) can't be the key.
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(
+        ForeignKey("volunteer_profiles.user_id", ondelete="CASCADE"), index=True
+    )
+    term: Mapped[str] = mapped_column(TermText)

@@ -46,12 +46,14 @@ class DemoPerson:
     role: str = "learner"
 
 
+# Subjects in either language: the search finds "Mathematics" and "الرياضيات"
+# alike (tutoring/textsearch), so some Arabic speakers list theirs in Arabic.
 # Weekends differ: Friday-Saturday in Egypt, the Gulf and Jordan; Saturday in
 # Nepal; Saturday-Sunday elsewhere. Evenings are local evenings.
 VOLUNTEERS: tuple[DemoVolunteer, ...] = (
     DemoVolunteer(
         "amira.hassan@example.org", "أميرة حسن", "Africa/Cairo", "ar",
-        ("tutoring",), ("Mathematics", "Physics"), ("ar", "en"),
+        ("tutoring",), ("الرياضيات", "الفيزياء"), ("ar", "en"),
         "مهندسة تحب تبسيط الرياضيات والفيزياء لطلاب الثانوية.",
         # Saturday mornings are a group class of up to 8 learners (docs/GROUPS.md).
         ((SUN, "19:00", "21:00"), (TUE, "19:00", "21:00"), (THU, "20:00", "22:00"), (SAT, "10:00", "13:00", 8)),
@@ -91,7 +93,7 @@ VOLUNTEERS: tuple[DemoVolunteer, ...] = (
     ),
     DemoVolunteer(
         "youssef.benali@example.org", "يوسف بن علي", "Africa/Casablanca", "ar",
-        ("tutoring",), ("French", "Chemistry"), ("ar", "fr", "en"),
+        ("tutoring",), ("اللغة الفرنسية", "الكيمياء"), ("ar", "fr", "en"),
         "أستاذ كيمياء، أدرّس أيضاً اللغة الفرنسية للمبتدئين.",
         ((MON, "18:00", "20:00"), (WED, "18:00", "20:00"), (SAT, "15:00", "18:00"), (SUN, "10:00", "12:00")),
     ),
@@ -134,7 +136,7 @@ VOLUNTEERS: tuple[DemoVolunteer, ...] = (
     ),
     DemoVolunteer(
         "ahmed.saleh@example.org", "أحمد صالح", "Europe/London", "ar",
-        ("tutoring", "mentoring", "support"), ("Arabic", "Islamic history", "Mathematics"), ("ar", "en"),
+        ("tutoring", "mentoring", "support"), ("اللغة العربية", "التاريخ الإسلامي", "الرياضيات"), ("ar", "en"),
         "معلم لغة عربية في لندن، وأحب الحديث مع الطلاب الجدد في بريطانيا.",
         ((SAT, "10:00", "13:00"), (SUN, "10:00", "13:00"), (WED, "19:00", "21:00")),
     ),

@@ -1,9 +1,12 @@
 """Searching volunteers: filters read from the URL, matched in SQL first, then by free time.
 
-The subject, language and kind filters run in the database (JSON list
-containment: ``@>`` on PostgreSQL's JSONB, ``json_each`` on SQLite), so only
-matching volunteers are loaded, and their ids in name order only as far as
-a page may look (``matching_window``). "Free in this date range / time of
+The subject, language and kind filters run in the database, so only
+matching volunteers are loaded: the subject through the ``subject_terms``
+index (forgiving and bilingual: ``tutoring.textsearch``, docs/SEARCH.md),
+language and kind by JSON list containment (``@>`` on PostgreSQL's JSONB,
+``json_each`` on SQLite). Their ids come in the list's order (the viewer's
+language first, then name) only as far as a page may look
+(``matching_window``). "Free in this date range / time of
 day" needs the scheduling core, so it runs on those candidates, a chunk at a
 time, only until one page of results is full: slots are computed for the
 volunteers a page shows (and those it skipped), never for everyone. A chunk
@@ -24,16 +27,19 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
+from babel import Locale, UnknownLocaleError
 from sqlalchemy import (
-    ColumnElement, Integer, String, Text, and_, bindparam, exists, false, func, or_, select, type_coerce,
+    ColumnElement, Integer, Select, String, Text, and_, any_, bindparam, case, exists, false, func, literal, or_,
+    select, type_coerce, union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import contains_eager
 
 from tutoring.extensions import db
 from tutoring.formatting import language_name
-from tutoring.models import KINDS, Programme, ProgrammeMember, User, VolunteerProfile
+from tutoring.models import KINDS, Programme, ProgrammeMember, SubjectTerm, User, VolunteerProfile
 from tutoring.scheduling import Slot, day_range_bounds, slots_between
+from tutoring.textsearch import query_key, query_tags
 from tutoring.services.coordination import bookable_kinds_of, untrained_for_support
 from tutoring.services.clearance import cleared_ids
 from tutoring.services.training import needs_training, trained_ids, training_day
@@ -80,6 +86,8 @@ class SearchFilters:
     raw: Mapping[str, str] = field(default_factory=dict)  # the text as typed, shown back in the form
     errors: Mapping[str, str] = field(default_factory=dict)
     minor: bool = False  # the viewer is a minor: only volunteers cleared for minors (SPEC §7), set by the view
+    # Not a filter: the language the viewer reads ("ar", "en"); volunteers who speak it come first.
+    rank_language: str = ""
 
     @property
     def wants_free_time(self) -> bool:
@@ -124,14 +132,15 @@ def _parse_clock(value: str) -> int | None:
     return parsed.hour * 60 + parsed.minute
 
 
-def parse_filters(args: Mapping[str, str], today: date) -> SearchFilters:
+def parse_filters(args: Mapping[str, str], today: date, rank_language: str = "") -> SearchFilters:
     """The filters in ``args`` (request.args), with a message for each one that can't be used.
 
     Dates are the viewer's local dates: only ``from`` means two weeks from
     it, only ``to`` means from today; days before today are dropped (nothing
     is offered in the past). Only ``time_from`` runs to midnight, only
     ``time_to`` from midnight; an end at or before the start means the
-    window runs past midnight (22:00-02:00).
+    window runs past midnight (22:00-02:00). ``rank_language`` (the viewer's
+    language) orders the results: see ``search_volunteers``.
     """
     raw = {key: _text(args.get(key)) for key in FILTER_KEYS}
     errors: dict[str, str] = {}
@@ -200,6 +209,7 @@ def parse_filters(args: Mapping[str, str], today: date) -> SearchFilters:
         time_to=time_to,
         raw=raw,
         errors=errors,
+        rank_language=rank_language,
     )
 
 
@@ -304,15 +314,15 @@ def _list_conditions(
     dialect: str, subject: str, language: str, kind: str, programme_id: int | None, trained_only: bool = False,
     minor: bool = False,
 ) -> list[ColumnElement[bool]]:
-    """The subject, language and kind filters on ``volunteer_profiles``' JSON lists.
+    """The subject, language and kind filters on ``volunteer_profiles``.
 
-    Subject and language match a whole entry of the volunteer's list, in any
-    of the usual capitalisations (``physics`` finds ``Physics``); the form's
-    suggestions offer the exact entries.
+    Subject is forgiving (``subject_condition``). Language matches a whole
+    entry of the volunteer's list, in any of the usual capitalisations; the
+    form offers the exact entries.
     """
     conditions = []
     if subject:
-        conditions.append(_lists_any(VolunteerProfile.subjects, spellings(subject), dialect))
+        conditions.append(subject_condition(subject, dialect))
     if language:
         conditions.append(_lists_any(VolunteerProfile.languages, spellings(language), dialect))
     if kind:
@@ -332,6 +342,65 @@ def _list_conditions(
     return conditions
 
 
+def subject_terms_matching(typed: str) -> Select:
+    """Ids of the volunteers with a subject term beginning with ``typed`` (normalised) or a vocabulary tag it names.
+
+    ``tutoring.textsearch`` says what matches (``matches`` is the same rule
+    in Python); here it is two index reads of ``subject_terms``: the range of
+    terms beginning with the key, and the tags.
+    """
+    key, tags = query_key(typed), query_tags(typed)
+    term = SubjectTerm.term
+    if not key:  # punctuation only: nothing to look for
+        return select(SubjectTerm.volunteer_id).where(false())
+    begins = and_(term >= key, term < _after_prefix(key))
+    return select(SubjectTerm.volunteer_id).where(or_(begins, term.in_(tags)) if tags else begins)
+
+
+def rebuild_subject_terms() -> int:
+    """Rebuild every volunteer's ``subject_terms`` from their subjects (after the vocabulary or normaliser changed);
+    returns how many profiles were rebuilt. Commits."""
+    count = 0
+    for profile in db.session.scalars(select(VolunteerProfile)):
+        profile.subjects = list(profile.subjects)  # the model's validator writes the terms
+        count += 1
+    db.session.commit()
+    return count
+
+
+def subject_condition(typed: str, dialect: str | None = None) -> ColumnElement[bool]:
+    """The profile's subjects match ``typed``: part of a word (its start), any case, Arabic normalised, and across
+    languages through the shared vocabulary ("رياضيات" finds "Mathematics")."""
+    ids = subject_terms_matching(typed)
+    if (dialect or dialect_name()) == "postgresql":
+        # The ids as an array, then each profile by primary key: with ``IN (subquery)`` PostgreSQL hashed every
+        # profile the language filter kept (thousands) against the terms, 4 times slower at 10,000 volunteers.
+        return VolunteerProfile.user_id == any_(func.array(ids.scalar_subquery()))
+    return VolunteerProfile.user_id.in_(ids)
+
+
+def _after_prefix(key: str) -> str:
+    """The least string greater than every string beginning with ``key`` (codepoint order, as UTF-8 bytes sort)."""
+    following = ord(key[-1]) + 1
+    if 0xD800 <= following <= 0xDFFF:  # surrogates can't be stored: the next character is U+E000
+        following = 0xE000
+    return key[:-1] + chr(following)
+
+
+@lru_cache(maxsize=64)
+def language_spellings(code: str) -> tuple[str, ...]:
+    """How a volunteer may have written language ``code`` in their list: the code and its English and own names,
+    in the usual capitalisations ("ar", "Arabic", "العربية")."""
+    names = [code]
+    try:
+        locale = Locale.parse(code)
+    except (UnknownLocaleError, ValueError):
+        locale = None
+    if locale is not None:
+        names += [name for name in (locale.get_display_name("en"), locale.get_display_name(code)) if name]
+    return tuple(dict.fromkeys(spelling for name in names for spelling in spellings(name)))
+
+
 def matching_ids(filters: SearchFilters) -> list[int]:
     """Ids of bookable volunteers passing the subject, language and kind filters, by name (no free-time test)."""
     return list(db.session.scalars(_matching_query(dialect_name(), *_filter_key(filters)), _training_params()))
@@ -343,7 +412,8 @@ def matching_window(filters: SearchFilters, offset: int, limit: int) -> list[int
     With few filters thousands of volunteers match; a page needs a few dozen.
     """
     query = _window_query(dialect_name(), *_filter_key(filters))
-    return list(db.session.scalars(query, {"window_offset": offset, "window_limit": limit, **_training_params()}))
+    params = {"window_offset": offset, "window_limit": limit, "window_end": offset + limit, **_training_params()}
+    return list(db.session.scalars(query, params))
 
 
 def matching_page(filters: SearchFilters, offset: int, limit: int) -> tuple[list[int], int]:
@@ -363,11 +433,12 @@ def matching_page(filters: SearchFilters, offset: int, limit: int) -> tuple[list
     return (matching_window(filters, offset, limit) if offset < total else []), total
 
 
-def _filter_key(filters: SearchFilters) -> tuple[str, str, str, int | None, bool, bool]:
+def _filter_key(filters: SearchFilters) -> tuple[str, str, str, int | None, bool, bool, str]:
     programme_id = filters.programme.id if filters.programme is not None else None
     # Whether the kind needs training is part of the key: apps (and tests) may set KINDS_NEEDING_TRAINING apart.
-    return (filters.subject, filters.language, filters.kind, programme_id,
-            bool(filters.kind) and needs_training(filters.kind), filters.minor)
+    trained_only = bool(filters.kind) and needs_training(filters.kind)
+    return (filters.subject, filters.language, filters.kind, programme_id, trained_only, filters.minor,
+            filters.rank_language)
 
 
 def _training_params() -> dict[str, object]:
@@ -376,8 +447,10 @@ def _training_params() -> dict[str, object]:
 
 
 @lru_cache(maxsize=256)
-def _matching_query(dialect: str, subject: str, language: str, kind: str, programme_id: int | None, trained_only: bool,
-                    minor: bool = False):
+def _matching_query(
+    dialect: str, subject: str, language: str, kind: str, programme_id: int | None, trained_only: bool,
+    minor: bool = False, rank_language: str = "", capped: bool = False,
+):
     """The statement ``matching_ids`` runs for these filters, built once per process.
 
     Keyed by every value it holds (they are bound parameters inside), so it
@@ -390,8 +463,41 @@ def _matching_query(dialect: str, subject: str, language: str, kind: str, progra
     read by primary key for the name order: joining every user first made
     the database scan both tables. Without them, the users are read in name
     order (``ix_users_display_name_id``), so a window of the list stops early.
+
+    With ``rank_language``, those who speak it come first, then by name.
+    Filtered matches are sorted anyway, so that is one more sort key. A
+    window of the unfiltered list (``capped``) is two statements instead,
+    speakers then the others, each read in name order only up to
+    ``window_end`` (offset + limit), one after the other (UNION ALL):
+    sorting every volunteer by "speaks it" for each page cost PostgreSQL 6
+    times the plain listing's time at 10,000 volunteers.
     """
     conditions = _list_conditions(dialect, subject, language, kind, programme_id, trained_only, minor)
+    if not rank_language:
+        return _by_name(conditions)
+    speaks = _lists_any(VolunteerProfile.languages, language_spellings(rank_language), dialect)
+    if conditions or not capped:
+        # The matches are filtered and sorted anyway: "speaks it" is one more sort key, evaluated once.
+        listed = _by_name(conditions)
+        if conditions:  # the profile, for its languages (the filters read it in a subquery)
+            listed = listed.join(VolunteerProfile, VolunteerProfile.user_id == User.id)
+        return listed.order_by(None).order_by(case((speaks, 0), else_=1), User.display_name, User.id)
+    parts = []
+    for tier, condition in enumerate((speaks, ~speaks)):
+        # The cap is written into the statement (a few distinct values: the pages), so PostgreSQL plans each
+        # with its number; as a parameter its generic plan guessed a tenth of the list and sorted all of it.
+        part = (
+            _by_name([*conditions, condition])
+            .add_columns(literal(tier).label("tier"), User.display_name)
+            .limit(bindparam("window_end", type_=Integer, literal_execute=True))
+        )
+        parts.append(select(part.subquery()))  # SQLite takes ORDER BY and LIMIT only in a subquery of a UNION
+    ranked = union_all(*parts).subquery()
+    return select(ranked.c.id).order_by(ranked.c.tier, ranked.c.display_name, ranked.c.id)
+
+
+def _by_name(conditions: list[ColumnElement[bool]]) -> Select:
+    """Ids of bookable volunteers whose profile passes ``conditions``, by name."""
     by_name = (
         select(User.id)
         .where(User.is_active.is_(True), User.role == "volunteer")
@@ -406,20 +512,25 @@ def _matching_query(dialect: str, subject: str, language: str, kind: str, progra
 
 
 @lru_cache(maxsize=256)
-def _window_query(dialect: str, subject: str, language: str, kind: str, programme_id: int | None, trained_only: bool,
-                  minor: bool = False):
+def _window_query(
+    dialect: str, subject: str, language: str, kind: str, programme_id: int | None, trained_only: bool,
+    minor: bool = False, rank_language: str = "",
+):
     """``_matching_query`` cut to the rows from ``window_offset``, at most ``window_limit`` (bound at execution)."""
     return (
-        _matching_query(dialect, subject, language, kind, programme_id, trained_only, minor)
+        _matching_query(dialect, subject, language, kind, programme_id, trained_only, minor, rank_language, capped=True)
         .limit(bindparam("window_limit", type_=Integer))
         .offset(bindparam("window_offset", type_=Integer))
     )
 
 
 @lru_cache(maxsize=256)
-def _count_query(dialect: str, subject: str, language: str, kind: str, programme_id: int | None, trained_only: bool,
-                 minor: bool = False):
+def _count_query(
+    dialect: str, subject: str, language: str, kind: str, programme_id: int | None, trained_only: bool,
+    minor: bool = False, rank_language: str = "",
+):
     """How many rows ``_matching_query`` gives: the same filters, unordered."""
+    # The order doesn't change the count: the statement without the language ranking.
     matching = _matching_query(dialect, subject, language, kind, programme_id, trained_only, minor).order_by(None).subquery()
     return select(func.count()).select_from(matching)
 
@@ -568,6 +679,13 @@ def search_volunteers(
     """The volunteers matching ``filters`` as the viewer in ``zone`` sees them, one page of them.
 
     ``page`` pages plain listings, ``start`` free-time searches.
+
+    The order (docs/SEARCH.md): volunteers who speak ``filters.rank_language``
+    first, then by name, decides which volunteers each page holds (in SQL,
+    so paging is stable); within a page they are shown by that language,
+    then their soonest free time, then name. The soonest time comes from the
+    slots the cards show anyway: ordering the whole list by it would compute
+    every match's slots (10,000 volunteers without filters) on each request.
     """
     if not filters.wants_free_time:
         # No list holds 2**31 volunteers: a bigger page number is past the end all the same.
@@ -575,9 +693,23 @@ def search_volunteers(
         volunteers = load_volunteers(ids)
         upcoming = first_slots(volunteers, now, now + timedelta(days=DEFAULT_RANGE_DAYS), SLOTS_SHOWN, now)
         results = [Result(volunteer, upcoming.get(volunteer.id, [])) for volunteer in volunteers]
-        return SearchResults(_with_bookable_kinds(results), pagination=Pages(page, total))
+        ranked = rank_results(results, filters.rank_language)
+        return SearchResults(_with_bookable_kinds(ranked), pagination=Pages(page, total))
     found = _free_time_page(filters, _Window(filters, start), zone, now, today, start)
-    return replace(found, results=_with_bookable_kinds(found.results))
+    return replace(found, results=_with_bookable_kinds(rank_results(found.results, filters.rank_language)))
+
+
+def rank_results(results: list[Result], language: str) -> list[Result]:
+    """``results`` (in the list's order) by: speaks ``language``, then soonest free slot (none last), then as given."""
+    spoken = set(language_spellings(language)) if language else set()
+    never = datetime.max.replace(tzinfo=UTC)
+
+    def key(position_result: tuple[int, Result]) -> tuple[bool, datetime, int]:
+        position, result = position_result
+        speaks = not spoken or not spoken.isdisjoint(result.volunteer.languages)
+        return not speaks, result.slots[0].start_at if result.slots else never, position
+
+    return [result for _, result in sorted(enumerate(results), key=key)]
 
 
 def _with_bookable_kinds(results: list[Result]) -> list[Result]:

@@ -7,6 +7,7 @@ from flask import request, url_for
 from flask_login import current_user
 
 from tutoring.htmx import is_fragment_request, render_page_or_fragment
+from tutoring.i18n import current_language
 from tutoring.models import KINDS, Programme
 from tutoring.services.clearance import viewer_is_minor
 from tutoring.services.coordination import bookable_kinds
@@ -39,8 +40,10 @@ def home_page():
     zone = viewer_zone(request.args.get("tz"))
     now = utcnow()
     today = local_today(zone.name, now)
-    # A minor is shown only volunteers cleared for minors (SPEC §7).
-    filters = replace(parse_filters(request.args, today), minor=viewer_is_minor(current_user))
+    # A minor is shown only volunteers cleared for minors (SPEC §7); the page's language (the account's, else
+    # the visitor's choice) ranks volunteers who speak it first.
+    filters = replace(parse_filters(request.args, today, rank_language=current_language()),
+                      minor=viewer_is_minor(current_user))
     page = max(request.args.get("page", 1, type=int), 1)  # anything but a number means the first page
     start = min(max(request.args.get("start", 0, type=int), 0), MAX_START)
     fragment = is_fragment_request(RESULTS_TARGET)
