@@ -1,0 +1,1 @@
+"""Pure safety cores for the session room: contact masking and crisis words (no Flask, no database)."""
