@@ -96,3 +96,8 @@ def test_several_kinds_in_one_message_are_all_named() -> None:
     masked_text, was_masked, reasons = mask_contacts("nour@gmail.com or ٠٥٥٥١٢٣٤٥٦٧ or t.me/nour")
     assert was_masked and set(reasons) == {"email", "phone", "link"}
     assert masked_text == f"{PLACEHOLDER} or {PLACEHOLDER} or {PLACEHOLDER}"
+
+
+def test_invisible_characters_do_not_hide_a_number() -> None:
+    masked_text, was_masked, reasons = mask_contacts("0555\u200b123\u2060 4567\u202e")
+    assert (masked_text, was_masked, reasons) == (PLACEHOLDER, True, ("phone",))

@@ -4,6 +4,7 @@ from tutoring.models.availability import AvailabilityRule, AwayPeriod, ExtraWind
 from tutoring.models.block import LearnerBlock
 from tutoring.models.booking import BOOKING_STATUSES, Booking
 from tutoring.models.help import HelpResource
+from tutoring.models.message import MAX_MESSAGE_LENGTH, Message, message_reports
 from tutoring.models.external_calendar import CALENDAR_KINDS, ExternalBusyTime, ExternalCalendar
 from tutoring.models.notice import NOTICE_KINDS, Notice
 from tutoring.models.outbox import OUTBOX_KINDS, OutboxMessage
@@ -22,6 +23,9 @@ __all__ = [
     "AUDIT_ACTIONS",
     "TrainingRecord",
     "HelpResource",
+    "MAX_MESSAGE_LENGTH",
+    "Message",
+    "message_reports",
     "REPORT_STATUSES",
     "AuditEntry",
     "LearnerBlock",

@@ -86,6 +86,8 @@ _DATE_TIME = re.compile(
 )
 # A run of digits and the separators people type inside phone numbers.
 _DIGIT_RUN = re.compile(r"(?:\+|00)?[(\[]?\d(?:[\d()\[\].\-–—/]|[ \u00a0\u2009\u202f]{1,2}(?=[\d(+]))*\d[)\]]?")
+# Zero-width spaces, word joiners and bidirectional controls (not ZWNJ/ZWJ, which Persian and Arabic use).
+_INVISIBLE = dict.fromkeys([0x200B, 0x2060, 0xFEFF, 0x00AD, *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 # Beside these, a number is part of a sum, not a phone number.
 _MATHS = set("=^×*÷<>≈≠%")
 
@@ -150,6 +152,8 @@ def mask_contacts(text: str) -> MaskResult:
     Returns a :class:`MaskResult` (also unpackable as ``masked_text, was_masked, reasons``);
     ``reasons`` are sorted codes from :data:`REASONS`.
     """
+    # Invisible characters split a number or an address without showing: drop them first.
+    text = text.translate(_INVISIBLE)
     spans: list[tuple[int, int, str]] = []
     # Links first: a handle or number inside one goes with it.
     spans += [(*m.span(), "link") for m in _LINK.finditer(text)]
