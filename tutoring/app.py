@@ -163,9 +163,11 @@ def _register_scheduling_help(app: Flask) -> None:
     """Issue 10: group sessions (the volunteer's page of one) and finding a time from a learner's free hours."""
     from tutoring.find.routes import bp as find_bp
     from tutoring.groups.routes import bp as groups_bp
+    from tutoring.rooms.routes import bp as rooms_bp
 
     app.register_blueprint(groups_bp)
     app.register_blueprint(find_bp)
+    app.register_blueprint(rooms_bp)  # issue 20: the session room
 
 
 @login_manager.user_loader

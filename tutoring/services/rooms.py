@@ -134,6 +134,15 @@ def messages_after(room: Room, after_id: int = 0, limit: int = PAGE) -> list[Mes
     ))
 
 
+def recent_messages(room: Room, limit: int = PAGE) -> list[Message]:
+    """The room's last ``limit`` messages, oldest first (what the page shows on arrival)."""
+    newest = list(db.session.scalars(
+        select(Message).options(joinedload(Message.author))
+        .where(Message.session_id == room.session.id).order_by(Message.id.desc()).limit(limit)
+    ))
+    return newest[::-1]
+
+
 def clean_message(text: object) -> str:
     """The text as stored before masking: a string, trimmed, 1..MAX_MESSAGE_LENGTH characters."""
     if not isinstance(text, str):
