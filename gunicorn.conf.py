@@ -7,7 +7,9 @@ variable               default                     meaning
 =====================  ==========================  =====================================
 GUNICORN_BIND          127.0.0.1:8000              where to listen (``0.0.0.0:8000`` behind a load balancer)
 WEB_CONCURRENCY        2 x CPUs (at least 2)       worker processes
-GUNICORN_THREADS       4                           threads per worker (gthread)
+GUNICORN_WORKER_CLASS  gevent                      ``gevent`` (one greenlet per connection) or ``gthread``
+GUNICORN_THREADS       4                           threads per worker (gthread only)
+GUNICORN_CONNECTIONS   1000                        open connections per worker (gevent only)
 GUNICORN_TIMEOUT       30                          seconds before a stuck worker is restarted
 GUNICORN_KEEPALIVE     5                           seconds an idle client connection stays open
 GUNICORN_MAX_REQUESTS  10000                       requests before a worker is replaced (with jitter)
@@ -33,8 +35,13 @@ from gunicorn.glogging import Logger
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY") or max(2, 2 * multiprocessing.cpu_count()))
-worker_class = "gthread"
+# gevent: a session room's live stream holds its connection for minutes, so
+# a thread per connection (gthread) would need hundreds of threads per
+# worker. Greenlets hold hundreds of streams in two processes (bench/room.py,
+# docs/DEPLOYMENT.md); psycopg, redis and the stdlib cooperate once patched.
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gevent")
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+worker_connections = int(os.environ.get("GUNICORN_CONNECTIONS", "1000"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = timeout
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))

@@ -25,6 +25,7 @@ from tutoring.services.clock_notices import queue_clock_change_notices
 from tutoring.services.external_calendars import refresh_due_calendars
 from tutoring.services import outbox
 from tutoring.services.privacy import purge_old_notes
+from tutoring.services.rooms import purge_old_messages
 from tutoring.services.reminders import queue_due_reminders, reminder_hours
 from tutoring.booking.waitlist import check_waitlists
 from tutoring.timeutil import utcnow
@@ -97,6 +98,7 @@ class Worker:
         if self.last_purge is None or now - self.last_purge >= timedelta(hours=1):
             outbox.purge_sent(now=now)
             purge_old_notes(now=now)  # learners' notes past TUTORING_NOTE_RETENTION_DAYS (docs/SECURITY.md)
+            purge_old_messages(now=now)  # room messages past TUTORING_MESSAGE_RETENTION_DAYS, unless reported
             self.last_purge = now
         self.series_housekeeping(now)
 

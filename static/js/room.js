@@ -31,9 +31,12 @@
     });
   }
 
-  document.addEventListener("htmx:sseOpen", function () { streamOpen = true; });
+  function mark(state) { if (list()) list().setAttribute("data-stream", state); }
+
+  document.addEventListener("htmx:sseOpen", function () { streamOpen = true; mark("open"); });
   document.addEventListener("htmx:sseError", function (event) {
     streamOpen = false;
+    mark("down");
     var source = event.target, url = source.getAttribute("sse-connect");
     if (url) source.setAttribute("sse-connect", url.replace(/([?&]after=)\d*/, "$1" + lastId()));
   });
