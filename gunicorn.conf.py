@@ -7,7 +7,8 @@ variable               default                     meaning
 =====================  ==========================  =====================================
 GUNICORN_BIND          127.0.0.1:8000              where to listen (``0.0.0.0:8000`` behind a load balancer)
 WEB_CONCURRENCY        2 x CPUs (at least 2)       worker processes
-GUNICORN_WORKER_CLASS  gevent                      ``gevent`` (one greenlet per connection) or ``gthread``
+GUNICORN_WORKER_CLASS  gevent on PostgreSQL        ``gevent`` (one greenlet per connection) or ``gthread``
+                       (gthread on SQLite)
 GUNICORN_THREADS       4                           threads per worker (gthread only)
 GUNICORN_CONNECTIONS   1000                        open connections per worker (gevent only)
 GUNICORN_TIMEOUT       30                          seconds before a stuck worker is restarted
@@ -39,7 +40,10 @@ workers = int(os.environ.get("WEB_CONCURRENCY") or max(2, 2 * multiprocessing.cp
 # a thread per connection (gthread) would need hundreds of threads per
 # worker. Greenlets hold hundreds of streams in two processes (bench/room.py,
 # docs/DEPLOYMENT.md); psycopg, redis and the stdlib cooperate once patched.
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gevent")
+# Not on SQLite: its busy wait sleeps in C, blocking every greenlet of the
+# process, including the one holding the lock (a development setup anyway).
+_on_postgresql = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql"))
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS") or ("gevent" if _on_postgresql else "gthread")
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 worker_connections = int(os.environ.get("GUNICORN_CONNECTIONS", "1000"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -44,7 +45,7 @@ def gunicorn(database_url: str, port: int, instance: Path, prefix: str):
     }
     log = open(instance / f"gunicorn-{port}.log", "a")
     process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT,
-                               env=env, stdout=log, stderr=subprocess.STDOUT)
+                               env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -57,7 +58,8 @@ def gunicorn(database_url: str, port: int, instance: Path, prefix: str):
                 time.sleep(0.2)
         yield process
     finally:
-        process.kill()  # a dropped connection, as a crash or a lost signal would drop it
+        # Master and workers at once: the open streams drop, as a crash or a lost network would drop them.
+        os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
         log.close()
 
@@ -84,6 +86,8 @@ def sign_in(page, base: str, email: str) -> None:
 def send(page, text: str) -> None:
     page.fill("#room-text", text)
     page.click("#room-form button[type=submit]")
+    # htmx swaps in a fresh, empty form once the message is stored.
+    page.wait_for_function("() => document.getElementById('room-text').value === ''", timeout=10_000)
 
 
 def wait_for_text(page, text: str, timeout: float = 10_000) -> None:
