@@ -228,7 +228,10 @@ async def drive(port: int, rooms: list[dict], duration: float, interval: float, 
     total = 2 * len(rooms)
     streams = [asyncio.create_task(stream(port, room, index, party, run, opened, total, stop))
                for index, room in enumerate(rooms) for party in (0, 1)]
-    await asyncio.wait_for(opened.wait(), timeout=120)
+    try:
+        await asyncio.wait_for(opened.wait(), timeout=120)
+    except asyncio.TimeoutError:
+        raise RuntimeError(f"only {run.open_streams} of {total} streams opened; errors: {run.errors[:5]}") from None
     print(f"{run.open_streams} streams open", flush=True)
     before = cpu.snapshot()
     rng = random.Random(20)

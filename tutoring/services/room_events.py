@@ -13,6 +13,8 @@ that stored the message wakes its streams, which is all there is.
 from __future__ import annotations
 
 import logging
+import os
+import secrets
 import threading
 from collections import defaultdict
 import time
@@ -91,12 +93,14 @@ class RedisBridge:
 
     def __init__(self, url: str, prefix: str) -> None:
         self.url, self.channel = url, f"{prefix}{CHANNEL}"
+        # Notices carry the sending process's mark: its own streams were already woken by publish().
+        self.origin = f"{os.getpid()}-{secrets.token_hex(4)}"
         self.client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
         self.thread = threading.Thread(target=self._listen, name="room-events", daemon=True)
         self.thread.start()
 
     def publish(self, session_id: int, message_id: int) -> None:
-        self.client.publish(f"{self.channel}{session_id}", str(message_id))
+        self.client.publish(f"{self.channel}{session_id}", f"{self.origin} {message_id}")
 
     def _listen(self) -> None:
         pattern = f"{self.channel}*"
@@ -107,8 +111,9 @@ class RedisBridge:
                 pubsub.psubscribe(pattern)
                 for item in pubsub.listen():
                     channel = item["channel"].decode() if isinstance(item["channel"], bytes) else item["channel"]
+                    data = item["data"].decode() if isinstance(item["data"], bytes) else str(item["data"])
                     session_id = channel.removeprefix(self.channel)
-                    if session_id.isdigit():
+                    if session_id.isdigit() and not data.startswith(f"{self.origin} "):
                         HUB.notify(int(session_id))
             except Exception:  # noqa: BLE001  (Redis went away: streams still re-read on their heartbeat)
                 log.warning("room events: Redis listener lost, reconnecting", exc_info=True)

@@ -123,12 +123,16 @@ def room_for(user: User | int, booking_id: int, now: datetime | None = None) -> 
     return Room(booking=booking, session=booking.session, viewer_id=viewer_id, now=now or utcnow())
 
 
-def messages_after(room: Room, after_id: int = 0, limit: int = PAGE) -> list[Message]:
-    """The room's messages with an id above ``after_id``, oldest first, at most ``limit``."""
+def messages_after(room: Room | int, after_id: int = 0, limit: int = PAGE) -> list[Message]:
+    """The room's messages with an id above ``after_id``, oldest first, at most ``limit``.
+
+    ``room`` may be a session id, for a stream whose party was checked when it opened.
+    """
+    session_id = room if isinstance(room, int) else room.session.id
     return list(db.session.scalars(
         select(Message)
         .options(joinedload(Message.author))
-        .where(Message.session_id == room.session.id, Message.id > after_id)
+        .where(Message.session_id == session_id, Message.id > after_id)
         .order_by(Message.id)
         .limit(limit)
     ))
@@ -169,6 +173,10 @@ def post_message(user: User, booking_id: int, text: object, now: datetime | None
     message = Message(session_id=room.session.id, author_id=user.id, text=masked_text, masked=was_masked,
                       created_at=room.now)
     try:
+        # One writer per room at a time, so a room's messages commit in id order: a stream that has
+        # sent id N never misses a lower id committed later (Last-Event-ID and ?after= rely on it).
+        # SQLite's BEGIN IMMEDIATE already serialises every write.
+        db.session.execute(select(Session.id).where(Session.id == room.session.id).with_for_update())
         db.session.add(message)
         db.session.commit()
     except BaseException:
