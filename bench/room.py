@@ -109,7 +109,11 @@ def gunicorn(url: str, port: int, instance: Path, secret: str, workers: int, wor
         "TUTORING_INSTANCE_PATH": str(instance), "BASE_URL": f"http://127.0.0.1:{port}",
         "REDIS_URL": REDIS_URL, "TUTORING_RATELIMIT_KEY_PREFIX": f"bench-{secrets.token_hex(4)}-",
         "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_LOGLEVEL": "warning", "GUNICORN_MAX_REQUESTS": "0",
-        "WEB_CONCURRENCY": str(workers), "GUNICORN_WORKER_CLASS": worker_class, "GUNICORN_THREADS": str(threads),
+        "WEB_CONCURRENCY": str(workers),
+        # Hundreds of greenlets per worker share the pool; each holds a connection only while it reads.
+        "TUTORING_DB_POOL_SIZE": os.environ.get("TUTORING_DB_POOL_SIZE", "10"),
+        "TUTORING_DB_MAX_OVERFLOW": os.environ.get("TUTORING_DB_MAX_OVERFLOW", "10"),
+        "TUTORING_DB_POOL_TIMEOUT": os.environ.get("TUTORING_DB_POOL_TIMEOUT", "30"), "GUNICORN_WORKER_CLASS": worker_class, "GUNICORN_THREADS": str(threads),
     }
     log = open(instance / "gunicorn.log", "w")
     process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "wsgi:app"],
@@ -155,6 +159,7 @@ class Run:
 async def stream(port: int, room: dict, index: int, party: int, run: Run, opened: asyncio.Event, total: int,
                  stop: asyncio.Event) -> None:
     """One party's EventSource: read events, note each message id's arrival time."""
+    await asyncio.sleep(index * 0.02)  # people arrive over a few seconds, not all in one instant
     reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=1 << 20)
     cookie = room["parties"][party]["cookie"]
     writer.write((f"GET /sessions/{room['booking']}/room/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n"
@@ -267,8 +272,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"seeded {len(rooms)} rooms in {time.perf_counter() - started:.0f} s", flush=True)
         with gunicorn(url, args.port, instance, secret, args.workers, args.worker_class, args.threads) as server:
             cpu = ServerCPU(server.pid, url)
-            run, used = asyncio.run(drive(args.port, rooms, args.duration, args.interval, cpu))
-            log_tail = (instance / "gunicorn.log").read_text()[-2000:]
+            try:
+                run, used = asyncio.run(drive(args.port, rooms, args.duration, args.interval, cpu))
+            finally:
+                log_tail = (instance / "gunicorn.log").read_text()[-3000:]
+                if sys.exc_info()[0] is not None:
+                    print(log_tail)
     messages = len(run.sent_at)
     expected = {(run.room_of[m], party): set() for m in run.sent_at for party in (0, 1)}
     for message_id, room in run.room_of.items():
