@@ -1,7 +1,7 @@
 """Session rooms under load: N rooms x two open streams, each party posting every few seconds (issue 20).
 
     .venv/bin/python -m bench.room [--rooms 200] [--duration 60] [--interval 5] [--workers 2]
-                                   [--worker-class gevent|gthread] [--threads 4] [--port 8766]
+                                   [--worker-class gthread|gevent] [--threads 256] [--port 8766]
 
 1. A throwaway PostgreSQL database (``PG_ADMIN_URL``), migrated; ``--rooms``
    one-to-one sessions starting in five minutes (live rooms), each with a
@@ -258,8 +258,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=60)
     parser.add_argument("--interval", type=float, default=5)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--worker-class", default="gevent")
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--worker-class", default="gthread")
+    parser.add_argument("--threads", type=int, default=256)
     parser.add_argument("--port", type=int, default=8766)
     args = parser.parse_args(argv)
     secret = secrets.token_urlsafe(32)
