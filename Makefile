@@ -8,6 +8,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 HTMX := static/vendor/htmx.min.js
+HTMX_SSE := static/vendor/htmx-ext-sse.min.js
 CATALOGUES := translations
 CHROMIUM ?= /usr/bin/chromium
 PYTEST_ARGS ?=
@@ -55,7 +56,12 @@ $(HTMX): node_modules/.package-lock.json
 	mkdir -p $(dir $@)
 	cp node_modules/htmx.org/dist/htmx.min.js $@
 
-vendor: $(HTMX)
+# htmx's Server-Sent Events extension, for the session room's live messages.
+$(HTMX_SSE): node_modules/.package-lock.json
+	mkdir -p $(dir $@)
+	cp node_modules/htmx-ext-sse/dist/sse.min.js $@
+
+vendor: $(HTMX) $(HTMX_SSE)
 
 compile-translations: install
 	$(BIN)/pybabel compile --statistics -d $(CATALOGUES)
@@ -101,5 +107,5 @@ test-postgres:
 	$(BIN)/python scripts/with_pg_database.py -- $(BIN)/pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 clean:
-	rm -rf build node_modules $(HTMX) .pytest_cache
+	rm -rf build node_modules $(HTMX) $(HTMX_SSE) .pytest_cache
 	find $(CATALOGUES) -name '*.mo' -delete

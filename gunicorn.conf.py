@@ -7,7 +7,9 @@ variable               default                     meaning
 =====================  ==========================  =====================================
 GUNICORN_BIND          127.0.0.1:8000              where to listen (``0.0.0.0:8000`` behind a load balancer)
 WEB_CONCURRENCY        2 x CPUs (at least 2)       worker processes
-GUNICORN_THREADS       4                           threads per worker (gthread)
+GUNICORN_WORKER_CLASS  gthread                     ``gthread`` or ``gevent`` (see below; docs/DEPLOYMENT.md)
+GUNICORN_THREADS       64                          threads per worker (gthread only): open room streams + requests
+GUNICORN_CONNECTIONS   1000                        open connections per worker (gevent only)
 GUNICORN_TIMEOUT       30                          seconds before a stuck worker is restarted
 GUNICORN_KEEPALIVE     5                           seconds an idle client connection stays open
 GUNICORN_MAX_REQUESTS  10000                       requests before a worker is replaced (with jitter)
@@ -33,8 +35,16 @@ from gunicorn.glogging import Logger
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY") or max(2, 2 * multiprocessing.cpu_count()))
-worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# A session room's live stream holds its connection (and, with gthread, a
+# thread) while the page is open, so each worker has many threads; a waiting
+# stream holds no database connection. Measured with bench/room.py on this
+# 2-CPU machine (docs/PERFORMANCE.md), gthread with 64 threads delivered every
+# message where gevent lost some, so gthread stays the default; gevent is
+# installed and can be chosen with GUNICORN_WORKER_CLASS=gevent (PostgreSQL
+# only: SQLite's busy wait sleeps in C and blocks every greenlet).
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS") or "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "64"))
+worker_connections = int(os.environ.get("GUNICORN_CONNECTIONS", "1000"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = timeout
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))

@@ -19,6 +19,7 @@ from tutoring.models import Programme, User
 from tutoring.services import coordination
 from tutoring.booking.operations import book_session
 from tutoring.services.demo import DEMO_PASSWORD, load_demo
+from tutoring.services.rooms import post_message
 from tutoring.services.safeguarding import file_report
 from tutoring.booking.slots import next_slots
 from tutoring.timeutil import utcnow
@@ -46,6 +47,8 @@ def demo(app):
         booking = book_session(sami_id, amira_id, starts[0], "tutoring").id
     with app.app_context():
         sami = db.session.get(User, sami_id)
+        # A room with a long unbroken word and a masked number: messages must wrap, not widen the page.
+        post_message(sami, booking, "Fractions " + "x" * 80 + " and call me 0555 123 4567")
         file_report(sami, "The volunteer asked for my phone number and a long explanation follows " * 3,
                     booking_id=booking)
         coordinator = db.session.get(User, coordinator_id)
@@ -66,10 +69,11 @@ def demo(app):
                     f"/volunteers/{amira_id}/series?start={free}", f"/bookings/{booking}",
                     f"/bookings/{booking}/cancel", f"/bookings/{booking}/reschedule", "/sessions", "/me/",
                     "/me/profile", "/me/calendar", "/me/privacy", f"/safety/report?booking={booking}",
-                    f"/bookings/{past}/check-in"],
+                    f"/bookings/{past}/check-in", f"/sessions/{booking}/room"],
         "volunteer": ["/me/", "/me/availability", "/me/profile", "/me/calendar", "/me/calendars", "/me/privacy",
                       "/sessions", f"/bookings/{booking}", f"/bookings/{booking}/cancel", "/certificate/",
-                      "/safety/blocks", f"/volunteers/{amira_id}", f"/bookings/{past}", f"/bookings/{past}/check-in"],
+                      "/safety/blocks", f"/volunteers/{amira_id}", f"/bookings/{past}", f"/bookings/{past}/check-in",
+                      f"/sessions/{booking}/room"],
         "coordinator": ["/coordinator/", "/coordinator/programmes", f"/coordinator/programmes/{programme_id}",
                         "/coordinator/reports", "/coordinator/sessions", "/coordinator/safeguarding",
                         "/coordinator/audit", "/coordinator/duty", "/coordinator/training", f"/coordinator/volunteers/{amira_id}", "/coordinator/help",

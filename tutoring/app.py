@@ -167,10 +167,12 @@ def _register_scheduling_help(app: Flask) -> None:
     from tutoring.checkins.routes import bp as checkins_bp
     from tutoring.find.routes import bp as find_bp
     from tutoring.groups.routes import bp as groups_bp
+    from tutoring.rooms.routes import bp as rooms_bp
 
     app.register_blueprint(groups_bp)
     app.register_blueprint(find_bp)
     app.register_blueprint(checkins_bp)  # issue 18: check-ins, escalation, debriefs
+    app.register_blueprint(rooms_bp)  # issue 20: the session room
 
 
 @login_manager.user_loader

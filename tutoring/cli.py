@@ -21,6 +21,7 @@ from tutoring.services.clock_notices import queue_clock_change_notices
 from tutoring.booking.waitlist import check_waitlists
 from tutoring.services.privacy import note_retention_days, purge_old_notes
 from tutoring.services.search import rebuild_subject_terms
+from tutoring.services.rooms import message_retention_days, purge_old_messages
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 tokens_cli = AppGroup("tokens", help="Manage personal API tokens.")
@@ -193,6 +194,14 @@ def purge_notes_command(days):
     """Clear learners' notes of sessions that ended more than the retention period ago."""
     kept = note_retention_days() if days is None else days
     click.echo(f"Cleared the notes of {purge_old_notes(days=days)} bookings whose sessions ended over {kept} days ago.")
+
+
+@privacy_cli.command("purge-messages")
+@click.option("--days", type=click.IntRange(min=0), help="Override TUTORING_MESSAGE_RETENTION_DAYS for this run.")
+def purge_messages_command(days):
+    """Delete session-room messages of sessions that ended more than the retention period ago (not reported ones)."""
+    kept = message_retention_days() if days is None else days
+    click.echo(f"Deleted {purge_old_messages(days=days)} room messages of sessions that ended over {kept} days ago.")
 
 
 help_cli = AppGroup("help", help="Crisis and emergency lines for the help page (SPEC §7).")

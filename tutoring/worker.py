@@ -27,6 +27,7 @@ from tutoring.services import outbox
 from tutoring.services.privacy import purge_old_notes
 from tutoring.services.checkins import queue_due_checkins
 from tutoring.services.training_expiry import tell_expired_training
+from tutoring.services.rooms import purge_old_messages
 from tutoring.services.reminders import queue_due_reminders, reminder_hours
 from tutoring.booking.waitlist import check_waitlists
 from tutoring.services import guardians
@@ -105,6 +106,7 @@ class Worker:
             guardians.purge_unanswered(now=now)  # guardians' addresses not needed any more (docs/SECURITY.md)
             clearance_expiry_round(now=now)  # coordinators hear of clearances for minors that ended (SPEC §7)
             tell_expired_training(now)  # coordinators hear once when a volunteer's training ends (issue 18)
+            purge_old_messages(now=now)  # room messages past TUTORING_MESSAGE_RETENTION_DAYS, unless reported
             self.last_purge = now
         self.series_housekeeping(now)
 

@@ -17,7 +17,7 @@ import re
 from typing import Any
 
 from tutoring.api.volunteers import DEFAULT_PAGE_SIZE, MAX_OFFSET, MAX_PAGE_SIZE, MAX_SLOT_SPAN_DAYS
-from tutoring.models import BOOKING_STATUSES, KINDS, LANGUAGES, ROLES
+from tutoring.models import BOOKING_STATUSES, KINDS, LANGUAGES, MAX_MESSAGE_LENGTH, ROLES
 from tutoring.services.availability import DOCUMENT_KEYS as AVAILABILITY_KEYS
 from tutoring.services.availability import (
     FIRST_DATE,
@@ -675,6 +675,67 @@ PATHS.update({
             "responses": {
                 "200": {"description": "The availability as saved.", "content": _json(_ref("Availability"))},
                 **_errors(400, 401, 403, 415, 422, 429),
+            },
+        },
+    },
+})
+
+# --- session rooms (tutoring/api/messages.py, SPEC §7 Messages) ---
+SCHEMAS.update({
+    "Message": {
+        "type": "object",
+        "required": ["id", "author", "text", "masked", "at"],
+        "properties": {
+            "id": {"type": "integer", "minimum": 1},
+            "author": {
+                "description": "The writer by display name only; null once their account is deleted.",
+                "oneOf": [
+                    {"type": "object", "required": ["id", "name"],
+                     "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}},
+                    {"type": "null"},
+                ],
+            },
+            "text": {"type": "string", "description": "As stored: phone numbers, email addresses, social handles "
+                     "and outside chat or meeting links replaced by `[•••]`."},
+            "masked": {"type": "boolean", "description": "Whether anything was replaced."},
+            "at": {"type": "string", "format": "date-time"},
+        },
+    },
+    "NewMessage": {
+        "type": "object",
+        "required": ["text"],
+        "properties": {"text": {"type": "string", "minLength": 1, "maxLength": MAX_MESSAGE_LENGTH}},
+    },
+})
+PATHS.update({
+    f"{PREFIX}/bookings/{{booking_id}}/messages": {
+        "get": {
+            "operationId": "listRoomMessages",
+            "summary": "The messages of a booking's session room",
+            "description": "Oldest first, those with an id above `after`, at most 200 per answer. A group session's "
+            "volunteer and seat holders share one room. 404 for anyone who is not a party.",
+            "parameters": [_BOOKING_ID, {"name": "after", "in": "query", "required": False,
+                                         "schema": {"type": "integer", "minimum": 0, "maximum": MAX_ID}}],
+            "responses": {
+                "200": {"description": "The messages.", "content": _json({"type": "array", "items": _ref("Message")})},
+                **_errors(401, 404, 422, 429),
+            },
+        },
+        "post": {
+            "operationId": "postRoomMessage",
+            "summary": "Write in a booking's session room",
+            "description": "Parties only (404 for anyone else), from booking until 30 minutes after the end; later, "
+            "or once cancelled, 409 `room_closed`. Contact details are masked before the text is stored. "
+            "Rate limited per person (429).",
+            "parameters": [_BOOKING_ID],
+            "requestBody": {"required": True, "content": _json(_ref("NewMessage"))},
+            "responses": {
+                "201": {
+                    "description": "Stored (masked).",
+                    "headers": {"Location": {"description": "Where to read it.", "schema": {"type": "string"}}},
+                    "content": _json(_ref("Message")),
+                },
+                **_errors(400, 401, 404, 409, 415, 422, 429),
             },
         },
     },

@@ -6,6 +6,7 @@ from tutoring.models.booking import BOOKING_STATUSES, Booking
 from tutoring.models.checkin import CheckIn, DutyShift
 from tutoring.models.help import HelpResource
 from tutoring.models.minors import CONSENT_STATUSES, Clearance, GuardianConsent
+from tutoring.models.message import MAX_MESSAGE_LENGTH, Message, message_reports
 from tutoring.models.external_calendar import CALENDAR_KINDS, ExternalBusyTime, ExternalCalendar
 from tutoring.models.notice import NOTICE_KINDS, Notice
 from tutoring.models.outbox import OUTBOX_KINDS, OutboxMessage
@@ -29,6 +30,9 @@ __all__ = [
     "Clearance",
     "GuardianConsent",
     "HelpResource",
+    "MAX_MESSAGE_LENGTH",
+    "Message",
+    "message_reports",
     "REPORT_STATUSES",
     "AuditEntry",
     "LearnerBlock",

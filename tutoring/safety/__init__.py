@@ -1,1 +1,1 @@
-"""Safety's pure cores (SPEC §7): words of crisis in a note, the coordinators' on-duty rota. No Flask, no database."""
+"""Safety's pure cores (SPEC §7): masking contact details in messages, words of crisis, the coordinators' on-duty rota. No Flask, no database."""
