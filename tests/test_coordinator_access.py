@@ -24,6 +24,8 @@ PAGES = [
     "/coordinator/programmes/{programme}",
     "/coordinator/reports",
     "/coordinator/reports.csv",
+    "/coordinator/reports/sessions.csv",
+    "/coordinator/reports/volunteers.csv",
     "/coordinator/sessions?from=2026-11-01&to=2026-11-30",
     "/coordinator/safeguarding",
     "/coordinator/audit",

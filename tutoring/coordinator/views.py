@@ -24,6 +24,7 @@ from tutoring.services import coordination, safeguarding, training
 from tutoring.services import help as help_service
 from tutoring.services.certificate import build_certificate
 from tutoring.services.coordination import DECISIONS, CoordinationError, NotFound
+from tutoring.services.exports import sessions_csv, volunteers_csv
 from tutoring.services.reports import BOOKINGS_SHOWN, bookings_between, build_report, parse_report_args, report_csv
 from tutoring.timeutil import utcnow
 from tutoring.booking.browse import local_today
@@ -280,6 +281,28 @@ def reports_csv():
     name = f"report-{report.query.first_day.isoformat()}-{report.query.last_day.isoformat()}.csv"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+def _spreadsheet(text: str, what: str, query) -> Response:
+    response = make_response(text)
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    name = f"{what}-{query.first_day.isoformat()}-{query.last_day.isoformat()}.csv"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.get("/reports/sessions.csv")
+def sessions_spreadsheet():
+    """One row per booking of the range, for a spreadsheet (UTF-8 with BOM, headers in the user's language)."""
+    query = parse_report_args(request.args, _today(), current_user.timezone)
+    return _spreadsheet(sessions_csv(query), "sessions", query)
+
+
+@bp.get("/reports/volunteers.csv")
+def volunteers_spreadsheet():
+    """One row per volunteer with the range's figures, for a spreadsheet (UTF-8 with BOM)."""
+    query = parse_report_args(request.args, _today(), current_user.timezone)
+    return _spreadsheet(volunteers_csv(query), "volunteers", query)
 
 
 @bp.get("/sessions")
