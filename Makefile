@@ -55,7 +55,14 @@ $(HTMX): node_modules/.package-lock.json
 	mkdir -p $(dir $@)
 	cp node_modules/htmx.org/dist/htmx.min.js $@
 
-vendor: $(HTMX)
+# The certificate PDF's font (Latin and Arabic in one file; tutoring/services/certificate_pdf.py), with its licence.
+FONTS := static/vendor/fonts
+$(FONTS)/DejaVuSans.ttf: node_modules/.package-lock.json
+	mkdir -p $(FONTS)
+	cp node_modules/dejavu-fonts-ttf/ttf/DejaVuSans.ttf node_modules/dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf $(FONTS)/
+	cp node_modules/dejavu-fonts-ttf/LICENSE $(FONTS)/DejaVu-LICENSE.txt
+
+vendor: $(HTMX) $(FONTS)/DejaVuSans.ttf
 
 compile-translations: install
 	$(BIN)/pybabel compile --statistics -d $(CATALOGUES)

@@ -31,6 +31,7 @@ PAGES = [
     "/coordinator/audit",
     "/coordinator/volunteers/{volunteer}",
     "/coordinator/volunteers/{volunteer}/certificate",
+    "/coordinator/volunteers/{volunteer}/certificate.pdf",
 ]
 POSTS = [
     "/coordinator/volunteers/{volunteer}/decision",

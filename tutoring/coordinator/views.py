@@ -23,6 +23,7 @@ from tutoring.i18n import current_language
 from tutoring.services import coordination, safeguarding, training
 from tutoring.services import help as help_service
 from tutoring.services.certificate import build_certificate
+from tutoring.services.certificate_pdf import CertificateFontMissing, certificate_filename, certificate_pdf
 from tutoring.services.coordination import DECISIONS, CoordinationError, NotFound
 from tutoring.services.exports import sessions_csv, volunteers_csv
 from tutoring.services.reports import BOOKINGS_SHOWN, bookings_between, build_report, parse_report_args, report_csv
@@ -185,7 +186,27 @@ def volunteer_certificate(volunteer_id: int):
     with force_locale(volunteer.user.language):
         return render_template("certificates/certificate.html", person=volunteer.user, certificate=certificate,
                                action=url_for("coordinator.volunteer_certificate", volunteer_id=volunteer.id),
+                               pdf_endpoint=url_for("coordinator.volunteer_certificate_download",
+                                                    volunteer_id=volunteer.id),
                                issued_on=today)
+
+
+@bp.get("/volunteers/<int:volunteer_id>/certificate.pdf")
+def volunteer_certificate_download(volunteer_id: int):
+    """A volunteer's hours certificate as a PDF (their language), to hand on or sign."""
+    volunteer = _volunteer_or_404(volunteer_id)
+    today = local_today(volunteer.user.timezone, utcnow())
+    certificate = build_certificate(volunteer.id, volunteer.user.timezone, request.args, today)
+    try:
+        pdf = certificate_pdf(certificate, volunteer.user, today)
+    except CertificateFontMissing as error:
+        flash(error.message, "error")
+        return redirect(url_for("coordinator.volunteer_certificate", volunteer_id=volunteer.id, **certificate.raw))
+    response = make_response(pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{certificate_filename(certificate)}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.get("/audit")
