@@ -21,6 +21,7 @@ from tutoring.mail import build_message, queue_mail, send_mail
 from tutoring.models import OutboxMessage, User
 from tutoring.models.user import normalize_email
 from tutoring.services.accounts import create_user
+from tutoring.services.onboarding import tell_coordinators_of_new_volunteer
 from tutoring.services.outbox import queue
 from tutoring.timeutil import utcnow
 
@@ -305,6 +306,8 @@ def sign_up(email: str, *, role: str, display_name: str, timezone: str, password
                 raise
         else:
             queue_mail(user.email, *_welcome_email(user))
+            if user.is_volunteer:
+                tell_coordinators_of_new_volunteer(user)  # a new volunteer waits for their decision
             db.session.commit()
             return
     else:

@@ -86,12 +86,17 @@ _VOLUNTEER_QUERY = (
 )
 
 
-def visible_volunteer_or_404(volunteer_id: int) -> VolunteerProfile:
-    """The volunteer with a public page (approved or paused, active account), else 404; availability loaded."""
+def visible_volunteer_or_404(volunteer_id: int, viewer_id: int | None = None) -> VolunteerProfile:
+    """The volunteer with a public page (approved or paused, active account), else 404; availability loaded.
+
+    ``viewer_id``: a pending volunteer's page is there for its owner alone (a preview before approval).
+    """
     volunteer = db.session.scalar(
         _VOLUNTEER_QUERY, {"volunteer_id": volunteer_id}
     ) if 1 <= volunteer_id <= MAX_ID else None
-    if volunteer is None or volunteer.state not in VISIBLE_STATES or not volunteer.user.is_active:
+    if volunteer is None or not volunteer.user.is_active:
+        abort(404)
+    if volunteer.state not in VISIBLE_STATES and not (volunteer.state == "pending" and viewer_id == volunteer.user_id):
         abort(404)
     return volunteer
 

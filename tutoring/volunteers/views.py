@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import request, url_for
+from flask_login import current_user
 
 from tutoring.htmx import is_fragment_request, render_page_or_fragment
 from tutoring.models import KINDS, Programme
@@ -71,7 +72,8 @@ def home_page():
 @bp.get("/<int:volunteer_id>")
 def profile(volunteer_id: int):
     """A volunteer's profile and one week of their free times in the viewer's zone (HTMX gets the week alone)."""
-    volunteer = visible_volunteer_or_404(volunteer_id)
+    viewer_id = current_user.id if current_user.is_authenticated else None
+    volunteer = visible_volunteer_or_404(volunteer_id, viewer_id)  # a pending volunteer previews their own
     zone = viewer_zone(request.args.get("tz"))
     now = utcnow()
     monday, week_error = parse_week(request.args.get("week"), local_today(zone.name, now))
@@ -86,5 +88,6 @@ def profile(volunteer_id: int):
         week_error=week_error,
         week_param=request.args.get("week") if week_error is None else None,
         booking_href=booking_href_for(request.args.get("kind")),
+        preview=volunteer.state == "pending",
         now=now,
     )
