@@ -39,6 +39,9 @@ POSTS = [
     "/coordinator/programmes",
     "/coordinator/programmes/{programme}",
     "/coordinator/safeguarding/{report}/resolve",
+    "/coordinator/safeguarding/{report}/severity",
+    "/coordinator/safeguarding/{report}/pause",
+    "/coordinator/safeguarding/{report}/message",
 ]
 
 

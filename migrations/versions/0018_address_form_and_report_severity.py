@@ -3,7 +3,9 @@
 ``users.address_form``: ``neutral`` (the default: texts are phrased around
 gender), ``feminine`` or ``masculine``; Arabic texts about or to the person
 agree with it. ``safeguarding_reports.severity``: ``low``, ``medium``
-(the default, also for existing reports), ``high`` or ``urgent``.
+(the default, also for existing reports), ``high`` or ``urgent``. Notices
+gain the kind ``coordinators``: a coordinator's message to a learner about
+their report.
 
 Revision ID: 0018
 Revises: 0012
@@ -27,9 +29,17 @@ def upgrade():
         batch.add_column(sa.Column("severity", sa.String(length=10), server_default="medium", nullable=False))
         batch.create_check_constraint(op.f("ck_safeguarding_reports_severity"),
                                       "severity IN ('low', 'medium', 'high', 'urgent')")
+    # A coordinator's message to a learner about their report is shown as a notice.
+    with op.batch_alter_table("notices") as batch:
+        batch.drop_constraint(op.f("ck_notices_kind"), type_="check")
+        batch.create_check_constraint(op.f("ck_notices_kind"), "kind IN ('clock_change', 'waitlist', 'coordinators')")
 
 
 def downgrade():
+    op.execute("DELETE FROM notices WHERE kind = 'coordinators'")
+    with op.batch_alter_table("notices") as batch:
+        batch.drop_constraint(op.f("ck_notices_kind"), type_="check")
+        batch.create_check_constraint(op.f("ck_notices_kind"), "kind IN ('clock_change', 'waitlist')")
     with op.batch_alter_table("safeguarding_reports") as batch:
         batch.drop_constraint(op.f("ck_safeguarding_reports_severity"), type_="check")
         batch.drop_column("severity")

@@ -358,6 +358,40 @@ def resolve(report_id: int):
     return redirect(url_for("coordinator.safeguarding_reports"))
 
 
+def _report_action(report_id: int, action, success: str) -> Response:
+    """Run one safeguarding action on a report; its error is shown beside that report (422), a 404 is a 404."""
+    try:
+        action()
+    except NotFound:
+        abort(404)
+    except CoordinationError as error:
+        return make_response(render_template("coordinator/safeguarding.html", reports=safeguarding.reports(),
+                                              error=error, error_id=report_id, now=utcnow()), 422)
+    flash(success, "success")
+    return redirect(url_for("coordinator.safeguarding_reports", _anchor=f"report-{report_id}"))
+
+
+@bp.post("/safeguarding/<int:report_id>/severity")
+def report_severity(report_id: int):
+    """Grade a report (low to urgent); logged. The queue lists the most serious first."""
+    return _report_action(report_id, lambda: safeguarding.set_severity(
+        current_user, report_id, request.form.get("severity", "")), _("Severity saved."))
+
+
+@bp.post("/safeguarding/<int:report_id>/pause")
+def report_pause(report_id: int):
+    """Pause the volunteer a report is about (kept bookings, no new ones); logged, the volunteer is emailed."""
+    return _report_action(report_id, lambda: safeguarding.pause_reported_volunteer(
+        current_user, report_id, request.form.get("reason", "")), _("The volunteer is paused."))
+
+
+@bp.post("/safeguarding/<int:report_id>/message")
+def report_message(report_id: int):
+    """Write to the learner who reported, through the service (a notice on their page and an email)."""
+    return _report_action(report_id, lambda: safeguarding.message_reporter(
+        current_user, report_id, request.form.get("message", "")), _("Your message was sent to the learner."))
+
+
 # --- help lines (issue 18) ----------------------------------------------------------------------
 
 
