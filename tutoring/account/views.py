@@ -132,6 +132,7 @@ def _fill_profile_form(form: ProfileForm) -> None:
     """Show the account as it is now."""
     user = current_user
     form.display_name.data, form.timezone.data, form.language.data = user.display_name, user.timezone, user.language
+    form.address_form.data = user.address_form
     volunteer = user.volunteer_profile
     if volunteer is not None:
         form.subjects.data = ", ".join(volunteer.subjects)
