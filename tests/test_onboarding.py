@@ -110,3 +110,27 @@ def test_a_pending_volunteer_previews_their_own_page_and_no_one_else_sees_it(cli
     assert response.status_code == 200
     assert "This is a preview of your page" in page and "I teach physics." in page
     assert 'id="week"' in page and "waitlist" not in page
+
+
+@pytest.mark.parametrize(("chosen", "stored"), [(None, "neutral"), ("feminine", "feminine"), ("masculine", "masculine")])
+def test_sign_up_asks_how_arabic_texts_address_the_person(app, client, chosen, stored):
+    page = client.get("/auth/signup").get_data(as_text=True)
+    assert 'name="address_form"' in page and 'value="feminine"' in page
+    data = {"csrf_token": form_token(client, "/auth/signup"), "role": "volunteer", "display_name": "Amal",
+            "email": "amal@example.org", "password": PASSWORD, "confirm": PASSWORD, "timezone": "Asia/Amman",
+            "language": "ar", "kinds": ["tutoring"]}
+    if chosen:
+        data["address_form"] = chosen
+    assert client.post("/auth/signup", data=data).status_code == 302
+    with app.app_context():
+        assert User.by_email("amal@example.org").address_form == stored
+
+
+def test_a_made_up_address_form_at_sign_up_is_refused(app, client):
+    response = client.post("/auth/signup", data={
+        "csrf_token": form_token(client, "/auth/signup"), "role": "learner", "display_name": "Amal",
+        "email": "amal@example.org", "password": PASSWORD, "confirm": PASSWORD, "timezone": "Asia/Amman",
+        "language": "en", "address_form": "royal"})
+    assert response.status_code == 200 and "Choose neutral, feminine or masculine." in response.get_data(as_text=True)
+    with app.app_context():
+        assert User.by_email("amal@example.org") is None

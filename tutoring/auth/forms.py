@@ -18,6 +18,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from tutoring.services.zones import canonical_zone
 from tutoring.models import KINDS, LANGUAGES
+from tutoring.models.user import ADDRESS_FORMS
 from tutoring.services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from tutoring.timeutil import is_valid_zone
 
@@ -134,6 +135,13 @@ class SignupForm(FlaskForm):
         choices=[SelectChoice("ar", "العربية"), SelectChoice("en", "English")],
         validate_choice=False,
     )
+    address_form = RadioField(
+        _l("How Arabic texts address you"),
+        choices=[SelectChoice("neutral", _l("Neutral wording")), SelectChoice("feminine", _l("Feminine")),
+                 SelectChoice("masculine", _l("Masculine"))],
+        default="neutral",
+        validate_choice=False,
+    )
     kinds = CheckboxListField(
         _l("Sessions you offer (volunteers)"),
         choices=[SelectChoice(kind, KIND_LABELS[kind]) for kind in KINDS],
@@ -161,6 +169,12 @@ class SignupForm(FlaskForm):
         """Arabic or English."""
         if field.data not in LANGUAGES:
             raise ValidationError(_l("Choose Arabic or English."))
+
+    def validate_address_form(self, field) -> None:
+        """Neutral (also when left out), feminine or masculine."""
+        field.data = field.data or "neutral"
+        if field.data not in ADDRESS_FORMS:
+            raise ValidationError(_l("Choose neutral, feminine or masculine."))
 
     def validate_kinds(self, field) -> None:
         """Volunteers offer at least one known kind of session; learners' choices are ignored."""

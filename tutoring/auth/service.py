@@ -284,7 +284,7 @@ def _signup_notice_email(user: User) -> tuple[str, str, str]:
 
 
 def sign_up(email: str, *, role: str, display_name: str, timezone: str, password: str, language: str,
-            kinds: list[str] | None) -> None:
+            kinds: list[str] | None, address_form: str = "neutral") -> None:
     """Create an account for a new address, or tell an existing owner someone tried; commits.
 
     The requester sees the same answer either way ("check your email"), so
@@ -297,6 +297,7 @@ def sign_up(email: str, *, role: str, display_name: str, timezone: str, password
         try:
             user = create_user(email, role=role, display_name=display_name, timezone=timezone,
                                password=password, language=language, kinds=kinds)
+            user.address_form = address_form
             db.session.flush()
         except IntegrityError:
             # The same address signing up twice at once: the unique constraint caught the second.

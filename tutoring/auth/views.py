@@ -139,6 +139,7 @@ def signup():
                 password=form.password.data,
                 language=form.language.data,
                 kinds=form.kinds.data if volunteer else None,
+                address_form=form.address_form.data,
             )
         except AccountError:
             # The form checks everything create_user does; if they ever
