@@ -100,3 +100,11 @@ def test_the_page_links_the_pdf_and_a_missing_font_is_a_message_not_a_500(app, c
     response = client.get("/certificate/certificate.pdf" + PERIOD)
     assert response.status_code == 302 and response.headers["Location"].startswith("/certificate/?from=2026-03-01")
     assert "be made on this server yet" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_an_arabic_name_on_an_english_pdf_is_still_joined(app, client, sign_in, make_user):
+    volunteer = make_user("volunteer", name="فاطمة الزهراء")
+    sign_in(volunteer)
+    response = client.get("/certificate/certificate.pdf" + PERIOD)
+    assert "فاطمة الزهراء" in pdf_text(response) and "Certificate of volunteering" in pdf_text(response)
+    assert drawn_code_points(response.data) & set(range(0xFE70, 0xFF00))

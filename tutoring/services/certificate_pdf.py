@@ -12,6 +12,7 @@ to third parties, so learners' names and notes stay out.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -27,6 +28,8 @@ from tutoring.formatting import format_day, format_duration, format_time, kind_l
 from tutoring.models import User
 from tutoring.services.certificate import Certificate, certificate_lead
 
+# Hebrew, Arabic, Syriac, Thaana, N'Ko... and their presentation forms.
+_RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 FONT = "DejaVuSans"
 
@@ -107,9 +110,12 @@ def render_certificate_pdf(text: CertificateText, font_dir: Path) -> bytes:
     pdf.set_creator(text.organisation)
     for style, path in font_paths(font_dir).items():
         pdf.add_font(FONT, style, str(path))
-    # Arabic: shaped by HarfBuzz, each paragraph laid out right to left by the bidi algorithm.
-    pdf.set_text_shaping(True, direction="rtl" if text.rtl else "ltr", script="arab" if text.rtl else None,
-                         language=text.language)
+    # Arabic: shaped by HarfBuzz, each paragraph laid out right to left by the bidi algorithm. An English
+    # certificate is shaped only when a name in it is written right to left: shaping is most of the cost.
+    if text.rtl:
+        pdf.set_text_shaping(True, direction="rtl", script="arab", language=text.language)
+    elif any(_RIGHT_TO_LEFT.search(words) for words in (text.organisation, text.lead)):
+        pdf.set_text_shaping(True, direction="ltr", language=text.language)
     start = "R" if text.rtl else "L"
     width = pdf.epw
 
