@@ -20,8 +20,6 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
 
 from tutoring.errors import ServiceError
 from tutoring.formatting import format_day, format_duration, format_time, kind_label, zone_label
@@ -102,6 +100,11 @@ def font_paths(font_dir: Path) -> dict[str, Path]:
 
 def render_certificate_pdf(text: CertificateText, font_dir: Path) -> bytes:
     """The certificate as PDF bytes (A4, one or more pages)."""
+    # Imported here: fpdf2 and fontTools take about a second to import, which every web process would
+    # otherwise pay at start for a page few people open.
+    from fpdf import FPDF
+    from fpdf.enums import XPos, YPos
+
     pdf = FPDF(format="A4")
     pdf.set_margins(20, 20, 20)
     pdf.set_auto_page_break(True, margin=20)
