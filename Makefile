@@ -61,7 +61,14 @@ $(HTMX_SSE): node_modules/.package-lock.json
 	mkdir -p $(dir $@)
 	cp node_modules/htmx-ext-sse/dist/sse.min.js $@
 
-vendor: $(HTMX) $(HTMX_SSE)
+# The certificate PDF's font (Latin and Arabic in one file; tutoring/services/certificate_pdf.py), with its licence.
+FONTS := static/vendor/fonts
+$(FONTS)/DejaVuSans.ttf: node_modules/.package-lock.json
+	mkdir -p $(FONTS)
+	cp node_modules/dejavu-fonts-ttf/ttf/DejaVuSans.ttf node_modules/dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf $(FONTS)/
+	cp node_modules/dejavu-fonts-ttf/LICENSE $(FONTS)/DejaVu-LICENSE.txt
+
+vendor: $(HTMX) $(HTMX_SSE) $(FONTS)/DejaVuSans.ttf
 
 compile-translations: install
 	$(BIN)/pybabel compile --statistics -d $(CATALOGUES)

@@ -117,6 +117,26 @@ def with_a_booking(page) -> None:
         page.wait_for_load_state("networkidle")
 
 
+def send_a_report(page) -> None:
+    """As the signed-in learner, send a safeguarding report from the form on the page (the coordinators' queue
+    then has one)."""
+    page.locator("#report-details").fill("The volunteer asked for my phone number during the session.")
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_load_state("networkidle")
+
+
+def open_a_report_action(page) -> None:
+    """Open "Write to the learner" under the first report."""
+    page.locator(".report-action summary").last.click()
+
+
+def ask_to_cancel(page) -> None:
+    """Book a free time as the signed-in learner, then open that session's cancel step."""
+    book_first_free(page)
+    page.locator("a[href$='/cancel']").first.click()
+    page.locator("form.cancel-form").wait_for()
+
+
 AMIRA = "/volunteers/{volunteer:amira.hassan@example.org}"
 PRIYA = "/volunteers/{volunteer:priya.shrestha@example.org}"
 
@@ -169,6 +189,19 @@ SHOTS = (
          size=NARROW_PHONE),
     Shot("report-phone-ar", "/coordinator/reports", language="ar", zone="Europe/London",
          sign_in="coordinator@example.org", size=NARROW_PHONE, prepare=in_language("ar")),
+    # Issue 22, items 7, 9, 10, 12: the setup checklist (a pending demo volunteer), the certificate page with its
+    # PDF link, the cancel step, a learner's report and the coordinators' actions on it; 360 px, Arabic.
+    Shot("setup-phone-ar", "/me/setup", language="ar", zone="Asia/Amman", sign_in="layla.mansour@example.org",
+         size=NARROW_PHONE),
+    Shot("certificate-phone-ar", "/certificate/", language="ar", zone="Africa/Cairo",
+         sign_in="amira.hassan@example.org", size=NARROW_PHONE),
+    Shot("cancel-phone-ar", AMIRA, language="ar", zone="Asia/Riyadh", sign_in="sami@example.org",
+         size=NARROW_PHONE, prepare=ask_to_cancel),
+    Shot("safety-report-phone-ar", "/safety/report?volunteer={volunteer:amira.hassan@example.org}", language="ar",
+         zone="Asia/Riyadh", sign_in="sami@example.org", size=NARROW_PHONE, prepare=send_a_report),
+    Shot("safeguarding-phone-ar", "/coordinator/safeguarding", language="ar", zone="Europe/London",
+         sign_in="coordinator@example.org", size=NARROW_PHONE, prepare=lambda page: (
+             in_language("ar")(page), open_a_report_action(page))),
 )
 
 

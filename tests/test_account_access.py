@@ -26,6 +26,7 @@ ROUTES = [
     ("POST", "/me/profile", "any", {"display_name": "Changed", "timezone": "UTC", "language": "en", "kinds": "tutoring",
                                     "session_minutes": "30", "buffer_minutes": "5", "min_notice_hours": "1",
                                     "horizon_days": "30"}),
+    ("GET", "/me/setup", "volunteer", None),
     ("GET", "/me/availability", "volunteer", None),
     ("GET", "/me/availability/preview?tz=Africa/Cairo", "volunteer", None),
     ("GET", "/me/availability/rules/new?weekday=3", "volunteer", None),

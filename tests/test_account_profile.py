@@ -203,8 +203,13 @@ def login(client, email):
 
 
 def test_volunteers_land_on_their_dashboard_after_signing_in(client, make_user):
-    make_user("volunteer", email="v@example.org")
+    # Set up (profile and availability); a volunteer who isn't lands on the checklist (tests/test_onboarding.py).
+    make_user("volunteer", email="v@example.org", bio="Physics teacher.", languages=["en"], rules=[(1, "18:00", "20:00")])
     assert login(client, "v@example.org").headers["Location"] == "/me/"
+    with client.session_transaction() as session:
+        session.clear()  # signed out
+    make_user("volunteer", email="new@example.org")
+    assert login(client, "new@example.org").headers["Location"] == "/me/setup"
 
 
 def test_learners_still_land_on_the_home_page(client, make_user):

@@ -85,8 +85,9 @@ def sign_out_and_in(page, email):
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    # Volunteers land on their dashboard.
-    expect(page.get_by_role("heading", name="Hello, Priya")).to_be_visible()
+    # A volunteer whose profile isn't written yet lands on the setup checklist, availability already ticked.
+    expect(page.get_by_role("heading", name="Getting started", level=1)).to_be_visible()
+    expect(page.locator(".setup-step-done h2")).to_have_text(["Add your free times"])
 
 
 def saved(app, email) -> dict:

@@ -24,11 +24,14 @@ PAGES = [
     "/coordinator/programmes/{programme}",
     "/coordinator/reports",
     "/coordinator/reports.csv",
+    "/coordinator/reports/sessions.csv",
+    "/coordinator/reports/volunteers.csv",
     "/coordinator/sessions?from=2026-11-01&to=2026-11-30",
     "/coordinator/safeguarding",
     "/coordinator/audit",
     "/coordinator/volunteers/{volunteer}",
     "/coordinator/volunteers/{volunteer}/certificate",
+    "/coordinator/volunteers/{volunteer}/certificate.pdf",
 ]
 POSTS = [
     "/coordinator/volunteers/{volunteer}/decision",
@@ -36,6 +39,9 @@ POSTS = [
     "/coordinator/programmes",
     "/coordinator/programmes/{programme}",
     "/coordinator/safeguarding/{report}/resolve",
+    "/coordinator/safeguarding/{report}/severity",
+    "/coordinator/safeguarding/{report}/pause",
+    "/coordinator/safeguarding/{report}/message",
 ]
 
 

@@ -3,6 +3,7 @@ import secrets
 
 import flask_migrate
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -73,15 +74,22 @@ def test_0011_carries_programme_training_over_to_training_records(make_app, empt
     from sqlalchemy import select
 
     from tutoring.models import Programme, ProgrammeMember, TrainingRecord
-    from tutoring.services.accounts import create_user
 
     app = make_app(SQLALCHEMY_DATABASE_URI=empty_database_url)
     with app.app_context():
         flask_migrate.upgrade(revision="0010")  # the revision before training records
+        # Rows written through tables read from the database at 0010, not the models: later revisions add
+        # columns (users.address_form in 0018) that an ORM insert would name before they exist.
+        tables = sa.MetaData()
+        users = sa.Table("users", tables, autoload_with=db.engine)
+        profiles = sa.Table("volunteer_profiles", tables, autoload_with=db.engine)
         people = {}
         for name in ("trained", "untrained", "elsewhere"):
-            people[name] = create_user(f"{name}@example.org", role="volunteer", display_name=name, timezone="UTC",
-                                       password="a long enough password", approved=True).id
+            people[name] = db.session.execute(users.insert().values(
+                email=f"{name}@example.org", password_hash="x", role="volunteer", display_name=name, timezone="UTC",
+                language="en", created_at=datetime(2026, 1, 1, tzinfo=UTC), is_active=True,
+                calendar_token=f"token-{name}").returning(users.c.id)).scalar_one()
+            db.session.execute(profiles.insert().values(user_id=people[name], state="approved"))
         line = Programme(slug="line", name="Listening line", kinds=["support"], support_needs_training=True)
         maths = Programme(slug="maths", name="Maths", kinds=["tutoring"], support_needs_training=False)
         db.session.add_all([line, maths])

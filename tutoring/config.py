@@ -130,6 +130,8 @@ def settings_from_env(env: Mapping[str, str], instance_path: str) -> dict[str, A
         "BASE_URL": base_url,
         # Kinds a volunteer offers only while a coordinator has them marked trained (SPEC §7; a comma list).
         "KINDS_NEEDING_TRAINING": "support",
+        # The organisation named on hours certificates (TUTORING_ORGANISATION_NAME); empty: the service's name.
+        "ORGANISATION_NAME": "",
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "SESSION_COOKIE_HTTPONLY": True,

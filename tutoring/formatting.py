@@ -272,6 +272,17 @@ def bdi(text: str) -> Markup:
     return Markup("<bdi>{}</bdi>").format(text)
 
 
+def by_address_form(person: object, neutral: str, feminine: str, masculine: str) -> str:
+    """The text in the grammatical form ``person`` chose for Arabic (``address_form``; neutral without one).
+
+    Callers pass the three translations, ``_(text)``, ``pgettext("feminine",
+    text)``, ``pgettext("masculine", text)``, so each is a literal the
+    extractor finds; English reads the same in all three.
+    """
+    form = getattr(person, "address_form", None)
+    return feminine if form == "feminine" else masculine if form == "masculine" else neutral
+
+
 def register_template_helpers(app: Flask) -> None:
     """Make the formatters Jinja filters (``start_at|format_time(zone)``) and the rest globals."""
     for function in (format_instant, format_day, format_time, utc_iso, bdi, format_duration, format_hijri, hijri_beside,
@@ -279,6 +290,6 @@ def register_template_helpers(app: Flask) -> None:
         app.add_template_filter(function)
     for function in (
         zone_label, zone_city, language_name, kind_label, format_day_range, format_offset, picker_zones, zone_is_fallback,
-        format_duration, shows_hijri,
+        format_duration, shows_hijri, by_address_form,
     ):
         app.add_template_global(function)

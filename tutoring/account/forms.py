@@ -109,6 +109,13 @@ class ProfileForm(ServiceErrors, FlaskForm):
         choices=[SelectChoice("ar", "العربية"), SelectChoice("en", "English")],
         validate_choice=False,
     )
+    address_form = RadioField(
+        _l("How Arabic texts address you"),
+        description=_l("Arabic verbs and pronouns change with the person they speak to or about."),
+        choices=[SelectChoice("neutral", _l("Neutral wording")), SelectChoice("feminine", _l("Feminine")),
+                 SelectChoice("masculine", _l("Masculine"))],
+        validate_choice=False,
+    )
     subjects = StringField(
         _l("Subjects"),
         description=_l("Separate them with commas, e.g. Mathematics, Physics. Choose from the suggestions or write your own: "

@@ -56,6 +56,7 @@ from tutoring.services.availability import (
     remove_rule,
     set_paused,
 )
+from tutoring.services.onboarding import setup_complete, setup_steps
 from tutoring.services.profile import ProfileInvalid, update_profile
 from tutoring.textsearch import subject_names
 from tutoring.timeutil import utcnow
@@ -99,7 +100,16 @@ def dashboard():
         # Kinds they offer that learners can't book until a coordinator marks them trained (SPEC §7).
         context["missing_training"] = missing_training(current_user.id, current_user.volunteer_profile.kinds,
                                                        training_day(now))
+        context["setup_steps"] = setup_steps(current_user.volunteer_profile)
     return render_template("account/dashboard.html", **context)
+
+
+@bp.get("/setup")
+def setup():
+    """A new volunteer's checklist: profile, availability, calendar, and what happens next; volunteers only."""
+    volunteer = current_volunteer()
+    return render_template("account/setup.html", volunteer=volunteer, steps=setup_steps(volunteer),
+                           complete=setup_complete(volunteer))
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -131,6 +141,7 @@ def _fill_profile_form(form: ProfileForm) -> None:
     """Show the account as it is now."""
     user = current_user
     form.display_name.data, form.timezone.data, form.language.data = user.display_name, user.timezone, user.language
+    form.address_form.data = user.address_form
     volunteer = user.volunteer_profile
     if volunteer is not None:
         form.subjects.data = ", ".join(volunteer.subjects)

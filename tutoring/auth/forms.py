@@ -18,6 +18,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from tutoring.services.zones import canonical_zone
 from tutoring.models import KINDS, LANGUAGES
+from tutoring.models.user import ADDRESS_FORMS
 from tutoring.services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from tutoring.timeutil import is_valid_zone
 
@@ -147,6 +148,13 @@ class SignupForm(FlaskForm):
         filters=[_strip],
         render_kw={"autocomplete": "off"},
     )
+    address_form = RadioField(
+        _l("How Arabic texts address you"),
+        choices=[SelectChoice("neutral", _l("Neutral wording")), SelectChoice("feminine", _l("Feminine")),
+                 SelectChoice("masculine", _l("Masculine"))],
+        default="neutral",
+        validate_choice=False,
+    )
     kinds = CheckboxListField(
         _l("Sessions you offer (volunteers)"),
         choices=[SelectChoice(kind, KIND_LABELS[kind]) for kind in KINDS],
@@ -193,6 +201,11 @@ class SignupForm(FlaskForm):
             raise ValidationError(_l("Enter your parent's or guardian's email address, like name@example.org."))
         if (field.data or "").strip().lower() == (self.email.data or "").strip().lower():
             raise ValidationError(_l("This must be your parent's or guardian's address, not yours."))
+    def validate_address_form(self, field) -> None:
+        """Neutral (also when left out), feminine or masculine."""
+        field.data = field.data or "neutral"
+        if field.data not in ADDRESS_FORMS:
+            raise ValidationError(_l("Choose neutral, feminine or masculine."))
 
     def validate_kinds(self, field) -> None:
         """Volunteers offer at least one known kind of session; learners' choices are ignored."""

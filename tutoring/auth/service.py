@@ -22,6 +22,7 @@ from tutoring.models import OutboxMessage, User
 from tutoring.models.user import normalize_email
 from tutoring.services import guardians
 from tutoring.services.accounts import create_user
+from tutoring.services.onboarding import tell_coordinators_of_new_volunteer
 from tutoring.services.outbox import queue
 from tutoring.timeutil import utcnow
 
@@ -284,7 +285,7 @@ def _signup_notice_email(user: User) -> tuple[str, str, str]:
 
 
 def sign_up(email: str, *, role: str, display_name: str, timezone: str, password: str, language: str,
-            kinds: list[str] | None, guardian_email: str | None = None) -> None:
+            kinds: list[str] | None, guardian_email: str | None = None, address_form: str = "neutral") -> None:
     """Create an account for a new address, or tell an existing owner someone tried; commits.
 
     The requester sees the same answer either way ("check your email"), so
@@ -298,6 +299,7 @@ def sign_up(email: str, *, role: str, display_name: str, timezone: str, password
         try:
             user = create_user(email, role=role, display_name=display_name, timezone=timezone,
                                password=password, language=language, kinds=kinds)
+            user.address_form = address_form
             db.session.flush()
         except IntegrityError:
             # The same address signing up twice at once: the unique constraint caught the second.
@@ -309,6 +311,8 @@ def sign_up(email: str, *, role: str, display_name: str, timezone: str, password
             queue_mail(user.email, *_welcome_email(user))
             if guardian_email:
                 guardians.request_consent(user, guardian_email)
+            if user.is_volunteer:
+                tell_coordinators_of_new_volunteer(user)  # a new volunteer waits for their decision
             db.session.commit()
             return
     else:

@@ -29,6 +29,7 @@ from tutoring.i18n import LANGUAGE_COOKIE, TIMEZONE_COOKIE, current_language
 from tutoring.models import KINDS
 from tutoring.models.user import normalize_email
 from tutoring.services.accounts import AccountError
+from tutoring.services.onboarding import setup_complete
 from tutoring.timeutil import is_valid_zone
 from tutoring.urls import is_local_url, safe_next
 
@@ -59,8 +60,12 @@ def _home() -> str:
 
 
 def _landing(user) -> str:
-    """Where sign-in leads without a ``next``: volunteers to their dashboard, everyone else home."""
-    return url_for("account.dashboard") if user.is_volunteer else _home()
+    """Where sign-in leads without a ``next``: volunteers to their dashboard (or their setup checklist until
+    it is done), everyone else home."""
+    if user.is_volunteer:
+        profile = user.volunteer_profile
+        return url_for("account.dashboard" if profile is None or setup_complete(profile) else "account.setup")
+    return _home()
 
 
 def _start_session(user, *, remember: bool = False) -> None:
@@ -135,6 +140,7 @@ def signup():
                 language=form.language.data,
                 kinds=form.kinds.data if volunteer else None,
                 guardian_email=form.guardian_email.data if form.is_minor else None,
+                address_form=form.address_form.data,
             )
         except AccountError:
             # The form checks everything create_user does; if they ever

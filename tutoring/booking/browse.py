@@ -87,15 +87,20 @@ _VOLUNTEER_QUERY = (
 )
 
 
-def visible_volunteer_or_404(volunteer_id: int, viewer=None) -> VolunteerProfile:
+def visible_volunteer_or_404(volunteer_id: int, viewer=None, *, owner_preview: bool = False) -> VolunteerProfile:
     """The volunteer with a public page (approved or paused, active account), else 404; availability loaded.
 
     A ``viewer`` who is a minor sees only volunteers cleared for minors (SPEC §7): the others answer 404.
+    ``owner_preview``: a pending volunteer's page is there for its owner alone (a preview before approval).
     """
     volunteer = db.session.scalar(
         _VOLUNTEER_QUERY, {"volunteer_id": volunteer_id}
     ) if 1 <= volunteer_id <= MAX_ID else None
-    if volunteer is None or volunteer.state not in VISIBLE_STATES or not volunteer.user.is_active:
+    if volunteer is None or not volunteer.user.is_active:
+        abort(404)
+    viewer_id = viewer.id if viewer is not None and viewer.is_authenticated else None
+    previewed = owner_preview and volunteer.state == "pending" and viewer_id == volunteer.user_id
+    if volunteer.state not in VISIBLE_STATES and not previewed:
         abort(404)
     if viewer_is_minor(viewer) and not is_cleared(volunteer.user_id):
         abort(404)

@@ -201,6 +201,9 @@ def _notice_view(notice: Notice) -> dict:
         link = url_for("booking.detail", booking_id=notice.booking_id) if notice.booking_id else None
         return {"id": notice.id, "title": _("Clocks change"), "text": why, "lines": lines, "link": link,
                 "link_text": _("See the session")}
+    if notice.kind == "coordinators":  # a coordinator's words to a learner about their report
+        return {"id": notice.id, "title": _("A message from the coordinators"), "text": notice.data.get("text", ""),
+                "lines": [], "link": url_for("safeguarding.report"), "link_text": _("Write back with a new report")}
     data = notice.data
     starts = [datetime.fromisoformat(value.replace("Z", "+00:00")) for value in data.get("starts", [])]
     return {"id": notice.id, "title": _("%(name)s has free times you asked about", name=data.get("volunteer_name", "")),

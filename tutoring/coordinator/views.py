@@ -23,7 +23,9 @@ from tutoring.i18n import current_language
 from tutoring.services import clearance, coordination, safeguarding, training, training_expiry
 from tutoring.services import help as help_service
 from tutoring.services.certificate import build_certificate
+from tutoring.services.certificate_pdf import CertificateFontMissing, certificate_filename, certificate_pdf
 from tutoring.services.coordination import DECISIONS, CoordinationError, NotFound
+from tutoring.services.exports import sessions_csv, volunteers_csv
 from tutoring.services.reports import BOOKINGS_SHOWN, bookings_between, build_report, parse_report_args, report_csv
 from tutoring.timeutil import utcnow
 from tutoring.booking.browse import local_today
@@ -212,7 +214,27 @@ def volunteer_certificate(volunteer_id: int):
     with force_locale(volunteer.user.language):
         return render_template("certificates/certificate.html", person=volunteer.user, certificate=certificate,
                                action=url_for("coordinator.volunteer_certificate", volunteer_id=volunteer.id),
+                               pdf_endpoint=url_for("coordinator.volunteer_certificate_download",
+                                                    volunteer_id=volunteer.id),
                                issued_on=today)
+
+
+@bp.get("/volunteers/<int:volunteer_id>/certificate.pdf")
+def volunteer_certificate_download(volunteer_id: int):
+    """A volunteer's hours certificate as a PDF (their language), to hand on or sign."""
+    volunteer = _volunteer_or_404(volunteer_id)
+    today = local_today(volunteer.user.timezone, utcnow())
+    certificate = build_certificate(volunteer.id, volunteer.user.timezone, request.args, today)
+    try:
+        pdf = certificate_pdf(certificate, volunteer.user, today)
+    except CertificateFontMissing as error:
+        flash(error.message, "error")
+        return redirect(url_for("coordinator.volunteer_certificate", volunteer_id=volunteer.id, **certificate.raw))
+    response = make_response(pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{certificate_filename(certificate)}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.get("/audit")
@@ -310,6 +332,28 @@ def reports_csv():
     return response
 
 
+def _spreadsheet(text: str, what: str, query) -> Response:
+    response = make_response(text)
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    name = f"{what}-{query.first_day.isoformat()}-{query.last_day.isoformat()}.csv"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.get("/reports/sessions.csv")
+def sessions_spreadsheet():
+    """One row per booking of the range, for a spreadsheet (UTF-8 with BOM, headers in the user's language)."""
+    query = parse_report_args(request.args, _today(), current_user.timezone)
+    return _spreadsheet(sessions_csv(query), "sessions", query)
+
+
+@bp.get("/reports/volunteers.csv")
+def volunteers_spreadsheet():
+    """One row per volunteer with the range's figures, for a spreadsheet (UTF-8 with BOM)."""
+    query = parse_report_args(request.args, _today(), current_user.timezone)
+    return _spreadsheet(volunteers_csv(query), "volunteers", query)
+
+
 @bp.get("/sessions")
 def sessions():
     """Programme-wide bookings for a range of days: times, people, kinds and statuses (never notes)."""
@@ -340,6 +384,40 @@ def resolve(report_id: int):
                                               error=error, error_id=report_id, now=utcnow()), 422)
     flash(_("The report is resolved."), "success")
     return redirect(url_for("coordinator.safeguarding_reports"))
+
+
+def _report_action(report_id: int, action, success: str) -> Response:
+    """Run one safeguarding action on a report; its error is shown beside that report (422), a 404 is a 404."""
+    try:
+        action()
+    except NotFound:
+        abort(404)
+    except CoordinationError as error:
+        return make_response(render_template("coordinator/safeguarding.html", reports=safeguarding.reports(),
+                                              error=error, error_id=report_id, now=utcnow()), 422)
+    flash(success, "success")
+    return redirect(url_for("coordinator.safeguarding_reports", _anchor=f"report-{report_id}"))
+
+
+@bp.post("/safeguarding/<int:report_id>/severity")
+def report_severity(report_id: int):
+    """Grade a report (low to urgent); logged. The queue lists the most serious first."""
+    return _report_action(report_id, lambda: safeguarding.set_severity(
+        current_user, report_id, request.form.get("severity", "")), _("Severity saved."))
+
+
+@bp.post("/safeguarding/<int:report_id>/pause")
+def report_pause(report_id: int):
+    """Pause the volunteer a report is about (kept bookings, no new ones); logged, the volunteer is emailed."""
+    return _report_action(report_id, lambda: safeguarding.pause_reported_volunteer(
+        current_user, report_id, request.form.get("reason", "")), _("The volunteer is paused."))
+
+
+@bp.post("/safeguarding/<int:report_id>/message")
+def report_message(report_id: int):
+    """Write to the learner who reported, through the service (a notice on their page and an email)."""
+    return _report_action(report_id, lambda: safeguarding.message_reporter(
+        current_user, report_id, request.form.get("message", "")), _("Your message was sent to the learner."))
 
 
 # --- help lines (issue 18) ----------------------------------------------------------------------

@@ -22,6 +22,8 @@ AUDIT_ACTIONS = (
     "volunteer.decline",
     "volunteer.pause",
     "report.resolve",
+    "report.severity",
+    "report.message",
     "programme.create",
     "programme.update",
     "programme.add_member",

@@ -16,7 +16,8 @@ from tutoring.extensions import db
 from tutoring.models.types import UTCDateTime
 from tutoring.timeutil import utcnow
 
-NOTICE_KINDS = ("clock_change", "waitlist")
+# "coordinators": a coordinator's message to a learner about their safeguarding report (its words in ``data``).
+NOTICE_KINDS = ("clock_change", "waitlist", "coordinators")
 
 
 class Notice(db.Model):

@@ -19,6 +19,8 @@ REPORT_STATUSES = ("open", "resolved")
 # Where an item came from: a learner's report, a check-in's worried/unsafe answer, a volunteer's escalation
 # from the booking page, a volunteer asking for a debrief (issue 18).
 REPORT_SOURCES = ("report", "check_in", "escalation", "debrief")
+# How serious a coordinator judges a report; the queue lists the most serious first.
+SEVERITIES = ("low", "medium", "high", "urgent")
 
 
 class SafeguardingReport(db.Model):
@@ -28,6 +30,7 @@ class SafeguardingReport(db.Model):
     __table_args__ = (
         CheckConstraint(f"status IN {REPORT_STATUSES!r}", name="status"),
         CheckConstraint("length(details) > 0", name="details_not_empty"),
+        CheckConstraint(f"severity IN {SEVERITIES!r}", name="severity"),
         Index("ix_safeguarding_reports_status", "status"),
     )
 
@@ -39,6 +42,7 @@ class SafeguardingReport(db.Model):
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))
     details: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default="open", server_default="open")
+    severity: Mapped[str] = mapped_column(String(10), default="medium", server_default="medium")
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     resolution: Mapped[str] = mapped_column(Text, default="", server_default="")

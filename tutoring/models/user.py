@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 ROLES = ("volunteer", "learner", "coordinator")
 LANGUAGES = ("ar", "en")
+# How a person is addressed in Arabic (grammatical gender of verbs and pronouns); neutral phrasing by default.
+ADDRESS_FORMS = ("neutral", "feminine", "masculine")
 
 password_hasher = PasswordHasher()
 
@@ -52,6 +54,7 @@ class User(UserMixin, db.Model):
         CheckConstraint("email = lower(email)", name="email_lowercase"),
         CheckConstraint("length(display_name) > 0", name="display_name_not_empty"),
         CheckConstraint("length(timezone) > 0", name="timezone_not_empty"),
+        CheckConstraint(f"address_form IN {ADDRESS_FORMS!r}", name="address_form"),
         # The volunteer search lists people by name: a page reads a few rows in this order, not everyone.
         Index("ix_users_display_name_id", "display_name", "id"),
     )
@@ -65,6 +68,8 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(String(100))
     timezone: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(2), default="en", server_default="en")
+    # How Arabic texts address or describe this person: verbs and pronouns agree with it ("neutral" rephrases).
+    address_form: Mapped[str] = mapped_column(String(10), default="neutral", server_default="neutral")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # A column named like UserMixin's property, so Flask-Login honours it.
     is_active: Mapped[bool] = mapped_column(default=True, server_default=true())

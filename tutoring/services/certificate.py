@@ -10,9 +10,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
+from flask_babel import ngettext, pgettext
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from tutoring.extensions import db
+from tutoring.formatting import format_day, format_duration
 from tutoring.models import Session
 from tutoring.scheduling import day_range_bounds
 from tutoring.services.reports import FIRST_YEAR, LAST_YEAR, MAX_RANGE_DAYS
@@ -86,3 +89,32 @@ def build_certificate(volunteer_id: int, zone: str, args: Mapping[str, str], tod
     )
     lines = [CertificateLine(start, end, kind) for start, end, kind in rows]
     return Certificate(first_day, last_day, lines, raw, errors)
+
+
+def certificate_lead(certificate: Certificate, name: str, address: str, *, markup: bool = False) -> str:
+    """The certificate's sentence, in the grammatical form the volunteer chose for Arabic (``address``).
+
+    English reads the same in every form; Arabic verbs and pronouns agree
+    with ``feminine`` or ``masculine``, and ``neutral`` rephrases around
+    them. ``markup``: the values are escaped and the result is Markup (for
+    the page, where ``name`` is already isolated in ``<bdi>``).
+    """
+    values = {
+        "name": name,
+        "time": format_duration(certificate.total_minutes),
+        "first": format_day(certificate.first_day, format="long"),
+        "last": format_day(certificate.last_day, format="long"),
+        "count": ngettext("%(num)d session", "%(num)d sessions", len(certificate.lines)),
+    }
+    if markup:
+        values = {key: escape(value) for key, value in values.items()}
+    if address == "feminine":
+        text = pgettext("feminine", "This certifies that %(name)s gave %(time)s of their time as a volunteer from "
+                        "%(first)s to %(last)s, in %(count)s.", **values)
+    elif address == "masculine":
+        text = pgettext("masculine", "This certifies that %(name)s gave %(time)s of their time as a volunteer from "
+                        "%(first)s to %(last)s, in %(count)s.", **values)
+    else:
+        text = _("This certifies that %(name)s gave %(time)s of their time as a volunteer from %(first)s to "
+                 "%(last)s, in %(count)s.", **values)
+    return Markup(text) if markup else text

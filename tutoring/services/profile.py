@@ -19,6 +19,7 @@ from flask_babel import gettext
 from tutoring.services.zones import canonical_zone
 from tutoring.extensions import db
 from tutoring.models import KINDS, LANGUAGES, User
+from tutoring.models.user import ADDRESS_FORMS
 from tutoring.services.availability import SETTING_RANGES, AvailabilityError, N_, parse_setting
 from tutoring.timeutil import is_valid_zone
 
@@ -103,6 +104,12 @@ def update_profile(user_id: int, form: Mapping[str, Any]) -> User:
     if language not in LANGUAGES:
         refuse("language", N_("Choose Arabic or English."))
     values["language"] = language
+
+    # Absent from a form that doesn't show it (older pages, scripts): kept as it is.
+    address_form = form.get("address_form") or user.address_form
+    if address_form not in ADDRESS_FORMS:
+        refuse("address_form", N_("Choose neutral, feminine or masculine."))
+    values["address_form"] = address_form
 
     profile_values: dict[str, Any] = {}
     if user.volunteer_profile is not None:

@@ -12,18 +12,20 @@ from datetime import date
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale, gettext
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload
 
 from tutoring.extensions import db
 from tutoring.mail import queue_mail
-from tutoring.models import Booking, LearnerBlock, SafeguardingReport, Session, User, VolunteerProfile
+from tutoring.models import Booking, LearnerBlock, Notice, SafeguardingReport, Session, User, VolunteerProfile
+from tutoring.models.safeguarding import SEVERITIES
 from tutoring.services.coordination import (
     N_,
     CoordinationError,
     NotFound,
     audit,
     clean_text,
+    decide_volunteer,
     untrained_kinds,
     waiting_for_programme_training,
 )
@@ -109,16 +111,20 @@ def _tell_coordinators(report: SafeguardingReport) -> None:
         queue_mail(coordinator.email, subject, text)
 
 
+# The queue reads the most serious first: urgent 3, high 2, medium 1, low 0.
+_SEVERITY_RANK = case({severity: rank for rank, severity in enumerate(SEVERITIES)},
+                      value=SafeguardingReport.severity, else_=1)
+
+
 def reports(status: str | None = None) -> list[SafeguardingReport]:
-    """Reports for coordinators, open ones first, newest first."""
+    """Reports for coordinators: open ones first, the most serious first, then newest first."""
     query = (
         select(SafeguardingReport)
         .options(joinedload(SafeguardingReport.reporter), joinedload(SafeguardingReport.volunteer),
                  joinedload(SafeguardingReport.resolved_by),
                  joinedload(SafeguardingReport.booking).joinedload(Booking.session))
         .order_by((SafeguardingReport.status == "open").desc(), SafeguardingReport.urgent.desc(),  # urgent first (issue 18)
-                  SafeguardingReport.created_at.desc(),
-                  SafeguardingReport.id.desc())
+                  _SEVERITY_RANK.desc(), SafeguardingReport.created_at.desc(), SafeguardingReport.id.desc())
     )
     if status is not None:
         query = query.where(SafeguardingReport.status == status)
@@ -151,6 +157,81 @@ def resolve_report(coordinator: User, report_id: int, resolution: str) -> Safegu
         db.session.rollback()
         raise
     return report
+
+
+# --- acting on a report: severity, pausing the volunteer, writing to the learner (issue 22) -------
+
+MESSAGE_MAX_LENGTH = 2000
+
+
+def _open_report(coordinator: User, report_id: int) -> SafeguardingReport:
+    if not coordinator.is_coordinator:
+        raise CoordinationError(N_("Only coordinators can do this."))
+    report = report_or_none(report_id)
+    if report is None:
+        raise NotFound()
+    return report
+
+
+def set_severity(coordinator: User, report_id: int, severity: str) -> SafeguardingReport:
+    """Grade a report (low, medium, high, urgent); logged; commits."""
+    report = _open_report(coordinator, report_id)
+    if severity not in SEVERITIES:
+        raise CoordinationError(N_("Choose low, medium, high or urgent."), field="severity")
+    try:
+        report.severity = severity
+        audit(coordinator, "report.severity", subject=report.volunteer, report_id=report.id, reason=severity)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return report
+
+
+def pause_reported_volunteer(coordinator: User, report_id: int, reason: str) -> None:
+    """Pause the volunteer a report is about (the vetting decision: logged, the volunteer emailed the reason)."""
+    report = _open_report(coordinator, report_id)
+    if report.volunteer_id is None:
+        raise CoordinationError(N_("This volunteer's account was deleted."))
+    decide_volunteer(coordinator, report.volunteer_id, "pause", reason)
+
+
+def message_reporter(coordinator: User, report_id: int, text: str) -> Notice:
+    """Write to the learner who sent a report, through the service: a notice on their page and an email.
+
+    Both come from the service, signed "the coordinators": neither carries
+    the coordinator's name or address, and the learner answers through a
+    new report, never by replying to a person. Logged (without the text,
+    which the learner's notice keeps); commits.
+    """
+    report = _open_report(coordinator, report_id)
+    text = clean_text(text, "message", MESSAGE_MAX_LENGTH, required=True)
+    learner = report.reporter
+    if learner is None or learner.deleted_at is not None or not learner.is_active:
+        raise CoordinationError(N_("This learner's account was deleted."))
+    now = utcnow()
+    try:
+        notice = Notice(user_id=learner.id, kind="coordinators", data={"text": text, "report_id": report.id},
+                        key=f"coordinators:{report.id}:{now.isoformat()}:{coordinator.id}", created_at=now)
+        db.session.add(notice)
+        audit(coordinator, "report.message", subject=report.volunteer, report_id=report.id)
+        base_url = current_app.config.get("BASE_URL", "").rstrip("/")
+        link = base_url + (url_for("account.dashboard") if has_request_context() else "/me/")
+        with force_locale(learner.language):
+            subject = gettext("A message from the coordinators")
+            body = "\n\n".join([
+                gettext("Hello %(name)s,", name=learner.display_name),
+                gettext("The coordinators wrote to you about the concern you reported:"),
+                text,
+                gettext("You can read it on your page too. Please don't reply to this email; to write to us, "
+                        "send a new report from the site: %(link)s", link=link),
+            ]) + "\n"
+        queue_mail(learner.email, subject, body)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return notice
 
 
 # --- blocks -------------------------------------------------------------------------------------

@@ -79,7 +79,7 @@ def home_page():
 @bp.get("/<int:volunteer_id>")
 def profile(volunteer_id: int):
     """A volunteer's profile and one week of their free times in the viewer's zone (HTMX gets the week alone)."""
-    volunteer = visible_volunteer_or_404(volunteer_id, current_user)
+    volunteer = visible_volunteer_or_404(volunteer_id, current_user, owner_preview=True)  # a pending volunteer previews their own
     zone = viewer_zone(request.args.get("tz"))
     now = utcnow()
     monday, week_error = parse_week(request.args.get("week"), local_today(zone.name, now))
@@ -94,5 +94,6 @@ def profile(volunteer_id: int):
         week_error=week_error,
         week_param=request.args.get("week") if week_error is None else None,
         booking_href=booking_href_for(request.args.get("kind")),
+        preview=volunteer.state == "pending",
         now=now,
     )
