@@ -143,8 +143,9 @@ class SignupForm(FlaskForm):
         validate_choice=False,
     )
     guardian_email = EmailField(
-        _l("Your parent's or guardian's email"),
-        description=_l("We ask them to agree before you can book sessions."),
+        # Not "email" in the label: the account's own "Email" field is found by that word.
+        _l("Your parent's or guardian's address"),
+        description=_l("Their email address. We ask them to agree before you can book sessions."),
         filters=[_strip],
         render_kw={"autocomplete": "off"},
     )
