@@ -19,7 +19,7 @@ from tutoring.models import Programme, User
 from tutoring.services import coordination
 from tutoring.booking.operations import book_session
 from tutoring.services.demo import DEMO_PASSWORD, load_demo
-from tutoring.services.rooms import post_message
+from tutoring.services.rooms import post_message, report_room
 from tutoring.services.safeguarding import file_report
 from tutoring.booking.slots import next_slots
 from tutoring.timeutil import utcnow
@@ -51,6 +51,7 @@ def demo(app):
         post_message(sami, booking, "Fractions " + "x" * 80 + " and call me 0555 123 4567")
         file_report(sami, "The volunteer asked for my phone number and a long explanation follows " * 3,
                     booking_id=booking)
+        report_room(sami, booking, "The room's messages worried me")  # the coordinators' page shows them
         coordinator = db.session.get(User, coordinator_id)
         amira = db.session.get(User, amira_id)
         for action in ("programme.add_member", "programme.train", "volunteer.pause"):
@@ -69,12 +70,13 @@ def demo(app):
                     f"/volunteers/{amira_id}/series?start={free}", f"/bookings/{booking}",
                     f"/bookings/{booking}/cancel", f"/bookings/{booking}/reschedule", "/sessions", "/me/",
                     "/me/profile", "/me/calendar", "/me/privacy", f"/safety/report?booking={booking}",
-                    f"/bookings/{past}/check-in", f"/sessions/{booking}/room"],
+                    f"/bookings/{past}/check-in", f"/sessions/{booking}/room",
+                    f"/safety/report?booking={booking}&room=1"],
         "volunteer": ["/me/", "/me/setup", "/me/availability", "/me/profile", "/me/calendar", "/me/calendars",
                       "/me/privacy",
                       "/sessions", f"/bookings/{booking}", f"/bookings/{booking}/cancel", "/certificate/",
                       "/safety/blocks", f"/volunteers/{amira_id}", f"/bookings/{past}", f"/bookings/{past}/check-in",
-                      f"/sessions/{booking}/room"],
+                      f"/sessions/{booking}/room", f"/safety/report?booking={booking}&room=1"],
         "coordinator": ["/coordinator/", "/coordinator/programmes", f"/coordinator/programmes/{programme_id}",
                         "/coordinator/reports", "/coordinator/sessions", "/coordinator/safeguarding",
                         "/coordinator/audit", "/coordinator/duty", "/coordinator/training", f"/coordinator/volunteers/{amira_id}", "/coordinator/help",

@@ -20,7 +20,7 @@ from tutoring.htmx import is_fragment_request, render_page_or_fragment
 from tutoring.calendar.text import N_
 from tutoring.models import KINDS, Programme
 from tutoring.i18n import current_language
-from tutoring.services import clearance, coordination, safeguarding, training, training_expiry
+from tutoring.services import clearance, coordination, rooms, safeguarding, training, training_expiry
 from tutoring.services import help as help_service
 from tutoring.services.certificate import build_certificate
 from tutoring.services.certificate_pdf import CertificateFontMissing, certificate_filename, certificate_pdf
@@ -368,8 +368,14 @@ def sessions():
 @bp.get("/safeguarding")
 def safeguarding_reports():
     """Learners' reports, open ones first."""
-    return render_template("coordinator/safeguarding.html", reports=safeguarding.reports(), error=None,
-                           error_id=None, now=utcnow())
+    return _safeguarding_page()
+
+
+def _safeguarding_page(error: CoordinationError | None = None, error_id: int | None = None):
+    """The reports, each with the room messages its reporter chose to share (the only messages a coordinator sees)."""
+    reports = safeguarding.reports()
+    return render_template("coordinator/safeguarding.html", reports=reports, error=error, error_id=error_id,
+                           carried=rooms.reported_messages_for([report.id for report in reports]), now=utcnow())
 
 
 @bp.post("/safeguarding/<int:report_id>/resolve")
@@ -380,8 +386,7 @@ def resolve(report_id: int):
     except NotFound:
         abort(404)
     except CoordinationError as error:
-        return make_response(render_template("coordinator/safeguarding.html", reports=safeguarding.reports(),
-                                              error=error, error_id=report_id, now=utcnow()), 422)
+        return make_response(_safeguarding_page(error, report_id), 422)
     flash(_("The report is resolved."), "success")
     return redirect(url_for("coordinator.safeguarding_reports"))
 
@@ -393,8 +398,7 @@ def _report_action(report_id: int, action, success: str) -> Response:
     except NotFound:
         abort(404)
     except CoordinationError as error:
-        return make_response(render_template("coordinator/safeguarding.html", reports=safeguarding.reports(),
-                                              error=error, error_id=report_id, now=utcnow()), 422)
+        return make_response(_safeguarding_page(error, report_id), 422)
     flash(success, "success")
     return redirect(url_for("coordinator.safeguarding_reports", _anchor=f"report-{report_id}"))
 

@@ -23,7 +23,7 @@ from tutoring.i18n import current_timezone
 from tutoring.rooms.blueprint import bp
 from tutoring.rooms.views import room_or_404
 from tutoring.services import room_events
-from tutoring.services.rooms import messages_after
+from tutoring.services.rooms import escalation_prompts, may_prompt_escalation, messages_after
 
 HEARTBEAT = 15.0
 MAX_STREAM_SECONDS = 300.0
@@ -51,6 +51,9 @@ def stream(booking_id: int):
     """The room's messages as they arrive (text/event-stream), from after the last one the browser has."""
     room = room_or_404(booking_id)
     session_id, user_id, zone = room.session.id, current_user.id, current_timezone()
+    # The support volunteer's escalate prompt under a message mentioning a crisis (judged when the stream opens;
+    # a stream lives MAX_STREAM_SECONDS at most).
+    may_prompt, booking_id = may_prompt_escalation(room), room.booking.id
     last_id = _last_seen()
     heartbeat = float(current_app.config.get("ROOM_STREAM_HEARTBEAT", HEARTBEAT))
     lifetime = float(current_app.config.get("ROOM_STREAM_SECONDS", MAX_STREAM_SECONDS))
@@ -65,8 +68,10 @@ def stream(booking_id: int):
                 try:
                     # The party was checked when the stream opened; a stream lives MAX_STREAM_SECONDS at most.
                     messages = messages_after(session_id, last_id)
+                    flagged = escalation_prompts(messages, user_id, may_prompt)
                     chunks = [sse_event(m.id, render_template("rooms/_message.html", message=m, zone=zone,
-                                                              viewer_id=user_id)) for m in messages]
+                                                              viewer_id=user_id, escalate_ids=flagged,
+                                                              escalate_booking_id=booking_id)) for m in messages]
                     if messages:
                         last_id = messages[-1].id
                 finally:

@@ -19,7 +19,17 @@ from tutoring.i18n import current_timezone
 from tutoring.models import MAX_MESSAGE_LENGTH
 from tutoring.rooms.blueprint import bp
 from tutoring.services.meeting import meeting_url_for
-from tutoring.services.rooms import PAGE, Room, RoomError, messages_after, post_message, recent_messages, room_for
+from tutoring.services.rooms import (
+    PAGE,
+    Room,
+    RoomError,
+    escalation_prompts,
+    may_prompt_escalation,
+    messages_after,
+    post_message,
+    recent_messages,
+    room_for,
+)
 
 FORM_TARGET = "room-form"
 DEFAULT_MESSAGE_LIMIT = "20 per minute"
@@ -51,6 +61,12 @@ def audio_only_url(url: str | None) -> str | None:
     return url + ("&" if "#" in url else "#") + "config.startAudioOnly=true&config.startWithVideoMuted=true"
 
 
+def prompts(room: Room, messages: list) -> dict:
+    """What the messages' template needs to show the support volunteer the escalate prompt."""
+    return {"escalate_ids": escalation_prompts(messages, room.viewer_id, may_prompt_escalation(room)),
+            "escalate_booking_id": room.booking.id}
+
+
 def _context(room: Room, **extra) -> dict:
     meeting = meeting_url_for(room.booking) if room.state != "closed" else None
     return {
@@ -70,8 +86,9 @@ def _context(room: Room, **extra) -> dict:
 def room(booking_id: int):
     """The session's room: a short thread before the session, live text from 15 minutes before, closed 30 after."""
     room = room_or_404(booking_id)
-    context = _context(room, crisis=request.args.get("help") == "1")
-    response = make_response(render_template("rooms/room.html", messages=recent_messages(room, PAGE), **context))
+    messages = recent_messages(room, PAGE)
+    context = _context(room, crisis=request.args.get("help") == "1", **prompts(room, messages))
+    response = make_response(render_template("rooms/room.html", messages=messages, **context))
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -83,8 +100,9 @@ def new_messages(booking_id: int):
     room = room_or_404(booking_id)
     after = request.args.get("after", "0")
     after_id = int(after) if after.isascii() and after.isdigit() and len(after) < 12 else 0
-    response = make_response(render_template("rooms/_messages.html", messages=messages_after(room, after_id),
-                                             zone=current_timezone(), viewer_id=current_user.id))
+    messages = messages_after(room, after_id)
+    response = make_response(render_template("rooms/_messages.html", messages=messages, zone=current_timezone(),
+                                             viewer_id=current_user.id, **prompts(room, messages)))
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -106,7 +124,8 @@ def post(booking_id: int):
         context = _context(room, error=error.message, text=request.form.get("text", "")[:MAX_MESSAGE_LENGTH + 100])
         if fragment:  # htmx swaps only 2xx answers: the refusal is shown in the form
             return render_template("rooms/_form.html", **context)
-        return make_response(render_template("rooms/room.html", messages=recent_messages(room, PAGE), **context),
+        messages = recent_messages(room, PAGE)
+        return make_response(render_template("rooms/room.html", messages=messages, **context, **prompts(room, messages)),
                              error.status)
     hidden = hidden_reasons(posted.reasons)
     if fragment:

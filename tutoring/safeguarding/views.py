@@ -10,9 +10,10 @@ from flask import abort, current_app, flash, make_response, redirect, render_tem
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from tutoring.errors import NotFound as BaseNotFound
 from tutoring.extensions import limiter
 from tutoring.safeguarding.blueprint import bp
-from tutoring.services import safeguarding
+from tutoring.services import rooms, safeguarding
 from tutoring.services.coordination import CoordinationError, NotFound
 
 
@@ -43,7 +44,13 @@ def _target():
 @bp.route("/report", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config.get("SAFETY_REPORT_LIMIT", "20 per hour"), methods=["POST"])
 def report():
-    """A learner tells coordinators about a concern with a session of theirs (``booking``) or a volunteer."""
+    """A learner tells coordinators about a concern with a session of theirs (``booking``) or a volunteer.
+
+    With ``room=1`` either party reports the session room: the report carries its last messages.
+    """
+    source = request.form if request.method == "POST" else request.args
+    if source.get("room") == "1":
+        return _report_room(source.get("booking", type=int) or 0)
     if not current_user.is_learner:
         abort(403)
     booking, volunteer = _target()
@@ -61,6 +68,30 @@ def report():
             return redirect(url_for("booking.sessions"))
     response = make_response(render_template("safeguarding/report.html", booking=booking, volunteer=volunteer,
                                              error=error, details=request.form.get("details", "")))
+    if error is not None:
+        response.status_code = 422
+    return response
+
+
+def _report_room(booking_id: int):
+    """The room's report form (learner or volunteer of the booking; 404 for anyone else)."""
+    try:
+        room = rooms.room_for(current_user, booking_id)
+    except BaseNotFound:
+        abort(404)
+    error = None
+    if request.method == "POST":
+        try:
+            rooms.report_room(current_user, booking_id, request.form.get("details", ""))
+        except CoordinationError as caught:
+            error = caught
+        else:
+            flash(_("Thank you. A coordinator will read your report and the room's last messages."), "success")
+            return redirect(url_for("rooms.room", booking_id=booking_id), code=303)
+    response = make_response(render_template("safeguarding/report.html", booking=room.booking, room=room,
+                                             volunteer=room.session.volunteer.user, error=error,
+                                             details=request.form.get("details", ""),
+                                             shared=rooms.REPORT_MESSAGES))
     if error is not None:
         response.status_code = 422
     return response

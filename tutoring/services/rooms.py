@@ -28,10 +28,12 @@ from tutoring.booking.engine import booking_for
 from tutoring.calendar.text import N_
 from tutoring.errors import NotFound, ServiceError
 from tutoring.extensions import db
-from tutoring.models import MAX_MESSAGE_LENGTH, Booking, Message, Session, User, message_reports
+from tutoring.models import MAX_MESSAGE_LENGTH, Booking, Message, SafeguardingReport, Session, User, message_reports
 from tutoring.safety.crisis import mentions_crisis
 from tutoring.safety.masking import mask_contacts
-from tutoring.services import room_events
+from tutoring.services import guardians, room_events, safeguarding
+from tutoring.services.checkins import may_escalate
+from tutoring.services.coordination import clean_text
 from tutoring.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -76,6 +78,9 @@ class Room:
     session: Session
     viewer_id: int
     now: datetime
+    # SPEC §7 Minors: a minor whose guardian withdrew consent writes no more (the withdrawal cancels only
+    # future sessions, so a running or just-ended session's room would otherwise stay open).
+    consent_withdrawn: bool = False
 
     @property
     def opens_at(self) -> datetime:
@@ -90,7 +95,8 @@ class Room:
     @property
     def state(self) -> str:
         """``before`` (a thread until shortly before the start), ``live``, or ``closed``."""
-        if self.booking.status == "cancelled" or self.session.status == "cancelled" or self.now >= self.closes_at:
+        if (self.booking.status == "cancelled" or self.session.status == "cancelled" or self.now >= self.closes_at
+                or self.consent_withdrawn):
             return "closed"
         return "live" if self.now >= self.opens_at else "before"
 
@@ -120,7 +126,9 @@ def room_for(user: User | int, booking_id: int, now: datetime | None = None) -> 
     if booking is None:
         raise NotFound(N_("Not found."))
     viewer_id = user if isinstance(user, int) else user.id
-    return Room(booking=booking, session=booking.session, viewer_id=viewer_id, now=now or utcnow())
+    learner = booking.learner
+    return Room(booking=booking, session=booking.session, viewer_id=viewer_id, now=now or utcnow(),
+                consent_withdrawn=learner is not None and not guardians.has_consent(learner))
 
 
 def messages_after(room: Room | int, after_id: int = 0, limit: int = PAGE) -> list[Message]:
@@ -201,12 +209,58 @@ def attach_to_report(report_id: int, session_id: int) -> int:
 
 def reported_messages(report_id: int) -> list[Message]:
     """The messages a report carries, oldest first (coordinators only call this)."""
-    return list(db.session.scalars(
-        select(Message).options(joinedload(Message.author))
+    return reported_messages_for([report_id]).get(report_id, [])
+
+
+def reported_messages_for(report_ids: list[int]) -> dict[int, list[Message]]:
+    """The messages each of these reports carries, oldest first, by report id (the coordinators' page; one query)."""
+    if not report_ids:
+        return {}
+    rows = db.session.execute(
+        select(message_reports.c.report_id, Message).options(joinedload(Message.author))
         .join(message_reports, message_reports.c.message_id == Message.id)
-        .where(message_reports.c.report_id == report_id)
-        .order_by(Message.id)
-    ))
+        .where(message_reports.c.report_id.in_(report_ids))
+        .order_by(message_reports.c.report_id, Message.id)
+    )
+    carried: dict[int, list[Message]] = {}
+    for report_id, message in rows:
+        carried.setdefault(report_id, []).append(message)
+    return carried
+
+
+def report_room(user: User, booking_id: int, details: str) -> SafeguardingReport:
+    """Either party reports the room to the coordinators: the report carries its last messages; commits.
+
+    :class:`NotFound` for a non-party. The report is about the session's
+    volunteer and booking, as a learner's report of a session is; its
+    reporter (learner or volunteer) tells the coordinators who chose to share.
+    """
+    room = room_for(user, booking_id)
+    details = clean_text(details, "details", safeguarding.DETAILS_MAX_LENGTH, required=True)
+    try:
+        report = safeguarding.add_report(user, details, volunteer_id=room.session.volunteer_id,
+                                         booking_id=room.booking.id)
+        attach_to_report(report.id, room.session.id)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return report
+
+
+def may_prompt_escalation(room: Room) -> bool:
+    """Whether the viewer is a support session's volunteer who may escalate now (the booking page's urgent path)."""
+    return room.viewer_is_volunteer and may_escalate(room.booking, room.now)
+
+
+def escalation_prompts(messages: list[Message], viewer_id: int, allowed: bool) -> set[int]:
+    """Ids of the messages under which the volunteer sees the escalate prompt: others' messages mentioning a crisis.
+
+    Judged on the stored (masked) text when shown, so nothing about the words is stored.
+    """
+    if not allowed:
+        return set()
+    return {m.id for m in messages if m.author_id != viewer_id and mentions_crisis(m.text)}
 
 
 def message_retention_days() -> int:

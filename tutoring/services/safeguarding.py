@@ -76,15 +76,21 @@ def file_report(learner: User, details: str, *, booking_id: int | None = None,
     elif volunteer_id is None or reportable_volunteer(volunteer_id) is None:
         raise NotFound()
     try:
-        report = SafeguardingReport(reporter_id=learner.id, volunteer_id=volunteer_id,
-                                    booking_id=booking.id if booking else None, details=details, status="open")
-        db.session.add(report)
-        db.session.flush()
-        _tell_coordinators(report)
+        report = add_report(learner, details, volunteer_id=volunteer_id, booking_id=booking.id if booking else None)
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
+    return report
+
+
+def add_report(reporter: User, details: str, *, volunteer_id: int | None, booking_id: int | None) -> SafeguardingReport:
+    """Add a checked report and queue the coordinators' email (flushed; the caller checked the target and commits)."""
+    report = SafeguardingReport(reporter_id=reporter.id, volunteer_id=volunteer_id, booking_id=booking_id,
+                                details=details, status="open")
+    db.session.add(report)
+    db.session.flush()
+    _tell_coordinators(report)
     return report
 
 
@@ -105,7 +111,7 @@ def _tell_coordinators(report: SafeguardingReport) -> None:
             subject = gettext("New safeguarding report #%(id)d", id=report.id)
             text = "\n\n".join([
                 gettext("Hello %(name)s,", name=coordinator.display_name),
-                gettext("A learner sent a safeguarding report. Please read it and resolve it:"),
+                gettext("A safeguarding report was sent. Please read it and resolve it:"),
                 link,
             ]) + "\n"
         queue_mail(coordinator.email, subject, text)
