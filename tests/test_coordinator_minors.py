@@ -57,7 +57,7 @@ def test_a_coordinator_sees_each_minor_with_status_and_guardian_address(app, cli
 def test_the_page_is_in_arabic_too(app, client, sign_in, make_user, minors):
     sign_in(make_user("coordinator", language="ar"))
     html = client.get("/coordinator/minors").get_data(as_text=True)
-    assert "بانتظار" in html and "wafa.parent@example.net" in html
+    assert "بانتظار ردّ وليّ الأمر" in html and "wafa.parent@example.net" in html
 
 
 @pytest.mark.parametrize("role", ["learner", "volunteer"])
