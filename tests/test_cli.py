@@ -147,3 +147,43 @@ def test_demo_loads_what_the_spec_asks_for_and_prints_sign_in_details(app, runne
         assert roles["learner"] >= 3 and roles["coordinator"] >= 1
         sami = User.by_email("sami@example.org")
         assert sami.check_password(DEMO_PASSWORD)
+
+
+@pytest.mark.any_instant("sunday-late-utc", "new-years-eve", "leap-day")  # never on today's date
+def test_the_demo_has_cleared_volunteers_and_minors_who_can_find_and_book_them(app, runner, client, sign_in):
+    from dataclasses import replace
+
+    from tutoring.booking.errors import GuardianConsentRequired
+    from tutoring.booking.operations import book_session
+    from tutoring.models import Clearance, GuardianConsent
+    from tutoring.services.clearance import is_cleared
+    from tutoring.services.search import parse_filters, search_volunteers
+    from tutoring.timeutil import utcnow
+
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert "rana.minor@example.org" in result.output and "consented" in result.output
+    assert "leo.minor@example.org" in result.output and "pending" in result.output
+    assert "cleared for minors until" in result.output
+    with app.app_context():
+        clearances = db.session.scalars(select(Clearance)).all()
+        assert len(clearances) >= 3 and all(c.checked_on for c in clearances)
+        assert any(c.expires_on is not None for c in clearances)
+        rana, leo = User.by_email("rana.minor@example.org"), User.by_email("leo.minor@example.org")
+        assert rana.is_minor and leo.is_minor and rana.check_password(DEMO_PASSWORD)
+        assert db.session.get(GuardianConsent, rana.id).status == "consented"
+        assert db.session.get(GuardianConsent, leo.id).status == "pending"
+        now = utcnow()
+        filters = replace(parse_filters({}, now.date()), minor=True)
+        found = search_volunteers(filters, rana.timezone, now, now.date()).results
+        with_slots = [r for r in found if r.slots]
+        assert with_slots and all(is_cleared(r.volunteer.user_id) for r in found)
+        volunteer, slot = next((r.volunteer, s) for r in with_slots for s in r.slots if s.capacity == 1)
+        kind = volunteer.kinds[0]
+        booked = book_session(rana.id, volunteer.user_id, slot.start_at, kind)
+        assert booked.status == "confirmed"
+        with pytest.raises(GuardianConsentRequired):  # Leo's guardian hasn't answered
+            book_session(leo.id, volunteer.user_id, slot.start_at, kind)
+        sign_in(rana)
+    page = client.get("/").get_data(as_text=True)  # the search as Rana sees it: cleared volunteers only
+    assert "James Whitfield" in page and "Daniel Okafor" not in page

@@ -308,3 +308,45 @@ def test_unanswered_and_declined_requests_are_forgotten_after_the_retention_peri
         assert db.session.get(GuardianConsent, waiting.id) is None
         assert db.session.get(GuardianConsent, consented_minor.id).status == "consented"  # kept while in use
         assert db.session.get(User, waiting.id).is_minor
+
+
+# --- reminders ----------------------------------------------------------------------------------
+
+
+def test_the_guardian_gets_each_reminder_once_without_notes_or_addresses(app, consented_minor, cleared):
+    from tutoring.services.reminders import queue_due_reminders
+
+    with app.app_context():
+        booking = book_session(consented_minor.id, cleared.id, TUE_10, "tutoring", "my secret note", now=NOW)
+        queue_due_reminders(now=TUE_10 - timedelta(hours=23))
+        queue_due_reminders(now=TUE_10 - timedelta(hours=22))  # a later poll adds nothing
+        reminders = [(s, t) for s, t in mails_to(GUARDIAN) if s.startswith("Reminder")]
+        assert [s for s, _ in reminders] == ["Reminder: Sami has a session with Clara Cleared"]
+        text = reminders[0][1]
+        assert "Tuesday, January 8, 2030" in text and "1:00" in text  # 10:00 UTC in Amman
+        assert guardians.meeting_url_for(db.session.get(Booking, booking.id)) in text
+        assert "/guardian/withdraw/" in text
+        for secret in ("my secret note", "clara.private@example.org", "sami.private@example.org"):
+            assert secret not in text
+        queue_due_reminders(now=TUE_10 - timedelta(minutes=30))  # the 1-hour one
+        assert sum(s.startswith("Reminder") for s, _ in mails_to(GUARDIAN)) == 2
+
+
+def test_moving_the_session_drops_the_guardians_unsent_reminder(app, consented_minor, cleared):
+    from tutoring.services.reminders import queue_due_reminders
+
+    with app.app_context():
+        booking = book_session(consented_minor.id, cleared.id, TUE_10, "tutoring", now=NOW)
+        queue_due_reminders(now=TUE_10 - timedelta(hours=23))
+        reschedule_booking(consented_minor.id, booking.id, TUE_11, now=TUE_10 - timedelta(hours=23))
+        assert not any(s.startswith("Reminder") for s, _ in mails_to(GUARDIAN))
+
+
+def test_an_adults_reminders_have_no_guardian_copy(app, make_user, cleared):
+    from tutoring.services.reminders import queue_due_reminders
+
+    adult = make_user("learner", name="Ada", email="ada@example.org")
+    with app.app_context():
+        book_session(adult.id, cleared.id, TUE_10, "tutoring", now=NOW)
+        assert queue_due_reminders(now=TUE_10 - timedelta(hours=23)) == 2  # the learner's and the volunteer's
+        assert not db.session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key.like("%:guardian"))).all()

@@ -79,7 +79,8 @@ def demo(app):
                       f"/sessions/{booking}/room", f"/safety/report?booking={booking}&room=1"],
         "coordinator": ["/coordinator/", "/coordinator/programmes", f"/coordinator/programmes/{programme_id}",
                         "/coordinator/reports", "/coordinator/sessions", "/coordinator/safeguarding",
-                        "/coordinator/audit", "/coordinator/duty", "/coordinator/training", f"/coordinator/volunteers/{amira_id}", "/coordinator/help",
+                        "/coordinator/audit", "/coordinator/duty", "/coordinator/training", "/coordinator/minors",
+                        f"/coordinator/volunteers/{amira_id}", "/coordinator/help",
                         f"/coordinator/volunteers/{amira_id}/certificate", "/me/profile", "/me/calendar"],
     }
 

@@ -12,7 +12,7 @@ from tutoring.models import KINDS, LANGUAGES, ROLES, User
 from tutoring.services.accounts import AccountError, create_user, issue_api_token, parse_kinds
 from tutoring.services import guardians
 from tutoring.services.coordination import CoordinationError, mark_cleared, mark_trained
-from tutoring.services.demo import DEMO_PASSWORD, load_demo
+from tutoring.services.demo import DEMO_PASSWORD, demo_label, load_demo
 from tutoring.services.help import add_resource
 from tutoring.timeutil import utcnow
 from tutoring.worker import run_worker_command
@@ -147,8 +147,7 @@ def demo_command():
     click.echo(f"Demo data: {len(result.created)} created, {len(result.existing)} already there.")
     click.echo(f"Every demo account signs in with the password: {DEMO_PASSWORD}")
     for user in result.everyone:
-        state = f" [{user.volunteer_profile.state}]" if user.volunteer_profile else ""
-        click.echo(f"  {user.role:<12} {user.email:<32} {user.timezone:<20} {user.language}{state}")
+        click.echo(f"  {user.role:<12} {user.email:<32} {user.timezone:<20} {user.language}{demo_label(user)}")
 
 
 @click.command("worker")

@@ -20,7 +20,8 @@ from tutoring.htmx import is_fragment_request, render_page_or_fragment
 from tutoring.calendar.text import N_
 from tutoring.models import KINDS, Programme
 from tutoring.i18n import current_language
-from tutoring.services import clearance, coordination, rooms, safeguarding, training, training_expiry
+from tutoring.errors import ServiceError
+from tutoring.services import clearance, coordination, guardians, rooms, safeguarding, training, training_expiry
 from tutoring.services import help as help_service
 from tutoring.services.certificate import build_certificate
 from tutoring.services.certificate_pdf import CertificateFontMissing, certificate_filename, certificate_pdf
@@ -235,6 +236,29 @@ def volunteer_certificate_download(volunteer_id: int):
     response.headers["Content-Disposition"] = f'attachment; filename="{certificate_filename(certificate)}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+# --- minors (SPEC §7 "Minors") -------------------------------------------------------------------
+
+
+@bp.get("/minors")
+def minors():
+    """Minor learners with their guardian's address and consent status (coordinators may see contact details)."""
+    return render_template("coordinator/minors.html", rows=guardians.minors_for_coordinators())
+
+
+@bp.post("/minors/<int:learner_id>/resend")
+def minor_resend(learner_id: int):
+    """Send the guardian's consent email again (logged with the coordinator as the actor)."""
+    learner = guardians.minor_or_none(learner_id)
+    if learner is None:
+        abort(404)
+    try:
+        guardians.resend(learner, coordinator=current_user)
+        flash(_("The consent email was sent again."), "success")
+    except ServiceError as error:
+        flash(error.message, "error")
+    return redirect(url_for("coordinator.minors") + f"#minor-{learner.id}")
 
 
 @bp.get("/audit")

@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from tutoring.extensions import db
-from tutoring.models import AvailabilityRule, User
+from tutoring.models import AvailabilityRule, Clearance, GuardianConsent, User
 from tutoring.models.user import hash_password
 from tutoring.services.help import load_examples as load_help_examples
 from tutoring.services.accounts import create_user
 from tutoring.services.demo_coordination import load_programmes
+from tutoring.services.guardians import request_consent
+from tutoring.timeutil import utcnow
 
 # Documented in the README; demo accounts are for local use only.
 DEMO_PASSWORD = "demo-password"
@@ -44,6 +47,9 @@ class DemoPerson:
     timezone: str
     language: str
     role: str = "learner"
+    # Minors (SPEC §7): the guardian's address, and whether they consented (else the request waits for them).
+    guardian: str | None = None
+    guardian_consented: bool = False
 
 
 # Subjects in either language: the search finds "Mathematics" and "الرياضيات"
@@ -156,6 +162,10 @@ OTHERS: tuple[DemoPerson, ...] = (
     DemoPerson("maya@example.org", "Maya", "Europe/London", "en"),
     DemoPerson("lina@example.org", "Lina", "America/New_York", "en"),
     DemoPerson("bikash@example.org", "Bikash", "Asia/Kathmandu", "en"),
+    # Minors (SPEC §7, issue 19): one whose guardian consented, one whose guardian hasn't answered yet.
+    DemoPerson("rana.minor@example.org", "رنا", "Asia/Amman", "ar",
+               guardian="rana.guardian@example.net", guardian_consented=True),
+    DemoPerson("leo.minor@example.org", "Leo", "Europe/London", "en", guardian="leo.guardian@example.net"),
     DemoPerson("coordinator@example.org", "Programme coordinator", "Europe/London", "en", role="coordinator"),
 )
 
@@ -175,6 +185,32 @@ class DemoResult:
 
 # Demo volunteers not yet trained: their dashboards say why `support` isn't offered.
 DEMO_UNTRAINED = frozenset({"fatima.alzahra@example.org", "layla.mansour@example.org"})
+
+
+# Cleared for work with minors (SPEC §7): email -> (days since the check, days until its last valid day or None).
+# One ends within the coordinators' reminder period, so the overview shows it.
+DEMO_CLEARED: dict[str, tuple[int, int | None]] = {
+    "amira.hassan@example.org": (120, None),
+    "james.whitfield@example.org": (300, None),
+    "ahmed.saleh@example.org": (60, None),
+    "hana.yamamoto@example.org": (340, 25),
+}
+
+
+def _clear(user: User, checked_days_ago: int, days_left: int | None) -> None:
+    today = utcnow().date()
+    db.session.add(Clearance(
+        volunteer_id=user.id, checked_on=today - timedelta(days=checked_days_ago),
+        expires_on=None if days_left is None else today + timedelta(days=days_left),
+        note="Demo data: no real check was done.",
+    ))
+
+
+def _add_minor(spec: DemoPerson, user: User) -> None:
+    """Make the new learner a minor: the guardian's consent email is queued, and answered for the consented one."""
+    consent = request_consent(user, spec.guardian)
+    if spec.guardian_consented:
+        consent.status, consent.decided_at = "consented", utcnow()
 
 
 def _add_volunteer(spec: DemoVolunteer, password_hash: str) -> User:
@@ -200,6 +236,8 @@ def _add_volunteer(spec: DemoVolunteer, password_hash: str) -> User:
     profile.max_sessions_per_week = spec.max_sessions_per_week
     for weekday, start, end, *capacity in spec.rules:
         profile.rules.append(AvailabilityRule(weekday=weekday, start=start, end=end, capacity=capacity[0] if capacity else 1))
+    if spec.email in DEMO_CLEARED:
+        _clear(user, *DEMO_CLEARED[spec.email])
     return user
 
 
@@ -216,18 +254,31 @@ def load_demo() -> DemoResult:
         elif isinstance(spec, DemoVolunteer):
             result.created.append(_add_volunteer(spec, password_hash))
         else:
-            result.created.append(
-                create_user(
-                    spec.email,
-                    role=spec.role,
-                    display_name=spec.name,
-                    timezone=spec.timezone,
-                    password=DEMO_PASSWORD,
-                    password_hash=password_hash,
-                    language=spec.language,
-                )
+            user = create_user(
+                spec.email,
+                role=spec.role,
+                display_name=spec.name,
+                timezone=spec.timezone,
+                password=DEMO_PASSWORD,
+                password_hash=password_hash,
+                language=spec.language,
             )
+            if spec.guardian:
+                _add_minor(spec, user)
+            result.created.append(user)
     load_programmes()  # programmes and past sessions for the coordinator's reports (issue 7)
     load_help_examples()  # clearly labelled example crisis lines for /help (issue 18)
     db.session.commit()
     return result
+
+
+def demo_label(user: User) -> str:
+    """What the ``demo`` listing adds after a user: a volunteer's state and clearance, a minor's consent."""
+    if user.volunteer_profile is not None:
+        cleared = db.session.get(Clearance, user.id)
+        until = "" if cleared is None or cleared.expires_on is None else f" until {cleared.expires_on.isoformat()}"
+        return f" [{user.volunteer_profile.state}]" + (f" [cleared for minors{until}]" if cleared else "")
+    if user.is_learner and user.is_minor:
+        consent = db.session.get(GuardianConsent, user.id)
+        return f" [minor, guardian {consent.guardian_email}: {consent.status}]" if consent else " [minor]"
+    return ""

@@ -11,7 +11,8 @@ do (``consent`` for ``CONSENT_MAX_AGE``, ``withdraw`` for
 Until the guardian consents, ``check_consent`` refuses bookings (403
 ``guardian_consent_required``, called by ``safeguarding.check_may_book``
 under the booking lock). Afterwards the guardian gets a copy of every
-booking change notice (``queue_copy``): the time in the minor's zone (we
+booking change notice (``queue_copy``) and of every reminder before a
+session (``queue_reminder_copy``): the time in the minor's zone (we
 don't ask the guardian's), the volunteer's display name and the meeting
 link, never the note, the cancel reason or anyone's address, with a link to
 withdraw consent (``tutoring.booking.minors.withdraw``). Decisions go to
@@ -19,6 +20,7 @@ the audit log with the guardian's address as the reason.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -30,8 +32,9 @@ from tutoring.booking.errors import GuardianConsentRequired
 from tutoring.calendar.text import N_, format_when, translations_for, zone_label
 from tutoring.errors import ServiceError
 from tutoring.extensions import db
-from tutoring.mail import queue_mail
+from tutoring.mail import build_message, queue_mail
 from tutoring.models import AuditEntry, Booking, GuardianConsent, User
+from tutoring.services import outbox
 from tutoring.services.meeting import meeting_url_for
 from tutoring.timeutil import utcnow
 
@@ -156,8 +159,11 @@ def request_consent(learner: User, guardian_email: str) -> GuardianConsent:
     return consent
 
 
-def resend(learner: User) -> GuardianConsent:
-    """Send the consent email again (a decline or withdrawal is asked anew); at most every ``RESEND_AFTER``; commits."""
+def resend(learner: User, *, coordinator: User | None = None) -> GuardianConsent:
+    """Send the consent email again (a decline or withdrawal is asked anew); at most every ``RESEND_AFTER``; commits.
+
+    ``coordinator``: a coordinator asked for it (from /coordinator/minors); logged with them as the actor.
+    """
     consent = consent_of(learner.id)
     if not learner.is_minor or consent is None or consent.is_given:
         raise GuardianError(N_("There is no request to send again. Please write to the coordinators."))
@@ -168,11 +174,60 @@ def resend(learner: User) -> GuardianConsent:
             consent.status, consent.decided_at = "pending", None
             consent.link_version += 1
         _send_request(consent, learner)
+        if coordinator is not None:
+            # The guardian's address as the reason, like the other guardian.* entries (purged with them).
+            db.session.add(AuditEntry(actor_id=coordinator.id, action="guardian.resend", subject_user_id=learner.id,
+                                      reason=consent.guardian_email))
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
     return consent
+
+
+@dataclass(frozen=True)
+class MinorRow:
+    """A minor learner on the coordinators' page: their consent request (None once its address was forgotten)."""
+
+    learner: User
+    consent: GuardianConsent | None
+
+    @property
+    def status(self) -> str:
+        return self.consent.status if self.consent is not None else "forgotten"
+
+    @property
+    def since(self) -> datetime | None:
+        """When the status began: the answer's time, else when the request was (last) sent."""
+        if self.consent is None:
+            return None
+        return self.consent.decided_at or self.consent.sent_at or self.consent.requested_at
+
+
+_STATUS_ORDER = {"pending": 0, "declined": 1, "withdrawn": 2, "forgotten": 3, "consented": 4}
+
+
+def minors_for_coordinators() -> list[MinorRow]:
+    """Active minor learners with their consent status, those needing attention (waiting, declined) first.
+
+    For coordinators, who may see the guardian's address; nothing of the
+    learner's notes or sessions.
+    """
+    rows = db.session.execute(
+        select(User, GuardianConsent).outerjoin(GuardianConsent, GuardianConsent.learner_id == User.id)
+        .where(User.role == "learner", User.is_minor.is_(True), User.is_active.is_(True))
+    ).all()
+    found = [MinorRow(user, consent) for user, consent in rows]
+    return sorted(found, key=lambda row: (_STATUS_ORDER.get(row.status, 9), row.learner.display_name.casefold(),
+                                          row.learner.id))
+
+
+def minor_or_none(learner_id: int) -> User | None:
+    """The active minor learner with this id, or None (the coordinators' page 404s on anyone else)."""
+    user = db.session.get(User, learner_id)
+    if user is None or not user.is_active or not user.is_learner or not user.is_minor:
+        return None
+    return user
 
 
 def _send_request(consent: GuardianConsent, learner: User) -> None:
@@ -243,29 +298,61 @@ def queue_copy(booking: Booking, change: str) -> bool:
     consent = consent_of(learner.id)
     if consent is None or consent.status not in ("consented", "withdrawn"):
         return False
+    subject, text = _copy_text(booking, consent, _COPY_SUBJECTS[change], with_room=change != "cancelled")
+    queue_mail(consent.guardian_email, subject, text)
+    return True
+
+
+REMINDER_SUBJECT = N_("Reminder: %(learner)s has a session with %(volunteer)s")
+
+
+def reminder_copy_key(booking: Booking, hours: float) -> str:
+    """The dedupe key of the guardian's copy of one reminder (beside the parties' ``reminder:`` keys)."""
+    return f"reminder:{booking.uid}:{booking.sequence}:{hours:g}h:guardian"
+
+
+def queue_reminder_copy(booking: Booking, hours: float, *, now: datetime) -> bool:
+    """Queue the consenting guardian a copy of the ``hours``-before reminder unless already queued; True if new.
+
+    The same contents as ``queue_copy``. Kind ``reminder`` with the booking's
+    id, so a move or a cancellation drops it with the parties' reminders.
+    """
+    learner = booking.learner
+    if not learner.is_minor:
+        return False
+    consent = consent_of(learner.id)
+    if consent is None or consent.status != "consented":  # after a withdrawal the sessions are cancelled anyway
+        return False
+    subject, text = _copy_text(booking, consent, REMINDER_SUBJECT, with_room=True)
+    return outbox.queue_unique(build_message(consent.guardian_email, subject, text), kind="reminder",
+                               recipient=consent.guardian_email, dedupe_key=reminder_copy_key(booking, hours),
+                               booking_id=booking.id, now=now)
+
+
+def _copy_text(booking: Booking, consent: GuardianConsent, template: str, *, with_room: bool) -> tuple[str, str]:
+    """Subject and plain text of a guardian's copy, in the minor's language and zone."""
+    learner = booking.learner
     session = booking.session
     volunteer_name = session.volunteer.user.display_name
-    room = meeting_url_for(booking)
+    room = meeting_url_for(booking) if with_room else None
     with force_locale(learner.language):
-        subject = gettext(_COPY_SUBJECTS[change], learner=learner.display_name, volunteer=volunteer_name)
+        subject = gettext(template, learner=learner.display_name, volunteer=volunteer_name)
         lines = [
             gettext("Hello,"),
-            gettext(_COPY_SUBJECTS[change], learner=learner.display_name, volunteer=volunteer_name) + ".",
+            subject + ".",
             gettext("When: %(when)s (%(zone)s)",
                     when=format_when(session.start_at, session.end_at, learner.timezone, learner.language),
                     zone=zone_label(learner.timezone, session.start_at, learner.language,
                                     translations_for(learner.language), session.end_at)),
         ]
-        if room and change != "cancelled":
+        if room:
             lines.append(gettext("Where: %(link)s", link=room))
         if consent.status == "consented":
             lines.append(gettext("You receive this because you agreed that %(name)s may use Tutoring. "
                                  "To withdraw your consent (their future sessions are then cancelled):",
                                  name=learner.display_name))
             lines.append(withdraw_link(consent))
-        text = "\n\n".join(lines) + "\n"
-    queue_mail(consent.guardian_email, subject, text)
-    return True
+        return subject, "\n\n".join(lines) + "\n"
 
 
 # --- data ---------------------------------------------------------------------------------------

@@ -13,6 +13,10 @@ moved booking (new SEQUENCE) gets reminders for its new time, while those
 for the old time that hadn't gone out are dropped by the move itself
 (``notifications.queue_booking_messages``). Cancelled bookings get none.
 
+A minor's guardian who consented gets a copy of the learner's reminders
+(``guardians.queue_reminder_copy``: time, volunteer's name, meeting link,
+withdrawal link; never the note).
+
 A group session's volunteer gets one reminder per offset for the session
 (keyed by the session's UID and SEQUENCE), not one per seat; its learners get
 their seats' own.
@@ -31,6 +35,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from tutoring.extensions import db
 from tutoring.models import Booking, OutboxMessage, Session, User, VolunteerProfile
+from tutoring.services import guardians
 from tutoring.services.notifications import (
     changed_at,
     parties,
@@ -121,17 +126,21 @@ def queue_due_reminders(now: datetime | None = None) -> int:
                     contains_eager(Booking.session)
                     .joinedload(Session.volunteer, innerjoin=True)
                     .joinedload(VolunteerProfile.user, innerjoin=True),
-                    joinedload(Booking.learner, innerjoin=True),
+                    # is_minor (deferred on User) decides whether a guardian gets a copy.
+                    joinedload(Booking.learner, innerjoin=True).undefer(User.is_minor),
                 )
                 .order_by(Session.start_at, Booking.id)
             ).unique()
         )
         wanted: list[tuple[Booking, User, float]] = []
+        copies: list[tuple[Booking, float]] = []  # a minor's guardian gets a copy (SPEC §7 "Minors")
         groups: dict[int, tuple[Session, float]] = {}
         for booking in bookings:
             offset = due_offset(booking.session.start_at, changed_at(booking), hours, now)
             if offset is not None:
                 wanted.extend((booking, user, offset) for user in parties(booking))
+                if booking.learner.is_minor and booking.learner.is_active:
+                    copies.append((booking, offset))
             session = booking.session
             if session.is_group and session.id not in groups and session.volunteer.user.is_active:
                 # The volunteer's one reminder: due from when the session was first booked.
@@ -150,6 +159,7 @@ def queue_due_reminders(now: datetime | None = None) -> int:
             db.session.commit()
             return added
         keys = {reminder_key(b.uid, b.sequence, h, u.id) for b, u, h in wanted}
+        keys |= {guardians.reminder_copy_key(b, h) for b, h in copies}
         # Render only what is missing: most polls find everything queued already.
         existing = set(
             db.session.scalars(select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys)))
@@ -160,6 +170,12 @@ def queue_due_reminders(now: datetime | None = None) -> int:
             if queue_reminder(booking, user, offset, now=now):
                 added += 1
                 log.info("booking %s: %s reminder queued for user %s", booking.id, f"{offset:g}h", user.id)
+        for booking, offset in copies:
+            if guardians.reminder_copy_key(booking, offset) not in existing and (
+                guardians.queue_reminder_copy(booking, offset, now=now)
+            ):
+                added += 1
+                log.info("booking %s: %s reminder queued for the learner's guardian", booking.id, f"{offset:g}h")
         db.session.commit()
     except BaseException:
         db.session.rollback()
