@@ -13,7 +13,7 @@ from tutoring.services.accounts import AccountError, create_user, issue_api_toke
 from tutoring.services import guardians
 from tutoring.services.coordination import CoordinationError, mark_cleared, mark_trained
 from tutoring.services.demo import DEMO_PASSWORD, demo_label, load_demo
-from tutoring.services.help import add_resource
+from tutoring.services.help import ImportRejected, add_resource, import_resources
 from tutoring.timeutil import utcnow
 from tutoring.worker import run_worker_command
 from tutoring.services.external_calendars import refresh_all_calendars, refresh_due_calendars
@@ -218,17 +218,33 @@ def rebuild_keys_command():
 @click.option("--name", required=True)
 @click.option("--phone")
 @click.option("--text", help="Text/SMS number.")
+@click.option("--whatsapp", help="WhatsApp number with its country code, e.g. +20 100 000 0000.")
 @click.option("--url")
 @click.option("--languages", help="Comma-separated language codes, e.g. ar,en.")
 @click.option("--hours")
-def add_help_command(country, name, phone, text, url, languages, hours):
+def add_help_command(country, name, phone, text, whatsapp, url, languages, hours):
     """Add a line to the help page (logged, by the operator)."""
     try:
         resource = add_resource(None, {"country": country, "name": name, "phone": phone, "text": text, "url": url,
-                                       "languages": languages or "", "hours": hours})
+                                       "whatsapp": whatsapp, "languages": languages or "", "hours": hours})
     except CoordinationError as error:
         raise click.ClickException(f"{error.field or 'input'}: {error.message}") from error
     click.echo(f"Added help line {resource.id} for {resource.country or 'every country without its own'}.")
+
+
+@help_cli.command("import")
+@click.argument("file", type=click.File("rb"))
+def import_help_command(file):
+    """Add every line of a CSV file (columns country,name,phone,text,whatsapp,url,languages,hours), or none."""
+    try:
+        count = import_resources(None, file.read())
+    except ImportRejected as error:
+        lines = [error.message] + [f"row {row}, {problem.field or 'row'}: {problem.message}"
+                                   for row, problem in error.problems]
+        raise click.ClickException("\n".join(lines)) from error
+    except CoordinationError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"Imported {count} help lines.")
 
 
 def register_cli(app: Flask) -> None:

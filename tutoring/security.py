@@ -27,6 +27,7 @@ from flask_babel import gettext as _
 from flask_talisman import Talisman
 from tutoring.api.errors import error_response, validation_error
 from tutoring.auth.errors import wants_json
+from tutoring.characters import ALLOWED_CONTROLS, has_refused_characters, is_refused_character  # noqa: F401
 from tutoring.main.errors import refusal
 
 CONTENT_SECURITY_POLICY = {
@@ -93,10 +94,14 @@ def _too_large(_error):
     return render_template("errors/too_large.html", message=message), 413
 
 
+# The only views that read an uploaded file (each checks what it reads, within MAX_CONTENT_LENGTH).
+FILE_ENDPOINTS = frozenset({"coordinator.import_help_resources"})
+
+
 def _refuse_files():
     """A request with an uploaded file: refuse it plainly (400) before a view reads a file as text."""
     # Only multipart bodies carry files; anything else isn't parsed here at all.
-    if request.mimetype != "multipart/form-data" or not request.files:
+    if request.endpoint in FILE_ENDPOINTS or request.mimetype != "multipart/form-data" or not request.files:
         return None
     return refusal(400, "bad_request", _("Files are not accepted"),
                    _("Forms on this site take no files. Nothing was saved."))
@@ -113,21 +118,8 @@ def _refuse_files():
 # already treats odd ones as unknown values. Bidirectional controls (U+202E...)
 # are letters' business in Arabic text and are allowed in input; where they
 # could spoof (email subjects, calendar titles and names) the output strips
-# them (``tutoring.text.without_bidi_controls``).
-ALLOWED_CONTROLS = frozenset("\t\n\r")
-
-
-def is_refused_character(char: str) -> bool:
-    """Whether ``char`` is refused in any text input: C0 controls but tab/LF/CR, DEL, C1 controls, surrogates."""
-    code = ord(char)
-    if code < 0x20:
-        return char not in ALLOWED_CONTROLS
-    return 0x7F <= code <= 0x9F or 0xD800 <= code <= 0xDFFF
-
-
-def has_refused_characters(text: str) -> bool:
-    """Whether ``text`` holds a character :func:`is_refused_character` refuses."""
-    return any(is_refused_character(char) for char in text)
+# them (``tutoring.text.without_bidi_controls``). The characters themselves:
+# ``tutoring.characters`` (pure, so the CSV import applies the same rule).
 
 
 def _holds_refused_text(value) -> bool:

@@ -621,9 +621,9 @@ def test_the_pages_offer_support_only_when_the_volunteers_programme_may_book_it(
     for page in (f"/volunteers/{amira.id}", "/", "/?from=2027-01-12&to=2027-01-12"):  # profile, list, free-time search
         body = body_of(client.get(page))
         assert "badge-tutoring" in body and "badge-support" not in body, page
-    # A hand-made POST for support is refused by the same rule, and writes nothing.
+    # A hand-made POST for support is refused by the same rule (the engine's answer), and writes nothing.
     token = csrf(client, book_url(amira))
-    assert client.post(book_url(amira), data={"csrf_token": token, "kind": "support"}).status_code == 400
+    assert client.post(book_url(amira), data={"csrf_token": token, "kind": "support"}).status_code == 422
     assert count_bookings(app) == 0
 
     with app.app_context():

@@ -275,3 +275,32 @@ def test_the_cli_creates_trained_volunteers_and_trains_them_later(app, runner):
     with app.app_context():
         assert bookable_kinds(User.by_email("other@example.org").id, ["support"]) == ["support"]
     assert runner.invoke(args=["users", "train", "nobody@example.org", "--kind", "support"]).exit_code != 0
+
+
+def test_booking_support_from_the_page_without_training_is_the_engines_409(app, client, sign_in, make_user, untrained):
+    sign_in(make_user("learner"))
+    with app.app_context():
+        now = utcnow()
+        start = slots_in_range(db.session.get(VolunteerProfile, untrained.id), now, now + timedelta(days=8),
+                               now)[0].start_at
+    answer = client.post(f"/volunteers/{untrained.id}/book", query_string={"start": start.isoformat()},
+                         data={"kind": "support"})
+    assert answer.status_code == 409
+    assert "until a coordinator marks them trained" in answer.get_data(as_text=True)
+    assert client.post(f"/volunteers/{untrained.id}/book", query_string={"start": start.isoformat()},
+                       data={"kind": "dancing"}).status_code == 400
+    with app.app_context():
+        assert db.session.scalar(select(Booking.id)) is None
+
+
+def test_a_volunteer_offering_only_untrained_kinds_shows_no_empty_booking_form(app, client, sign_in, make_user):
+    listener = make_user("volunteer", timezone="Europe/London", rules=EVERY_DAY, kinds=["support"], trained=(),
+                         min_notice_hours=0)
+    sign_in(make_user("learner"))
+    with app.app_context():
+        now = utcnow()
+        start = slots_in_range(db.session.get(VolunteerProfile, listener.id), now, now + timedelta(days=8),
+                               now)[0].start_at
+    html = client.get(f"/volunteers/{listener.id}/book", query_string={"start": start.isoformat()}).get_data(
+        as_text=True)
+    assert "until a coordinator marks them trained" in html and "Book this session" not in html

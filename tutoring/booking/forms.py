@@ -26,16 +26,19 @@ class BookForm(ServiceErrors, FlaskForm):
         render_kw={"rows": 4, "maxlength": NOTE_MAX_LENGTH, "dir": "auto"},
     )
 
-    def __init__(self, kinds: list[str], *args, **kwargs) -> None:
+    def __init__(self, kinds: list[str], *args, accepted: list[str] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.offered = list(kinds)
+        # Kinds the volunteer lists but can't hold yet (training) pass the form, so the engine's
+        # refusal (409 volunteer_not_trained) answers them, not a bare "choose a kind".
+        self.accepted = list(accepted if accepted is not None else kinds)
         self.kind.choices = [SelectChoice(kind, kind_label(kind)) for kind in self.offered]
         if self.kind.data is None and len(self.offered) == 1:
             self.kind.data = self.offered[0]
 
     def validate_kind(self, field) -> None:
         """One of the kinds this volunteer offers."""
-        if field.data not in self.offered:
+        if field.data not in self.accepted:
             raise ValidationError(_l("Choose the kind of session you would like."))
 
 

@@ -70,7 +70,8 @@ def new(volunteer_id: int):
     zone = current_timezone()
     if request.method == "POST" and not current_user.is_authenticated:
         return login_manager.unauthorized()
-    form = BookForm(bookable_kinds(volunteer.id, volunteer.kinds))  # the kinds book_session would accept
+    # The kinds book_session would accept are offered; the volunteer's other kinds get the engine's refusal.
+    form = BookForm(bookable_kinds(volunteer.id, volunteer.kinds), accepted=list(volunteer.kinds))
     wanted_kind = request.args.get("kind")
     if request.method == "GET" and wanted_kind in form.offered:
         form.kind.data = wanted_kind  # the kind chosen in the search (issue 22)

@@ -12,6 +12,7 @@ from datetime import date
 from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from tutoring.coordinator.blueprint import bp
@@ -451,17 +452,19 @@ def report_message(report_id: int):
 # --- help lines (issue 18) ----------------------------------------------------------------------
 
 
-def _help_page(*, error: CoordinationError | None = None, values=None, status: int = 200) -> Response:
+def _help_page(*, error: CoordinationError | None = None, values=None, import_error: CoordinationError | None = None,
+               status: int = 200) -> Response:
     language = current_language()
     return make_response(render_template(
         "coordinator/help.html", resources=help_service.resources_for(None).resources, error=error,
         values=values or {}, countries=help_service.country_choices(language), country_name=help_service.country_name,
+        import_error=import_error, csv_columns=help_service.CSV_COLUMNS,
     ), status)
 
 
 def _help_form() -> dict:
     return {field: request.form.get(field, "") for field in ("country", "name", "phone", "text", "url", "languages",
-                                                              "hours", "notes", "is_example")}
+                                                              "hours", "notes", "is_example", "whatsapp")}
 
 
 @bp.get("/help")
@@ -481,6 +484,19 @@ def add_help_resource():
     return redirect(url_for("coordinator.help_resources"))
 
 
+@bp.post("/help/import")
+def import_help_resources():
+    """Add every line of an uploaded CSV file, or none."""
+    upload = request.files.get("file")
+    data = upload.stream.read(help_service.MAX_IMPORT_BYTES + 1) if upload else b""
+    try:
+        count = help_service.import_resources(current_user, data)
+    except CoordinationError as error:
+        return _help_page(import_error=error, status=422)
+    flash(ngettext("%(num)d help line imported.", "%(num)d help lines imported.", count), "success")
+    return redirect(url_for("coordinator.help_resources"))
+
+
 @bp.route("/help/<int:resource_id>", methods=["GET", "POST"])
 def help_resource(resource_id: int):
     """Change one help line."""
@@ -489,6 +505,7 @@ def help_resource(resource_id: int):
         abort(404)
     error, status = None, 200
     values = {"country": resource.country, "name": resource.name, "phone": resource.phone, "text": resource.text,
+              "whatsapp": resource.whatsapp,
               "url": resource.url, "languages": ", ".join(resource.languages or []), "hours": resource.hours,
               "notes": resource.notes, "is_example": resource.is_example}
     if request.method == "POST":

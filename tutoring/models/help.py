@@ -32,12 +32,19 @@ class HelpResource(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(60), nullable=True)
     text: Mapped[str | None] = mapped_column(String(60), nullable=True)  # text/SMS number or short code
+    whatsapp: Mapped[str | None] = mapped_column(String(60), nullable=True)  # international number, for wa.me links
     url: Mapped[str | None] = mapped_column(String(500), nullable=True)
     languages: Mapped[list[str]] = mapped_column(JSONList, default=list, server_default="[]")
     hours: Mapped[str | None] = mapped_column(String(200), nullable=True)
     notes: Mapped[str] = mapped_column(Text, default="", server_default="")
     is_example: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def whatsapp_link(self) -> str | None:
+        """``https://wa.me/<digits>`` (wa.me wants the international number without +, spaces or dashes)."""
+        digits = "".join(ch for ch in self.whatsapp or "" if ch.isdigit())
+        return f"https://wa.me/{digits}" if digits else None
 
     def __repr__(self) -> str:
         return f"<HelpResource {self.id} {self.country or '*'} {self.name!r}>"

@@ -8,6 +8,8 @@ Coordinators add, change and remove entries (logged in the audit log).
 """
 from __future__ import annotations
 
+import csv
+import io
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -21,11 +23,14 @@ from tutoring.calendar.text import N_
 from tutoring.extensions import db
 from tutoring.models import HelpResource, User
 from tutoring.models.types import MAX_ID
+from tutoring.characters import has_refused_characters
 from tutoring.services.coordination import CoordinationError, NotFound, audit, clean_text
 
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
-FIELDS = ("name", "phone", "text", "url", "hours")
-MAX_LENGTHS = {"name": 200, "phone": 60, "text": 60, "url": 500, "hours": 200, "notes": 2000}
+FIELDS = ("name", "phone", "text", "whatsapp", "url", "hours")
+MAX_LENGTHS = {"name": 200, "phone": 60, "text": 60, "whatsapp": 60, "url": 500, "hours": 200, "notes": 2000}
+# wa.me takes the international number as digits only; spaces, dashes and brackets are dropped.
+_WHATSAPP = re.compile(r"^\+?[0-9][0-9 ()-]{5,25}$")
 
 
 @cache
@@ -94,7 +99,8 @@ def resources_for(country: str | None) -> HelpList:
 def resource_json(resource: HelpResource) -> dict[str, Any]:
     """One resource as the API shows it (missing fields null)."""
     return {
-        "name": resource.name, "phone": resource.phone, "text": resource.text, "url": resource.url,
+        "name": resource.name, "phone": resource.phone, "text": resource.text, "whatsapp": resource.whatsapp,
+        "url": resource.url,
         "languages": list(resource.languages or []), "hours": resource.hours, "example": resource.is_example,
     }
 
@@ -110,6 +116,9 @@ def _fields(values: dict[str, Any]) -> dict[str, Any]:
     url = cleaned["url"]
     if url is not None and not re.match(r"^https?://[^\s/]+", url):
         raise CoordinationError(N_("Give a web address starting with https://."), field="url")
+    if cleaned["whatsapp"] is not None and not _WHATSAPP.match(cleaned["whatsapp"]):
+        raise CoordinationError(N_("Give the WhatsApp number with its country code, e.g. +20 100 000 0000."),
+                                field="whatsapp")
     raw_country = values.get("country")
     if raw_country in (None, "", "*"):
         cleaned["country"] = None
@@ -142,6 +151,80 @@ def add_resource(coordinator: User | None, values: dict[str, Any]) -> HelpResour
         db.session.rollback()
         raise
     return resource
+
+
+CSV_COLUMNS = ("country", "name", "phone", "text", "whatsapp", "url", "languages", "hours")
+MAX_IMPORT_BYTES = 1_000_000
+MAX_IMPORT_ROWS = 5000
+
+
+class ImportRejected(CoordinationError):
+    """A CSV import with problems; nothing was imported. ``problems``: (row number in the file, the row's error)."""
+
+    def __init__(self, msgid: str, problems: list[tuple[int, CoordinationError]] | None = None, **params: Any) -> None:
+        super().__init__(msgid, **params)
+        self.problems = problems or []
+
+
+def parse_csv(data: bytes) -> list[dict[str, Any]]:
+    """The cleaned rows of a CSV file (UTF-8, with or without BOM); every row is checked before any is returned.
+
+    Rows are numbered as a spreadsheet shows them (the header is row 1).
+    """
+    if len(data) > MAX_IMPORT_BYTES:
+        raise ImportRejected(N_("The file is too large (at most %(max)d KB)."), max=MAX_IMPORT_BYTES // 1000)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportRejected(N_("The file must be saved as CSV in UTF-8.")) from None
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error:
+        raise ImportRejected(N_("This file can't be read as CSV.")) from None
+    if not rows:
+        raise ImportRejected(N_("The file is empty."))
+    header = [column.strip().lower() for column in rows[0]]
+    unknown = [column for column in header if column not in CSV_COLUMNS]
+    if unknown or "country" not in header or "name" not in header or len(set(header)) != len(header):
+        raise ImportRejected(N_("The first row must name the columns, from: %(columns)s."),
+                             columns=",".join(CSV_COLUMNS))
+    if len(rows) - 1 > MAX_IMPORT_ROWS:
+        raise ImportRejected(N_("The file has too many rows (at most %(max)d)."), max=MAX_IMPORT_ROWS)
+    cleaned, problems = [], []
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue  # blank lines, e.g. at the end
+        if len(row) != len(header):
+            problems.append((number, CoordinationError(N_("This row has %(found)d cells, not %(expected)d."),
+                                                       found=len(row), expected=len(header))))
+            continue
+        if any(has_refused_characters(cell) for cell in row):  # the rule every stored input follows
+            problems.append((number, CoordinationError(N_("This text contains a character that is not allowed."))))
+            continue
+        try:
+            cleaned.append(_fields(dict(zip(header, row))))
+        except CoordinationError as error:
+            problems.append((number, error))
+    if problems:
+        raise ImportRejected(N_("Nothing was imported. Fix these rows and try again:"), problems)
+    if not cleaned:
+        raise ImportRejected(N_("The file has no lines to import."))
+    return cleaned
+
+
+def import_resources(coordinator: User | None, data: bytes) -> int:
+    """Add every line of a CSV file, or none (``ImportRejected``); one audit entry (``help.import``); commits."""
+    if coordinator is not None and not coordinator.is_coordinator:
+        raise CoordinationError(N_("Only coordinators can do this."))
+    rows = parse_csv(data)
+    try:
+        db.session.add_all(HelpResource(**fields) for fields in rows)
+        audit(coordinator, "help.import", reason=f"{len(rows)} lines")
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return len(rows)
 
 
 def resource_or_none(resource_id: int) -> HelpResource | None:
