@@ -89,6 +89,14 @@ def test_example_entries_are_labelled_and_carry_no_real_number(app, client):
     assert "Example, not a real service" in client.get("/help?country=EG").get_data(as_text=True)
 
 
+def test_the_coordinators_help_page_has_one_import_form_and_a_plain_title(client, sign_in, make_user):
+    sign_in(make_user("coordinator"))
+    page = client.get("/coordinator/help").get_data(as_text=True)
+    title = page.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "<" not in title and "Help lines" in title
+    assert page.count('id="import-heading"') == 1
+
+
 def test_coordinators_add_change_and_remove_lines_with_the_audit_log(app, client, sign_in, make_user):
     sign_in(make_user("coordinator"))
     assert client.get("/coordinator/help").status_code == 200
