@@ -1,14 +1,13 @@
 """The coordinators' training page (issue 18): training ending within a month, training that ended, bulk marking."""
 from __future__ import annotations
 
-from datetime import date
 
 from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tutoring.calendar.text import N_
 from tutoring.coordinator.blueprint import bp
+from tutoring.coordinator.views import date_field
 from tutoring.services import training_expiry
 from tutoring.services.coordination import CoordinationError, NotFound
 from tutoring.services.training import kinds_needing_training, training_day
@@ -30,26 +29,13 @@ def training():
     return _page()
 
 
-def _date(name: str, *, required: bool) -> date | None:
-    text = request.form.get(name, "").strip()
-    if not text and not required:
-        return None
-    try:
-        value = date.fromisoformat(text)
-    except ValueError:
-        raise CoordinationError(N_("Give a date such as 2026-12-31."), field=name) from None
-    if not 2000 <= value.year <= 2200:
-        raise CoordinationError(N_("Give a date such as 2026-12-31."), field=name)
-    return value
-
-
 @bp.post("/training/bulk")
 def training_bulk():
     """Mark the chosen volunteers trained for one kind (each one logged)."""
     try:
         count = training_expiry.mark_trained_many(
             current_user, request.form.getlist("volunteers"), request.form.get("kind", ""),
-            trained_on=_date("trained_on", required=True), expires_on=_date("expires_on", required=False),
+            trained_on=date_field("trained_on", required=True), expires_on=date_field("expires_on", required=False),
             note=request.form.get("note", ""))
     except NotFound:
         abort(404)

@@ -145,7 +145,7 @@ def volunteer_programmes(volunteer_id: int):
     return redirect(url_for("coordinator.volunteer", volunteer_id=volunteer.id) + "#programmes")
 
 
-def _date_field(name: str, *, required: bool):
+def date_field(name: str, *, required: bool) -> date | None:
     """A ``YYYY-MM-DD`` form field as a date (None when empty and not required); a CoordinationError naming it otherwise."""
     text = request.form.get(name, "").strip()
     if not text and not required:
@@ -171,8 +171,8 @@ def volunteer_training(volunteer_id: int):
         else:
             coordination.mark_trained(
                 current_user, volunteer.id, kind,
-                trained_on=_date_field("trained_on", required=True),
-                expires_on=_date_field("expires_on", required=False),
+                trained_on=date_field("trained_on", required=True),
+                expires_on=date_field("expires_on", required=False),
                 note=request.form.get("note", ""),
             )
             flash(_("Training saved."), "success")
@@ -194,8 +194,8 @@ def volunteer_clearance(volunteer_id: int):
         else:
             coordination.mark_cleared(
                 current_user, volunteer.user_id,
-                checked_on=_date_field("checked_on", required=True),
-                expires_on=_date_field("expires_on", required=False),
+                checked_on=date_field("checked_on", required=True),
+                expires_on=date_field("expires_on", required=False),
                 note=request.form.get("note", ""),
             )
             flash(_("Clearance saved."), "success")
