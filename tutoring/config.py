@@ -118,7 +118,7 @@ def settings_from_env(env: Mapping[str, str], instance_path: str) -> dict[str, A
         "MAIL_OUTBOX_DIR": str(Path(instance_path) / "outbox"),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",
         "RATELIMIT_ENABLED": parse_bool(env.get("RATELIMIT_ENABLED"), True),
-        # Session-room notices between web processes (tutoring/services/room_events.py); else a redis://
+        # Session-room notices between web processes (tutoring/services/sessions/room_events.py); else a redis://
         # RATELIMIT_STORAGE_URI is used, else notices stay in-process.
         "REDIS_URL": env.get("REDIS_URL") or None,
         "RATELIMIT_HEADERS_ENABLED": True,

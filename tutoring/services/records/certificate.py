@@ -18,7 +18,7 @@ from tutoring.extensions import db
 from tutoring.formatting import format_day, format_duration
 from tutoring.models import Session
 from tutoring.scheduling import day_range_bounds
-from tutoring.services.reports import FIRST_YEAR, LAST_YEAR, MAX_RANGE_DAYS
+from tutoring.services.records.reports import FIRST_YEAR, LAST_YEAR, MAX_RANGE_DAYS
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from tutoring.calendar.text import N_, format_offset, locale_for, translations_f
 from tutoring.extensions import db
 from tutoring.mail import build_message
 from tutoring.models import Booking, Notice, Session, User, VolunteerProfile
-from tutoring.services import outbox
+from tutoring.services.notices import outbox
 from tutoring.timeutil import utcnow
 
 log = logging.getLogger(__name__)

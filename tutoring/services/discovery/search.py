@@ -40,9 +40,9 @@ from tutoring.formatting import language_name
 from tutoring.models import KINDS, Programme, ProgrammeMember, SubjectTerm, User, VolunteerProfile
 from tutoring.scheduling import Slot, day_range_bounds, slots_between
 from tutoring.textsearch import query_key, query_tags
-from tutoring.services.coordination import bookable_kinds_of, untrained_for_support
-from tutoring.services.clearance import cleared_ids
-from tutoring.services.training import needs_training, trained_ids, training_day
+from tutoring.services.coordinators.coordination import bookable_kinds_of, untrained_for_support
+from tutoring.services.minors.clearance import cleared_ids
+from tutoring.services.support.training import needs_training, trained_ids, training_day
 from tutoring.booking.slots import dialect_name, ids_param, slot_inputs
 from tutoring.booking.browse import first_slots
 

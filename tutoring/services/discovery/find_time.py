@@ -28,7 +28,7 @@ from tutoring.models import KINDS, Booking, Session, VolunteerProfile
 from tutoring.scheduling import Slot, slots_between
 from tutoring.booking.slots import busy_by_volunteer
 from tutoring.booking.browse import availabilities
-from tutoring.services.search import SearchFilters, load_volunteers, matching_ids
+from tutoring.services.discovery.search import SearchFilters, load_volunteers, matching_ids
 
 DAYS = 7
 HOURS = 24

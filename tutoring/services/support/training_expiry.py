@@ -17,9 +17,9 @@ from tutoring.extensions import db
 from tutoring.formatting import kind_label
 from tutoring.mail import build_message
 from tutoring.models import TrainingRecord, User, VolunteerProfile
-from tutoring.services import outbox
-from tutoring.services.coordination import CoordinationError, NotFound, mark_trained, volunteer_or_none
-from tutoring.services.training import kinds_needing_training, training_day
+from tutoring.services.notices import outbox
+from tutoring.services.coordinators.coordination import CoordinationError, NotFound, mark_trained, volunteer_or_none
+from tutoring.services.support.training import kinds_needing_training, training_day
 
 log = logging.getLogger(__name__)
 

@@ -25,10 +25,10 @@ from tutoring.errors import ServiceError
 from tutoring.extensions import db
 from tutoring.mail import queue_mail
 from tutoring.models import KINDS, AuditEntry, Clearance, Programme, ProgrammeMember, TrainingRecord, User, VolunteerProfile
-from tutoring.services import clearance
+from tutoring.services.minors import clearance
 from tutoring.booking.slots import dialect_name, ids_param
 from tutoring.models.types import MAX_ID
-from tutoring.services.training import kinds_needing_training, trained_kinds_of, training_day
+from tutoring.services.support.training import kinds_needing_training, trained_kinds_of, training_day
 
 REASON_MAX_LENGTH = 1000
 NAME_MAX_LENGTH = 100

@@ -31,9 +31,11 @@ from tutoring.extensions import db
 from tutoring.models import MAX_MESSAGE_LENGTH, Booking, Message, SafeguardingReport, Session, User, message_reports
 from tutoring.safety.crisis import mentions_crisis
 from tutoring.safety.masking import mask_contacts
-from tutoring.services import guardians, room_events, safeguarding
-from tutoring.services.checkins import may_escalate
-from tutoring.services.coordination import clean_text
+from tutoring.services.minors import guardians
+from tutoring.services.sessions import room_events
+from tutoring.services.coordinators import safeguarding
+from tutoring.services.support.checkins import may_escalate
+from tutoring.services.coordinators.coordination import clean_text
 from tutoring.timeutil import utcnow
 
 log = logging.getLogger(__name__)

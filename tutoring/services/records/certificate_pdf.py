@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from tutoring.errors import ServiceError
 from tutoring.formatting import format_day, format_duration, format_time, kind_label, zone_label
 from tutoring.models import User
-from tutoring.services.certificate import Certificate, certificate_lead
+from tutoring.services.records.certificate import Certificate, certificate_lead
 
 # Hebrew, Arabic, Syriac, Thaana, N'Ko... and their presentation forms.
 _RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")

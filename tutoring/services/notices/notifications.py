@@ -10,7 +10,7 @@ the cancellation notice of the party who didn't cancel, with contact details
 hidden by the core, and never for a support session (issue 22).
 
 Every message is written in its recipient's language and zone, and queued
-in the caller's transaction (``tutoring.services.outbox``).
+in the caller's transaction (``tutoring.services.notices.outbox``).
 
 A group session (capacity above 1) is one event for its volunteer, with the
 session's own UID (``session_uid``) and SEQUENCE: one REQUEST when its first
@@ -36,8 +36,8 @@ from tutoring.calendar.body import html_body, text_body
 from tutoring.calendar.text import N_, format_short, format_when, zone_label, zone_short
 from tutoring.extensions import db
 from tutoring.models import Booking, OutboxMessage, Session, User
-from tutoring.services import outbox
-from tutoring.services.meeting import meeting_url_for_uid, session_uid
+from tutoring.services.notices import outbox
+from tutoring.services.notices.meeting import meeting_url_for_uid, session_uid
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import aliased
 from tutoring.extensions import db
 from tutoring.models import Booking, ProgrammeMember, Session, User, VolunteerProfile
 from tutoring.scheduling import day_range_bounds
-from tutoring.services.reports import ReportQuery
+from tutoring.services.records.reports import ReportQuery
 
 # Excel opens a CSV as UTF-8 only when it starts with this mark.
 BOM = "\ufeff"

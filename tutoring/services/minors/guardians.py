@@ -34,8 +34,8 @@ from tutoring.errors import ServiceError
 from tutoring.extensions import db
 from tutoring.mail import build_message, queue_mail
 from tutoring.models import AuditEntry, Booking, GuardianConsent, User
-from tutoring.services import outbox
-from tutoring.services.meeting import meeting_url_for
+from tutoring.services.notices import outbox
+from tutoring.services.notices.meeting import meeting_url_for
 from tutoring.timeutil import utcnow
 
 CONSENT_MAX_AGE = timedelta(days=14)

@@ -47,8 +47,8 @@ from tutoring.models import VolunteerProfile
 from tutoring.models.external_calendar import CALENDAR_KINDS, ExternalBusyTime, ExternalCalendar
 from tutoring.scheduling import ExternalBusy
 from tutoring.scheduling.slots import LONGEST_BUSY_SECONDS
-from tutoring.services import calendar_fetch
-from tutoring.services.calendar_fetch import FetchError, Limits, Source
+from tutoring.services.schedules import calendar_fetch
+from tutoring.services.schedules.calendar_fetch import FetchError, Limits, Source
 from tutoring.timeutil import utcnow
 from tutoring.urls import service_domain
 from tutoring.models.types import MAX_ID

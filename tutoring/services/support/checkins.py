@@ -33,8 +33,8 @@ from tutoring.models import Booking, CheckIn, DutyShift, SafeguardingReport, Ses
 from tutoring.models.checkin import HAPPENED, MOODS
 from tutoring.models.types import MAX_ID
 from tutoring.safety.rota import Shift, on_duty, parse_hhmm
-from tutoring.services import outbox
-from tutoring.services.coordination import CoordinationError, NotFound, audit, clean_text
+from tutoring.services.notices import outbox
+from tutoring.services.coordinators.coordination import CoordinationError, NotFound, audit, clean_text
 from tutoring.timeutil import utcnow
 
 log = logging.getLogger(__name__)

@@ -24,7 +24,7 @@ from tutoring.extensions import db
 from tutoring.models import HelpResource, User
 from tutoring.models.types import MAX_ID
 from tutoring.characters import has_refused_characters
-from tutoring.services.coordination import CoordinationError, NotFound, audit, clean_text
+from tutoring.services.coordinators.coordination import CoordinationError, NotFound, audit, clean_text
 
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 FIELDS = ("name", "phone", "text", "whatsapp", "url", "hours")

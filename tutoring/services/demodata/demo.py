@@ -7,10 +7,10 @@ from datetime import timedelta
 from tutoring.extensions import db
 from tutoring.models import AvailabilityRule, Clearance, GuardianConsent, User
 from tutoring.models.user import hash_password
-from tutoring.services.help import load_examples as load_help_examples
-from tutoring.services.accounts import create_user
-from tutoring.services.demo_coordination import load_programmes
-from tutoring.services.guardians import request_consent
+from tutoring.services.support.help import load_examples as load_help_examples
+from tutoring.services.people.accounts import create_user
+from tutoring.services.demodata.demo_coordination import load_programmes
+from tutoring.services.minors.guardians import request_consent
 from tutoring.timeutil import utcnow
 
 # Documented in the README; demo accounts are for local use only.

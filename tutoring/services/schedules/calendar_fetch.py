@@ -2,7 +2,7 @@
 
 No database and no Flask here: an address and sign-in details in, iCalendar
 texts out, or a :class:`FetchError` whose ``code`` says what went wrong in
-words a settings page can translate (``tutoring.services.external_calendars``).
+words a settings page can translate (``tutoring.services.schedules.external_calendars``).
 
 The server fetches addresses that users type, so it must not become a way to
 reach what only it can reach (SSRF, docs/EXTERNAL_CALENDARS.md):

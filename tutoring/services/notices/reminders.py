@@ -35,8 +35,8 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from tutoring.extensions import db
 from tutoring.models import Booking, OutboxMessage, Session, User, VolunteerProfile
-from tutoring.services import guardians
-from tutoring.services.notifications import (
+from tutoring.services.minors import guardians
+from tutoring.services.notices.notifications import (
     changed_at,
     parties,
     queue_group_reminder,

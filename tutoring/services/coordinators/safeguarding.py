@@ -19,7 +19,7 @@ from tutoring.extensions import db
 from tutoring.mail import queue_mail
 from tutoring.models import Booking, LearnerBlock, Notice, SafeguardingReport, Session, User, VolunteerProfile
 from tutoring.models.safeguarding import SEVERITIES
-from tutoring.services.coordination import (
+from tutoring.services.coordinators.coordination import (
     N_,
     CoordinationError,
     NotFound,
@@ -32,7 +32,7 @@ from tutoring.services.coordination import (
 from tutoring.models.types import MAX_ID
 from tutoring.timeutil import utcnow
 from tutoring.booking.errors import InvalidBooking, SlotUnavailable, VolunteerNotCleared, VolunteerNotTrained
-from tutoring.services import clearance, guardians
+from tutoring.services.minors import clearance, guardians
 
 DETAILS_MAX_LENGTH = 4000
 RESOLUTION_MAX_LENGTH = 2000

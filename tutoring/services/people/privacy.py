@@ -58,7 +58,7 @@ from tutoring.booking.engine import bookings_for, lock_user, lock_volunteer, wri
 from tutoring.booking.errors import BookingError
 from tutoring.booking.operations import cancel_booking
 from tutoring.booking.waitlist import range_text
-from tutoring.services import guardians
+from tutoring.services.minors import guardians
 from tutoring.timeutil import utcnow
 
 log = logging.getLogger(__name__)

@@ -16,11 +16,11 @@ from babel import Locale
 from flask import has_request_context
 from flask_babel import gettext
 
-from tutoring.services.zones import canonical_zone
+from tutoring.services.people.zones import canonical_zone
 from tutoring.extensions import db
 from tutoring.models import KINDS, LANGUAGES, User
 from tutoring.models.user import ADDRESS_FORMS
-from tutoring.services.availability import SETTING_RANGES, AvailabilityError, N_, parse_setting
+from tutoring.services.schedules.availability import SETTING_RANGES, AvailabilityError, N_, parse_setting
 from tutoring.timeutil import is_valid_zone
 
 MAX_NAME_LENGTH = 100
