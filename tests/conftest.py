@@ -45,7 +45,7 @@ from tutoring import create_app
 from tutoring.config import normalize_database_url
 from tutoring.extensions import db, limiter
 from tutoring.models import KINDS, AvailabilityRule, User
-from tutoring.services.accounts import create_user, issue_api_token
+from tutoring.services.people.accounts import create_user, issue_api_token
 from tutoring.timeutil import utcnow
 
 TEST_PASSWORD = "correct horse battery staple"

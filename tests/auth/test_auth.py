@@ -254,7 +254,7 @@ def test_login_page_has_the_spec_fields(client):
 
 
 def test_login_signs_in_and_goes_home(client, make_user):
-    # A learner: volunteers land on their dashboard instead (tests/test_account_profile.py).
+    # A learner: volunteers land on their dashboard instead (tests/people/test_account_profile.py).
     user = make_user("learner", email="v@example.org", password=PASSWORD)
     response = login(client, "V@Example.org ", PASSWORD)
     assert response.status_code == 302

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tutoring.services.zones import canonical_zone, zone_choices
+from tutoring.services.people.zones import canonical_zone, zone_choices
 from tutoring.mail import send_mail
 from tutoring.worker import Worker
 from tutoring.timeutil import is_valid_zone

@@ -12,7 +12,7 @@ import pytest
 import tutoring.auth.service as auth_service
 from tutoring.extensions import db
 from tutoring.models import User
-from tutoring.services import outbox as outbox_service
+from tutoring.services.notices import outbox as outbox_service
 from tutoring.worker import Worker
 from tutoring.timeutil import utcnow
 

@@ -22,7 +22,7 @@ import tutoring.booking.operations as booking_service
 import tutoring.volunteers.views as volunteer_views
 from tests.conftest import TEST_PASSWORD
 from tutoring.extensions import db
-from tutoring.services.meeting import meeting_url_for
+from tutoring.services.notices.meeting import meeting_url_for
 from tutoring.models import Booking, User, VolunteerProfile
 from tutoring.booking.operations import book_session
 
@@ -607,7 +607,7 @@ def test_the_booking_page_records_with_plain_forms(client, amira, sign_in, booki
 def test_the_pages_offer_support_only_when_the_volunteers_programme_may_book_it(app, client, amira, sami, make_user,
                                                                                 sign_in):
     """An untrained volunteer in a programme that requires training for support: no support choice, no badge."""
-    from tutoring.services.coordination import create_programme, set_membership
+    from tutoring.services.coordinators.coordination import create_programme, set_membership
 
     coordinator = make_user("coordinator")
     with app.app_context():

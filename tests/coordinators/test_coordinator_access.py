@@ -13,9 +13,9 @@ import pytest
 
 from tutoring.extensions import db
 from tutoring.models import Programme, SafeguardingReport
-from tutoring.services.coordination import create_programme
+from tutoring.services.coordinators.coordination import create_programme
 
-from coordinator_support import add_session
+from tests.coordinators.coordinator_support import add_session
 
 NOTE = "PRIVATE-NOTE-about-my-exam-anxiety"
 PAGES = [

@@ -10,11 +10,11 @@ from playwright.sync_api import expect
 
 from tutoring.extensions import db
 from tutoring.models import User
-from tutoring.services.coordination import create_programme, set_membership
+from tutoring.services.coordinators.coordination import create_programme, set_membership
 from tutoring.timeutil import utcnow
 
-from conftest import TEST_PASSWORD
-from coordinator_support import add_session
+from tests.conftest import TEST_PASSWORD
+from tests.coordinators.coordinator_support import add_session
 
 
 @pytest.fixture

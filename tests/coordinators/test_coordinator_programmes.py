@@ -9,9 +9,9 @@ import pytest
 
 from tutoring.extensions import db
 from tutoring.models import Programme, Session, User
-from tutoring.services.coordination import create_programme, set_membership
+from tutoring.services.coordinators.coordination import create_programme, set_membership
 
-from coordinator_support import add_session
+from tests.coordinators.coordinator_support import add_session
 
 
 @pytest.fixture

@@ -17,9 +17,9 @@ from tutoring.extensions import db
 from tutoring.models import AuditEntry, Booking, LearnerBlock, OutboxMessage, SafeguardingReport, User, VolunteerProfile
 from tutoring.booking.errors import InvalidBooking, SlotUnavailable
 from tutoring.booking.operations import book_session, reschedule_booking
-from tutoring.services.coordination import create_programme, set_membership, vetting_queue
+from tutoring.services.coordinators.coordination import create_programme, set_membership, vetting_queue
 
-from coordinator_support import add_session
+from tests.coordinators.coordinator_support import add_session
 
 pytestmark = pytest.mark.app_config(WTF_CSRF_ENABLED=False)
 

@@ -23,7 +23,7 @@ from tutoring.models import Booking
 from tutoring.timeutil import utcnow
 
 RIYADH, KATHMANDU = ZoneInfo("Asia/Riyadh"), ZoneInfo("Asia/Kathmandu")
-AR = Translations.load(str(Path(__file__).resolve().parent.parent / "translations"), ["ar"])
+AR = Translations.load(str(Path(__file__).resolve().parents[2] / "translations"), ["ar"])
 # Kathmandu 14:45-17:45 is 09:00-12:00 UTC, i.e. 12:00-15:00 in Riyadh.
 EVERY_DAY = [(weekday, "14:45", "17:45") for weekday in range(7)]
 

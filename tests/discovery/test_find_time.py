@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 from tutoring.extensions import db
 from tutoring.models import VolunteerProfile
 from tutoring.scheduling import Slot
-from tutoring.services.find_time import find_volunteers, free_stretches, matching_slots, parse_request
+from tutoring.services.discovery.find_time import find_volunteers, free_stretches, matching_slots, parse_request
 from tutoring.booking.slots import slots_in_range
 from tutoring.timeutil import utcnow
 

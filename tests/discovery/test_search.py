@@ -13,10 +13,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import event
 
-import tutoring.services.search as search_module
+import tutoring.services.discovery.search as search_module
 import tutoring.volunteers.views as volunteer_views
 from tutoring.extensions import db
-from tutoring.services.search import SCAN_LIMIT, parse_filters
+from tutoring.services.discovery.search import SCAN_LIMIT, parse_filters
 
 NOW = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)
 TODAY = NOW.date()

@@ -16,11 +16,11 @@ from sqlalchemy import select, text
 from werkzeug.datastructures import MultiDict
 
 import tutoring.volunteers.views as volunteer_views
-from tests.test_account_profile import VOLUNTEER_FORM, csrf_token
+from tests.people.test_account_profile import VOLUNTEER_FORM, csrf_token
 from tutoring.extensions import db
 from tutoring.models import SubjectTerm
-from tutoring.services.find_time import find_volunteers, parse_request
-from tutoring.services.search import PER_PAGE, SearchFilters, matching_ids, matching_window, rebuild_subject_terms
+from tutoring.services.discovery.find_time import find_volunteers, parse_request
+from tutoring.services.discovery.search import PER_PAGE, SearchFilters, matching_ids, matching_window, rebuild_subject_terms
 from tutoring.textsearch import subject_terms
 
 NOW = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)

@@ -13,11 +13,11 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import event, update
 
-import tutoring.services.search as search_module
+import tutoring.services.discovery.search as search_module
 import tutoring.volunteers.views as volunteer_views
 from tutoring.extensions import db
 from tutoring.models import User
-from tutoring.services.search import matching_ids, matching_page, matching_window, parse_filters
+from tutoring.services.discovery.search import matching_ids, matching_page, matching_window, parse_filters
 
 NOW = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)  # a Sunday
 TUESDAY = 1

@@ -17,7 +17,7 @@ from sqlalchemy import delete, event, select, update
 import tutoring.feeds.service as service
 import tutoring.feeds.views as views
 from tests.booking.test_group_calendar import book_all, group, learners  # noqa: F401  (fixtures)
-from tests.test_outbox_support import NOW, TUE_10, TUE_11, pair, the_same_events  # noqa: F401  (fixtures)
+from tests.notices.test_outbox_support import NOW, TUE_10, TUE_11, pair, the_same_events  # noqa: F401  (fixtures)
 from tests.test_query_plans import Recorder, loaded, plans, scans  # noqa: F401  (fixture)
 from tutoring.calendar.feed import event_blocks
 from tutoring.extensions import db

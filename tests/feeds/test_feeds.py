@@ -8,7 +8,7 @@ from email.utils import format_datetime
 import pytest
 from sqlalchemy import update
 
-from tests.test_outbox_support import (  # noqa: F401  (fixtures)
+from tests.notices.test_outbox_support import (  # noqa: F401  (fixtures)
     NOW,
     SECRET_NOTE,
     SUPPORT_WORDS,
@@ -22,7 +22,7 @@ from tutoring.extensions import db
 from tutoring.feeds.service import day_start, feed_cache
 from tutoring.models import Booking, User
 from tutoring.booking.operations import book_session, cancel_booking, reschedule_booking
-from tutoring.services.meeting import meeting_url_for
+from tutoring.services.notices.meeting import meeting_url_for
 from tutoring.timeutil import utcnow
 
 

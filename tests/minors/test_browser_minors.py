@@ -15,11 +15,11 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
-from tests.test_outbox_support import smtp_sink  # noqa: F401  (fixture)
+from tests.notices.test_outbox_support import smtp_sink  # noqa: F401  (fixture)
 from tutoring.extensions import db
 from tutoring.models import Booking, GuardianConsent, User
-from tutoring.services.accounts import issue_api_token
-from tutoring.services.coordination import mark_cleared
+from tutoring.services.people.accounts import issue_api_token
+from tutoring.services.coordinators.coordination import mark_cleared
 from tutoring.worker import Worker
 
 EVERY_DAY = [(weekday, "00:00", "23:30") for weekday in range(7)]

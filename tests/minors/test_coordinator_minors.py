@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from tutoring.extensions import db
 from tutoring.models import AuditEntry, GuardianConsent, OutboxMessage, User
-from tutoring.services import guardians
+from tutoring.services.minors import guardians
 from tutoring.timeutil import utcnow
 
 pytestmark = pytest.mark.app_config(WTF_CSRF_ENABLED=False)

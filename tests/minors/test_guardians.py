@@ -25,8 +25,8 @@ from tutoring.booking.errors import GuardianConsentRequired
 from tutoring.booking.operations import book_session, cancel_booking, reschedule_booking
 from tutoring.extensions import db
 from tutoring.models import AuditEntry, Booking, GuardianConsent, OutboxMessage, User
-from tutoring.services import guardians
-from tutoring.services.coordination import mark_cleared
+from tutoring.services.minors import guardians
+from tutoring.services.coordinators.coordination import mark_cleared
 from tutoring.timeutil import utcnow
 
 NOW = datetime(2030, 1, 7, 8, 0, tzinfo=UTC)  # a Monday
@@ -158,7 +158,7 @@ def test_the_consent_buttons_need_their_csrf_token(app, client):
         learner = User.by_email("x@example.org")
     sign_up = client.get("/auth/signup")  # noqa: F841  (a session cookie)
     with app.app_context():
-        from tutoring.services.accounts import create_user
+        from tutoring.services.people.accounts import create_user
 
         user = create_user("kid2@example.org", role="learner", display_name="K", timezone="UTC", password=PASSWORD)
         consent = guardians.request_consent(user, GUARDIAN)
@@ -272,7 +272,7 @@ def test_the_cli_creates_a_minor_and_asks_the_guardian(app, runner):
 
 
 def test_a_minors_export_holds_the_guardian_and_the_consent(app, consented_minor):
-    from tutoring.services.privacy import export_data
+    from tutoring.services.people.privacy import export_data
 
     with app.app_context():
         data = export_data(db.session.get(User, consented_minor.id))
@@ -282,7 +282,7 @@ def test_a_minors_export_holds_the_guardian_and_the_consent(app, consented_minor
 
 
 def test_deleting_a_minors_account_tells_the_guardian_and_forgets_them(app, consented_minor, cleared):
-    from tutoring.services.privacy import delete_account
+    from tutoring.services.people.privacy import delete_account
 
     with app.app_context():
         booking_id = book_session(consented_minor.id, cleared.id, utcnow().replace(minute=0, second=0, microsecond=0)
@@ -314,7 +314,7 @@ def test_unanswered_and_declined_requests_are_forgotten_after_the_retention_peri
 
 
 def test_the_guardian_gets_each_reminder_once_without_notes_or_addresses(app, consented_minor, cleared):
-    from tutoring.services.reminders import queue_due_reminders
+    from tutoring.services.notices.reminders import queue_due_reminders
 
     with app.app_context():
         booking = book_session(consented_minor.id, cleared.id, TUE_10, "tutoring", "my secret note", now=NOW)
@@ -333,7 +333,7 @@ def test_the_guardian_gets_each_reminder_once_without_notes_or_addresses(app, co
 
 
 def test_moving_the_session_drops_the_guardians_unsent_reminder(app, consented_minor, cleared):
-    from tutoring.services.reminders import queue_due_reminders
+    from tutoring.services.notices.reminders import queue_due_reminders
 
     with app.app_context():
         booking = book_session(consented_minor.id, cleared.id, TUE_10, "tutoring", now=NOW)
@@ -343,7 +343,7 @@ def test_moving_the_session_drops_the_guardians_unsent_reminder(app, consented_m
 
 
 def test_an_adults_reminders_have_no_guardian_copy(app, make_user, cleared):
-    from tutoring.services.reminders import queue_due_reminders
+    from tutoring.services.notices.reminders import queue_due_reminders
 
     adult = make_user("learner", name="Ada", email="ada@example.org")
     with app.app_context():

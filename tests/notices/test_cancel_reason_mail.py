@@ -10,7 +10,7 @@ from __future__ import annotations
 import email
 from email import policy
 
-from tests.test_outbox_support import NOW, TUE_10, decoded_text, outbox_rows, pair  # noqa: F401  (fixtures)
+from tests.notices.test_outbox_support import NOW, TUE_10, decoded_text, outbox_rows, pair  # noqa: F401  (fixtures)
 from tutoring.calendar.invite import masked_reason
 from tutoring.extensions import db
 from tutoring.models import User

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from tutoring.extensions import db
 from tutoring.models import Notice, OutboxMessage
-from tutoring.services.clock_notices import queue_clock_change_notices
+from tutoring.services.notices.clock_notices import queue_clock_change_notices
 from tutoring.booking.series import book_series
 
 BOOKED_AT = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
@@ -133,7 +133,7 @@ def test_the_notice_is_in_the_app_in_the_readers_language_and_can_be_dismissed(a
 
 
 def test_the_cli_command_runs_the_job(app, london_riyadh, runner, monkeypatch):
-    import tutoring.services.clock_notices as clock_notices
+    import tutoring.services.notices.clock_notices as clock_notices
 
     monkeypatch.setattr(clock_notices, "utcnow", lambda: utc("2027-03-24T00:00:00Z"))
     result = runner.invoke(args=["notices", "clock-changes"])

@@ -15,7 +15,7 @@ import icalendar
 import pytest
 from sqlalchemy import update
 
-from tests.test_outbox_support import (  # noqa: F401  (fixtures)
+from tests.notices.test_outbox_support import (  # noqa: F401  (fixtures)
     NOW,
     SECRET_NOTE,
     SUPPORT_WORDS,
@@ -34,7 +34,7 @@ from tests.test_outbox_support import (  # noqa: F401  (fixtures)
 from tutoring.extensions import db
 from tutoring.models import Booking, OutboxMessage
 from tutoring.booking.operations import book_session, cancel_booking, reschedule_booking
-from tutoring.services.meeting import meeting_token, meeting_url_for, meeting_url_for_uid
+from tutoring.services.notices.meeting import meeting_token, meeting_url_for, meeting_url_for_uid
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from tests.test_outbox_support import (  # noqa: F401  (fixtures)
+from tests.notices.test_outbox_support import (  # noqa: F401  (fixtures)
     NOW,
     SECRET_NOTE,
     TUE_10,
@@ -25,10 +25,10 @@ from tests.test_outbox_support import (  # noqa: F401  (fixtures)
 from tutoring.extensions import db
 from tutoring.mail import send_mail
 from tutoring.models import Booking, OutboxMessage, User
-from tutoring.services import outbox
+from tutoring.services.notices import outbox
 from tutoring.booking.errors import SlotUnavailable
 from tutoring.booking.operations import book_session, cancel_booking, reschedule_booking
-from tutoring.services.outbox import Claimed, claim, error_text, mark_failed, retry_delay
+from tutoring.services.notices.outbox import Claimed, claim, error_text, mark_failed, retry_delay
 from tutoring.worker import Worker
 
 
@@ -62,7 +62,7 @@ def test_a_refused_booking_writes_no_message(app, pair, make_user):
 
 def test_a_failure_after_queuing_rolls_the_messages_back_with_the_booking(app, pair, monkeypatch):
     volunteer, learner = pair
-    from tutoring.services import notifications
+    from tutoring.services.notices import notifications
 
     real = notifications.queue_booking_messages
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from tests.test_outbox_support import (  # noqa: F401  (fixtures)
+from tests.notices.test_outbox_support import (  # noqa: F401  (fixtures)
     NOW,
     SECRET_NOTE,
     SUPPORT_WORDS,
@@ -23,9 +23,9 @@ from tests.test_outbox_support import (  # noqa: F401  (fixtures)
 from tutoring.extensions import db
 from tutoring.models import Booking
 from tutoring.booking.operations import book_session, cancel_booking, reschedule_booking
-from tutoring.services.outbox import eml_bytes
+from tutoring.services.notices.outbox import eml_bytes
 from tutoring.worker import Worker
-from tutoring.services.reminders import due_offset, parse_hours, queue_due_reminders
+from tutoring.services.notices.reminders import due_offset, parse_hours, queue_due_reminders
 
 
 def book(app, learner, volunteer, start=TUE_10, kind="tutoring", note=SECRET_NOTE) -> int:
@@ -219,9 +219,9 @@ def test_every_reminder_and_feed_string_has_an_arabic_translation():
     from babel.messages.extract import extract_from_file
     from babel.messages.pofile import read_po
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     found = set()
-    for path in ("tutoring/services/notifications.py", "tutoring/feeds/views.py"):
+    for path in ("tutoring/services/notices/notifications.py", "tutoring/feeds/views.py"):
         for _line, message, _comments, _context in extract_from_file("python", str(root / path)):
             found.add(message if isinstance(message, str) else message[0])
     assert "Reminder: %(title)s, %(when)s" in found

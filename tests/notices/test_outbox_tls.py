@@ -20,8 +20,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from tests.test_outbox import book
-from tests.test_outbox_support import NOW, SmtpSink, free_port, outbox_rows, pair, run_worker  # noqa: F401  (fixture)
+from tests.notices.test_outbox import book
+from tests.notices.test_outbox_support import NOW, SmtpSink, free_port, outbox_rows, pair, run_worker  # noqa: F401  (fixture)
 
 USERNAME, PASSWORD = "relay-user", "relay-password"
 

@@ -1,6 +1,6 @@
 """Each person gets mail, invites and their feed in their own language and zone (SPEC §6), whoever books whom.
 
-tests/test_invites.py covers an Arabic volunteer and an English learner; here
+tests/notices/test_invites.py covers an Arabic volunteer and an English learner; here
 it is the other way round: Sami (learner, Arabic, Riyadh) books James
 (volunteer, English, London). 10:00 UTC on Tuesday 8 January 2030 is 13:00
 in Riyadh and 10:00 in London.
@@ -12,7 +12,7 @@ from email import policy
 
 import pytest
 
-from tests.test_outbox_support import NOW, TUE_10, TUESDAY_10_TO_12, inline_calendar, outbox_rows
+from tests.notices.test_outbox_support import NOW, TUE_10, TUESDAY_10_TO_12, inline_calendar, outbox_rows
 from tutoring.extensions import db
 from tutoring.models import User
 from tutoring.booking.operations import book_session

@@ -16,14 +16,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tests.test_outbox_support import NOW, TUE_10, TUE_11, smtp_sink  # noqa: F401  (fixture)
+from tests.notices.test_outbox_support import NOW, TUE_10, TUE_11, smtp_sink  # noqa: F401  (fixture)
 from tutoring.extensions import db
 from tutoring.models import OutboxMessage
 from tutoring.booking.operations import book_session
 from tutoring.timeutil import utcnow
 from tests.conftest import python_on_this_clock
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def worker_process(app, port: int, log_path: Path, *args: str, **settings) -> subprocess.Popen:

@@ -14,7 +14,7 @@ import pytest
 
 from tutoring.extensions import db
 from tutoring.models import AwayPeriod, ExternalCalendar, ExtraWindow, User
-from tutoring.services.availability import availability_document
+from tutoring.services.schedules.availability import availability_document
 
 # (method, path, who may use it, form data). Paths name the owner's objects as {rule}, {away}, {extra}.
 #   any:       every signed-in person (their own page)
@@ -49,8 +49,8 @@ ROUTES = [
 ]
 # Routes whose access tests live with their feature (they can't take the table's shape).
 TESTED_ELSEWHERE = {
-    ("POST", "/me/privacy/delete"),  # deletes the account: tests/test_privacy.py
-    ("POST", "/me/calendars"),  # connecting reads the calendar over the network: tests/test_external_calendar.py
+    ("POST", "/me/privacy/delete"),  # deletes the account: tests/people/test_privacy.py
+    ("POST", "/me/calendars"),  # connecting reads the calendar over the network: tests/schedules/test_external_calendar.py
 }
 ROUTE_IDS = [f"{method} {path}" for method, path, _who, _data in ROUTES]
 

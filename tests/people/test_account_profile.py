@@ -203,7 +203,7 @@ def login(client, email):
 
 
 def test_volunteers_land_on_their_dashboard_after_signing_in(client, make_user):
-    # Set up (profile and availability); a volunteer who isn't lands on the checklist (tests/test_onboarding.py).
+    # Set up (profile and availability); a volunteer who isn't lands on the checklist (tests/people/test_onboarding.py).
     make_user("volunteer", email="v@example.org", bio="Physics teacher.", languages=["en"], rules=[(1, "18:00", "20:00")])
     assert login(client, "v@example.org").headers["Location"] == "/me/"
     with client.session_transaction() as session:

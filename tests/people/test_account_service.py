@@ -8,9 +8,9 @@ import pytest
 from tutoring.account.dashboard import minutes_given_this_month, upcoming_sessions
 from tutoring.extensions import db
 from tutoring.models import AvailabilityRule, Booking, Session, User
-from tutoring.services import availability as service
-from tutoring.services.availability import AvailabilityError, AvailabilityNotFound, parse_availability
-from tutoring.services.profile import ProfileInvalid, spoken_language_code, update_profile
+from tutoring.services.schedules import availability as service
+from tutoring.services.schedules.availability import AvailabilityError, AvailabilityNotFound, parse_availability
+from tutoring.services.people.profile import ProfileInvalid, spoken_language_code, update_profile
 
 SPEC_EXAMPLE = {
     "timezone": "Africa/Cairo",

@@ -12,7 +12,7 @@ from tutoring.extensions import db
 from tutoring.models import User
 from tutoring.timeutil import utcnow
 
-from coordinator_support import add_session
+from tests.coordinators.coordinator_support import add_session
 
 CANCEL = {  # the reader's form: question, yes, no
     "neutral": ("إلغاء هذه الجلسة؟", "نعم، إلغاء الجلسة", "لا، إبقاء الجلسة"),

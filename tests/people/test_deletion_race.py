@@ -20,8 +20,8 @@ from tutoring.extensions import db
 from tutoring.models import ApiToken, Booking, OutboxMessage, Session, User, VolunteerProfile
 from tutoring.booking.errors import BookingError
 from tutoring.booking.operations import book_session
-from tutoring.services.coordination import decide_volunteer
-from tutoring.services.privacy import delete_account
+from tutoring.services.coordinators.coordination import decide_volunteer
+from tutoring.services.people.privacy import delete_account
 from tutoring.booking.slots import slots_in_range
 
 NOW = datetime(2027, 1, 4, 6, 0, tzinfo=UTC)  # a Monday morning

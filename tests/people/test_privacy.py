@@ -15,7 +15,7 @@ from tutoring.extensions import db
 from tutoring.models import ApiToken, AvailabilityRule, Booking, OutboxMessage, Session, User, VolunteerProfile
 from tutoring.booking.operations import book_session
 from tutoring.worker import Worker
-from tutoring.services.privacy import purge_old_notes
+from tutoring.services.people.privacy import purge_old_notes
 from tutoring.booking.slots import slots_in_range
 from tutoring.timeutil import utcnow
 
@@ -303,9 +303,9 @@ def test_protective_records_are_not_in_a_learners_download(app, client, sign_in,
 def test_a_volunteers_download_names_their_calendars_and_programmes_and_no_calendar_secrets(
         app, client, sign_in, make_user, people):
     from tutoring.models import ExternalCalendar, Programme
-    from tutoring.services.calendar_fetch import Source
-    from tutoring.services.coordination import create_programme, set_membership
-    from tutoring.services.external_calendars import seal
+    from tutoring.services.schedules.calendar_fetch import Source
+    from tutoring.services.coordinators.coordination import create_programme, set_membership
+    from tutoring.services.schedules.external_calendars import seal
 
     volunteer, _learner, _stranger = people
     coordinator = make_user("coordinator")

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from tutoring.extensions import db
 from tutoring.models import User
 
-from coordinator_support import add_session
+from tests.coordinators.coordinator_support import add_session
 
 PERIOD = "?from=2026-03-01&to=2026-03-31"
 

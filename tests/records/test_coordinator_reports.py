@@ -15,10 +15,10 @@ import pytest
 
 from tutoring.extensions import db
 from tutoring.models import User
-from tutoring.services.charts import bar_chart, nice_ceiling
-from tutoring.services.coordination import create_programme, set_membership
+from tutoring.services.records.charts import bar_chart, nice_ceiling
+from tutoring.services.coordinators.coordination import create_programme, set_membership
 
-from coordinator_support import add_session
+from tests.coordinators.coordinator_support import add_session
 
 RANGE = {"from": "2026-11-02", "to": "2026-11-15"}  # Monday to Sunday: two weeks
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from tutoring.extensions import db
 from tutoring.models import AuditEntry, HelpResource
-from tutoring.services.help import country_of_zone, load_examples
+from tutoring.services.support.help import country_of_zone, load_examples
 
 pytestmark = pytest.mark.app_config(WTF_CSRF_ENABLED=False)
 

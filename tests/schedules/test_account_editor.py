@@ -7,10 +7,10 @@ from datetime import date
 
 import pytest
 
-from tests.test_account_access import ROUTES
+from tests.people.test_account_access import ROUTES
 from tutoring.extensions import db
 from tutoring.models import AwayPeriod, ExtraWindow, User
-from tutoring.services.availability import availability_document
+from tutoring.services.schedules.availability import availability_document
 
 HTMX = {"HX-Request": "true"}
 

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from tutoring.extensions import db
 from tutoring.models import User
-from tutoring.services.availability import availability_document
+from tutoring.services.schedules.availability import availability_document
 
 PASSWORD = "a long enough password"
 

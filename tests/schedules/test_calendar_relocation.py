@@ -17,9 +17,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tutoring.services import calendar_fetch
-from tutoring.services import external_calendars as service
-from tutoring.services.calendar_fetch import FetchError, Limits
+from tutoring.services.schedules import calendar_fetch
+from tutoring.services.schedules import external_calendars as service
+from tutoring.services.schedules.calendar_fetch import FetchError, Limits
 
 START = datetime(2027, 1, 4, tzinfo=UTC)
 

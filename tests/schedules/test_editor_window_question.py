@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_account_editor import htmx, plain, post, rule_id, rules_of, volunteer  # noqa: F401  (fixture)
+from tests.schedules.test_account_editor import htmx, plain, post, rule_id, rules_of, volunteer  # noqa: F401  (fixture)
 from tutoring.extensions import db
 from tutoring.models import User
 

@@ -25,8 +25,8 @@ from sqlalchemy import func, select, text
 
 from tutoring.extensions import db
 from tutoring.models import ExternalBusyTime, ExternalCalendar, VolunteerProfile
-from tutoring.services import calendar_fetch
-from tutoring.services import external_calendars as service
+from tutoring.services.schedules import calendar_fetch
+from tutoring.services.schedules import external_calendars as service
 from tutoring.booking.errors import SlotUnavailable
 from tutoring.booking.operations import book_session, cancel_booking
 from tutoring.worker import Worker
