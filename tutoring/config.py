@@ -27,6 +27,14 @@ def parse_bool(value: str | None, default: bool) -> bool:
     raise ValueError(f"expected a true/false value, got {value!r}")
 
 
+def days_setting(config: Mapping[str, Any], name: str, default: int) -> int:
+    """A whole number of days from the settings (a retention period): 0 or more, else a ValueError naming it."""
+    days = int(config.get(name, default))
+    if days < 0:
+        raise ValueError(f"{name} must be 0 or more")
+    return days
+
+
 def normalize_database_url(url: str) -> str:
     """Point bare PostgreSQL URLs at psycopg 3, the only driver we install."""
     for prefix in ("postgres://", "postgresql://"):

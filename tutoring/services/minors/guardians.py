@@ -30,6 +30,7 @@ from sqlalchemy import and_, or_, select, update
 
 from tutoring.booking.errors import GuardianConsentRequired
 from tutoring.calendar.text import N_, format_when, translations_for, zone_label
+from tutoring.config import days_setting
 from tutoring.errors import ServiceError
 from tutoring.extensions import db
 from tutoring.mail import build_message, queue_mail
@@ -40,8 +41,8 @@ from tutoring.timeutil import utcnow
 
 CONSENT_MAX_AGE = timedelta(days=14)
 WITHDRAW_MAX_AGE = timedelta(days=400)  # a notice's link still works for a year and more
-RESEND_AFTER = timedelta(minutes=10)
-DEFAULT_RETENTION_DAYS = 90  # GUARDIAN_RETENTION_DAYS: an unanswered, declined or withdrawn request's address  # "send the email again" at most this often
+RESEND_AFTER = timedelta(minutes=10)  # "send the email again" at most this often
+DEFAULT_RETENTION_DAYS = 90  # GUARDIAN_RETENTION_DAYS: how long an unanswered, declined or withdrawn request's address is kept
 SALT = "guardian"
 ACTIONS = ("consent", "withdraw")
 
@@ -372,10 +373,7 @@ def queue_deletion_notice(guardian_email: str, learner_name: str, language: str)
 
 
 def retention_days() -> int:
-    days = int(current_app.config.get("GUARDIAN_RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
-    if days < 0:
-        raise ValueError("GUARDIAN_RETENTION_DAYS must be 0 or more")
-    return days
+    return days_setting(current_app.config, "GUARDIAN_RETENTION_DAYS", DEFAULT_RETENTION_DAYS)
 
 
 def purge_unanswered(now: datetime | None = None) -> int:

@@ -38,6 +38,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import LargeBinary, Table, delete, or_, select, update
 
+from tutoring.config import days_setting
 from tutoring.contact_details import hide_contact_details
 from tutoring.extensions import db
 from tutoring.models import (
@@ -380,11 +381,7 @@ def _anonymise(user_id: int, old_email: str, now: datetime) -> None:
 
 def note_retention_days() -> int:
     """``NOTE_RETENTION_DAYS`` (``TUTORING_NOTE_RETENTION_DAYS``): days after a session's end that its notes are kept."""
-    value = current_app.config.get("NOTE_RETENTION_DAYS", DEFAULT_NOTE_RETENTION_DAYS)
-    days = int(value)
-    if days < 0:
-        raise ValueError("NOTE_RETENTION_DAYS must be 0 or more")
-    return days
+    return days_setting(current_app.config, "NOTE_RETENTION_DAYS", DEFAULT_NOTE_RETENTION_DAYS)
 
 
 def purge_old_notes(now: datetime | None = None, days: int | None = None) -> int:

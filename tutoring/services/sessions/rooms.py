@@ -26,6 +26,7 @@ from sqlalchemy.orm import joinedload
 
 from tutoring.booking.engine import booking_for
 from tutoring.calendar.text import N_
+from tutoring.config import days_setting
 from tutoring.errors import NotFound, ServiceError
 from tutoring.extensions import db
 from tutoring.models import MAX_MESSAGE_LENGTH, Booking, Message, SafeguardingReport, Session, User, message_reports
@@ -267,10 +268,7 @@ def escalation_prompts(messages: list[Message], viewer_id: int, allowed: bool) -
 
 def message_retention_days() -> int:
     """``MESSAGE_RETENTION_DAYS`` (``TUTORING_MESSAGE_RETENTION_DAYS``): days after a session's end its messages are kept."""
-    days = int(current_app.config.get("MESSAGE_RETENTION_DAYS", DEFAULT_MESSAGE_RETENTION_DAYS))
-    if days < 0:
-        raise ValueError("MESSAGE_RETENTION_DAYS must be 0 or more")
-    return days
+    return days_setting(current_app.config, "MESSAGE_RETENTION_DAYS", DEFAULT_MESSAGE_RETENTION_DAYS)
 
 
 def purge_old_messages(now: datetime | None = None, days: int | None = None) -> int:
