@@ -25,7 +25,7 @@ import html
 import json
 import quopri
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email import policy
 from urllib.parse import quote, unquote, unquote_plus
 

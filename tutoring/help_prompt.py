@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, render_template, request, session
+from flask import Flask, Response, render_template, session
 
 from tutoring.htmx import is_fragment_request
 from tutoring.i18n import current_language, current_timezone

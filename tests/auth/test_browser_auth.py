@@ -3,31 +3,11 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from tutoring.models import User
 
 PASSWORD = "a long enough password"
-
-
-@pytest.fixture
-def open_context(browser):
-    """``open_context(**options)`` -> a page in a new browser context; console errors in ``page.console_errors``."""
-    contexts = []
-
-    def open_context(**options):
-        context = browser.new_context(**{"locale": "en-GB", **options})
-        contexts.append(context)
-        page = context.new_page()
-        page.console_errors = []
-        page.on("console", lambda message: message.type == "error" and page.console_errors.append(message.text))
-        page.on("pageerror", lambda error: page.console_errors.append(str(error)))
-        return page
-
-    yield open_context
-    for context in contexts:
-        context.close()
 
 
 def test_the_zone_field_is_preset_from_the_browser_by_our_script(live_server, open_context):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from datetime import date
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.notices.test_outbox_support import smtp_sink  # noqa: F401  (fixture)

@@ -12,8 +12,6 @@ from email import policy
 
 from tests.notices.test_outbox_support import NOW, TUE_10, decoded_text, outbox_rows, pair  # noqa: F401  (fixtures)
 from tutoring.calendar.invite import masked_reason
-from tutoring.extensions import db
-from tutoring.models import User
 from tutoring.booking.operations import book_session, cancel_booking
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import pytest
 from playwright.sync_api import expect
 
 from tutoring.extensions import db
@@ -13,25 +12,6 @@ from tutoring.models import User
 from tutoring.services.schedules.availability import availability_document
 
 PASSWORD = "a long enough password"
-
-
-@pytest.fixture
-def open_context(browser):
-    """``open_context(**options)`` -> a page in a new browser context; console errors in ``page.console_errors``."""
-    contexts = []
-
-    def open_context(**options):
-        context = browser.new_context(**{"locale": "en-GB", "timezone_id": "Europe/London", **options})
-        contexts.append(context)
-        page = context.new_page()
-        page.console_errors = []
-        page.on("console", lambda message: message.type == "error" and page.console_errors.append(message.text))
-        page.on("pageerror", lambda error: page.console_errors.append(str(error)))
-        return page
-
-    yield open_context
-    for context in contexts:
-        context.close()
 
 
 def sign_up_as_volunteer(page, live_server, email):

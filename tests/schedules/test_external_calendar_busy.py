@@ -4,7 +4,7 @@ Pure: no app, no database. Expected instants are written out in UTC.
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time
 
 import pytest
 
