@@ -16,6 +16,7 @@ from tutoring.config import PREPARE_THRESHOLD_DEFAULT, engine_options, prepare_t
 from tutoring.extensions import db
 from tutoring.models import User
 from tutoring.services.people.accounts import create_user
+from tutoring.transactions import committing
 
 
 def ends(app) -> list[str]:
@@ -151,3 +152,19 @@ def test_rows_read_stay_loaded_after_the_context_ends(routes):
     with routes.app_context():
         seen = db.session.get(User, user_id)
     assert (seen.email, seen.display_name) == ("read@example.org", "Left open")
+
+
+def test_committing_keeps_a_block_whole_or_not_at_all(app):
+    """Services end their writes with ``with committing():``: all of the block, or none of it and the error goes on."""
+    with app.app_context():
+        with committing():
+            create_user(email="kept@example.org", password="correct horse battery staple", display_name="Kept",
+                        role="learner", timezone="UTC")
+        with pytest.raises(RuntimeError, match="half way"):
+            with committing():
+                create_user(email="undone@example.org", password="correct horse battery staple",
+                            display_name="Undone", role="learner", timezone="UTC")
+                db.session.flush()
+                raise RuntimeError("half way")
+    assert users_named(app, "Kept") == 1
+    assert users_named(app, "Undone") == 0

@@ -11,10 +11,10 @@ reach for pytz, a second copy of the zone rules that can disagree with the
 from __future__ import annotations
 
 from contextlib import nullcontext
-from datetime import UTC, date, datetime, timedelta
-from functools import cache, lru_cache
+from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as babel_format_date
@@ -31,25 +31,16 @@ from flask_login import current_user
 from hijridate import Gregorian
 from markupsafe import Markup
 
-from tutoring.calendar.text import format_offset
+from tutoring.calendar.text import format_offset, zone_label_at_offset
 from tutoring.calendar.text import zone_city as calendar_zone_city
 from tutoring.contact_details import hide_contact_details
 from tutoring.i18n import TIMEZONE_COOKIE, current_timezone
-from tutoring.timeutil import is_valid_zone, utcnow
+from tutoring.timeutil import is_valid_zone, utc_iso, utcnow
 
 if TYPE_CHECKING:
     from flask import Flask
 
 STANDARD_FORMATS = frozenset({"short", "medium", "long", "full"})
-
-# Zones that *are* UTC under another name: named as UTC itself, not as a city.
-UTC_ZONES = frozenset(
-    {"UTC", "Etc/UTC", "Etc/UCT", "Etc/Universal", "Etc/Zulu", "Etc/GMT", "Etc/GMT0", "Etc/GMT+0", "Etc/GMT-0",
-     "Etc/Greenwich", "GMT", "GMT0", "GMT+0", "GMT-0", "Greenwich", "UCT", "Universal", "Zulu"}
-)
-# Regions offered in the zone picker; the other names tzdata knows (US/Pacific,
-# EST5EDT, ...) are legacy aliases that are still accepted when typed.
-PICKER_REGIONS = ("Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific")
 
 # Pages in these languages show the Hijri (Umm al-Qura) date beside the Gregorian one (issue 6).
 HIJRI_LANGUAGES = frozenset({"ar"})
@@ -199,13 +190,6 @@ def hijri_beside(
     return Markup('<span class="hijri">{}</span>').format(text) if text else Markup("")
 
 
-def utc_iso(instant: datetime) -> str:
-    """``2026-12-01T13:15:00Z``: how instants leave the server (SPEC §2 rule 5)."""
-    if instant.tzinfo is None:
-        raise ValueError("instants must be timezone-aware")
-    return instant.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
-
-
 def zone_city(zone: str, locale: Locale | str | None = None) -> str:
     """The zone's exemplar city in the locale's language (``Kathmandu``, ``القاهرة``), else its own name's last part."""
     return calendar_zone_city(zone, _locale(locale).language)
@@ -224,13 +208,8 @@ def zone_label(zone: str | None = None, locale: Locale | str | None = None, at: 
 
 @lru_cache(maxsize=2048)
 def _zone_label_text(zone: str, offset: timedelta, locale: str) -> str:
-    offset_text = format_offset(offset)
     with force_locale(locale):
-        if zone in UTC_ZONES:
-            return gettext("Coordinated Universal Time (UTC)")
-        if zone.startswith("Etc/"):
-            return offset_text  # Etc/GMT+5 and friends have no place, only an offset
-        return gettext("%(city)s time (%(offset)s)", city=zone_city(zone, locale), offset=offset_text)
+        return zone_label_at_offset(zone, offset, _locale(locale).language, gettext)
 
 
 def language_name(code: str, locale: Locale | str | None = None) -> str:
@@ -246,12 +225,6 @@ def kind_label(kind: str) -> str:
     """A session kind in the viewer's language (``support`` -> ``Listening and support``)."""
     label = KIND_LABELS.get(kind)
     return str(label) if label is not None else kind
-
-
-@cache
-def picker_zones() -> tuple[str, ...]:
-    """IANA zones offered in zone pickers: UTC and the region/city names, sorted."""
-    return ("UTC", *sorted(name for name in available_timezones() if name.split("/", 1)[0] in PICKER_REGIONS))
 
 
 def zone_is_fallback() -> bool:
@@ -289,7 +262,7 @@ def register_template_helpers(app: Flask) -> None:
                      hide_contact_details):
         app.add_template_filter(function)
     for function in (
-        zone_label, zone_city, language_name, kind_label, format_day_range, format_offset, picker_zones, zone_is_fallback,
+        zone_label, zone_city, language_name, kind_label, format_day_range, format_offset, zone_is_fallback,
         format_duration, shows_hijri, by_address_form,
     ):
         app.add_template_global(function)

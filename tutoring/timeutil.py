@@ -11,6 +11,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def utc_iso(instant: datetime) -> str:
+    """``2026-12-01T13:15:00Z``: how instants leave the server (SPEC §2 rule 5); naive values are refused."""
+    if instant.tzinfo is None:
+        raise ValueError("instants must be timezone-aware")
+    return instant.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+
+
 @cache
 def _known_zones() -> frozenset[str]:
     return frozenset(available_timezones())

@@ -25,6 +25,8 @@ where a rollback doesn't.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
@@ -32,9 +34,22 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from tutoring.extensions import db
+
 log = logging.getLogger(__name__)
 
 WROTE = "tutoring_wrote"
+
+
+@contextmanager
+def committing() -> Iterator[None]:
+    """The block's changes committed together at its end, or all rolled back if it raises (the error goes on)."""
+    try:
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
 
 
 def commit_read_only_transactions(app: Flask, db: SQLAlchemy) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from tests.conftest import TEST_PASSWORD
 from tutoring.extensions import db
-from tutoring.formatting import utc_iso
+from tutoring.timeutil import utc_iso
 from tutoring.models import Booking, Session, VolunteerProfile
 from tutoring.booking.slots import slots_in_range
 from tutoring.timeutil import utcnow

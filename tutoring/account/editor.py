@@ -21,6 +21,7 @@ from tutoring.account.display import clock
 
 from tutoring.account.forms import AwayForm, ExtraForm, RuleForm
 from tutoring.services.people.zones import canonical_zone as current_zone_name
+from tutoring.services.people.zones import zone_from_text
 from tutoring.models import AvailabilityRule, VolunteerProfile
 from tutoring.formatting import format_duration
 from tutoring.services.schedules.availability import (
@@ -33,7 +34,6 @@ from tutoring.services.schedules.availability import (
     preview,
 )
 from tutoring.timeutil import utcnow
-from tutoring.booking.browse import canonical_zone as forgiving_zone_name
 
 # Element ids the fragments replace (hx-target), and the event that refreshes the preview.
 WEEKLY_TARGET = "weekly"
@@ -172,7 +172,7 @@ class Editor:
         requested = (self.requested_zone or "").strip()
         if not requested:
             return PreviewZone(self.zone)
-        zone = forgiving_zone_name(requested)
+        zone = zone_from_text(requested)
         if zone is None:
             return PreviewZone(self.zone, rejected=requested[:64])
         zone = current_zone_name(zone)

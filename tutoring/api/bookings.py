@@ -16,12 +16,14 @@ from tutoring.api.blueprint import bp
 from tutoring.api.auth import current_caller
 from tutoring.api.errors import not_found
 from tutoring.api.params import id_field, instant_field, json_body, kind_field, text_field
-from tutoring.api.render import iso_in_zone, iso_utc
+from tutoring.api.render import iso_in_zone
 from tutoring.models import Booking, User
 from tutoring.booking.engine import booking_for, bookings_for
 from tutoring.booking.operations import book_session, cancel_booking, reschedule_booking
 from tutoring.booking.groups import cancel_session
 from tutoring.contact_details import hide_contact_details
+from tutoring.timeutil import utc_iso
+
 
 @bp.post("/bookings")
 def create_booking():
@@ -103,8 +105,8 @@ def booking_json(booking: Booking, viewer: User) -> dict[str, Any]:
         "kind": session.kind,
         "start": iso_in_zone(session.start_at, zone),
         "end": iso_in_zone(session.end_at, zone),
-        "start_utc": iso_utc(session.start_at),
-        "end_utc": iso_utc(session.end_at),
+        "start_utc": utc_iso(session.start_at),
+        "end_utc": utc_iso(session.end_at),
         "volunteer": {"id": volunteer.id, "name": volunteer.display_name},
         "learner": {"id": booking.learner.id, "name": booking.learner.display_name},
         "note": booking.note if viewer.id == booking.learner_id else hide_contact_details(booking.note),

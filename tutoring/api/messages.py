@@ -13,11 +13,11 @@ from flask import current_app, jsonify, url_for
 from tutoring.api.auth import current_caller
 from tutoring.api.blueprint import bp
 from tutoring.api.params import int_arg, json_body
-from tutoring.api.render import iso_utc
 from tutoring.extensions import limiter
 from tutoring.models import Message
 from tutoring.models.types import MAX_ID
 from tutoring.services.sessions.rooms import PAGE, messages_after, post_message, room_for
+from tutoring.timeutil import utc_iso
 
 DEFAULT_MESSAGE_LIMIT = "20 per minute"
 
@@ -35,7 +35,7 @@ def message_json(message: Message) -> dict[str, Any]:
         "author": {"id": author.id, "name": author.display_name} if author is not None else None,
         "text": message.text,
         "masked": message.masked,
-        "at": iso_utc(message.created_at),
+        "at": utc_iso(message.created_at),
     }
 
 

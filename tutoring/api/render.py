@@ -1,7 +1,7 @@
 """How API objects and instants are written as JSON (SPEC §2 rule 5: UTC ``Z`` or an explicit offset)."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -9,11 +9,7 @@ from flask import current_app, request
 
 from tutoring.models import User, VolunteerProfile
 from tutoring.scheduling import Slot
-
-
-def iso_utc(instant: datetime) -> str:
-    """``2026-03-02T18:00:00Z``: an aware instant in UTC, whole seconds."""
-    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+from tutoring.timeutil import utc_iso
 
 
 def iso_in_zone(instant: datetime, zone: ZoneInfo) -> str:
@@ -26,7 +22,7 @@ def slot_json(slot: Slot, zone: ZoneInfo) -> dict[str, str | int]:
     found: dict[str, str | int] = {
         "start": iso_in_zone(slot.start_at, zone),
         "end": iso_in_zone(slot.end_at, zone),
-        "start_utc": iso_utc(slot.start_at),
+        "start_utc": utc_iso(slot.start_at),
     }
     if slot.is_group:  # docs/GROUPS.md; one-to-one slots keep exactly the SPEC's three fields
         found["capacity"] = slot.capacity

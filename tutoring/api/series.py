@@ -18,7 +18,7 @@ from tutoring.api.auth import current_caller
 from tutoring.api.bookings import booking_json
 from tutoring.api.params import id_field, instant_field, json_body, kind_field, text_field
 from tutoring.api.errors import not_found, validation_error
-from tutoring.api.render import iso_in_zone, iso_utc
+from tutoring.api.render import iso_in_zone
 from tutoring.models import Series, User
 from tutoring.booking.series import (
     MAX_WEEKS,
@@ -29,6 +29,7 @@ from tutoring.booking.series import (
     occurrences,
     series_for,
 )
+from tutoring.timeutil import utc_iso
 
 
 @bp.post("/series")
@@ -91,7 +92,7 @@ def skipped_json(occurrence: Occurrence, viewer: User) -> dict[str, Any]:
     """A week not booked: its start (caller's zone and UTC), the reason code and the reason in words."""
     return {
         "start": iso_in_zone(occurrence.start_at, ZoneInfo(viewer.timezone)),
-        "start_utc": iso_utc(occurrence.start_at),
+        "start_utc": utc_iso(occurrence.start_at),
         "reason": occurrence.reason,
         "message": occurrence.reason_text,
     }

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from flask import abort, g, url_for
 from flask_babel import gettext as _
@@ -19,13 +19,13 @@ from sqlalchemy.orm import joinedload
 
 from tutoring.extensions import db
 from tutoring.services.minors.clearance import is_cleared, viewer_is_minor
-from tutoring.formatting import utc_iso
+from tutoring.services.people.zones import zone_from_text
+from tutoring.timeutil import utc_iso
 from tutoring.i18n import current_timezone
 from tutoring.models import KINDS, VolunteerProfile
 from tutoring.scheduling import Availability, Busy, Slot, day_range_bounds, slots_between
 # availabilities is imported from here too (find_time, tests).
 from tutoring.booking.slots import availabilities, busy_by_volunteer, slot_inputs  # noqa: F401
-from tutoring.timeutil import is_valid_zone
 from tutoring.models.types import MAX_ID
 
 # Weeks further than this from today are refused: nothing is offered there,
@@ -47,25 +47,12 @@ class ViewerZone:
     rejected: str | None = None  # an invalid ?tz=, shown back next to a message
 
 
-@cache
-def _zones_by_folded_name() -> dict[str, str]:
-    return {name.casefold(): name for name in available_timezones()}
-
-
-def canonical_zone(text: str) -> str | None:
-    """The IANA zone ``text`` names, forgiving case and spaces (``asia/kathmandu``, ``America/New York``), else None."""
-    text = text.strip()
-    if is_valid_zone(text):
-        return text
-    return _zones_by_folded_name().get(text.replace(" ", "_").casefold())
-
-
 def viewer_zone(requested: str | None) -> ViewerZone:
     """The zone asked for in ``?tz=`` when it is one, else the viewer's own (account, browser, UTC)."""
     requested = (requested or "").strip()
     if not requested:
         return ViewerZone(current_timezone())
-    zone = canonical_zone(requested)
+    zone = zone_from_text(requested)
     if zone is None:
         return ViewerZone(current_timezone(), rejected=requested[:64])
     return ViewerZone(zone, override=zone)

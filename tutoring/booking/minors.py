@@ -19,6 +19,7 @@ from tutoring.extensions import db
 from tutoring.models import Booking, GuardianConsent, Session
 from tutoring.services.minors import guardians
 from tutoring.timeutil import utcnow
+from tutoring.transactions import committing
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +37,8 @@ def withdraw(consent: GuardianConsent, now: datetime | None = None) -> int:
     """Withdraw the guardian's consent (logged) and cancel the minor's future sessions; returns how many were cancelled."""
     now = now or utcnow()
     learner_id = consent.learner_id
-    try:
+    with committing():
         guardians.mark_withdrawn(consent, now=now)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     cancelled = 0
     for booking_id in future_bookings(learner_id, now):
         try:

@@ -30,7 +30,7 @@ from tutoring.booking.pages import (
 )
 from tutoring.calendar.text import format_when
 from tutoring.extensions import login_manager
-from tutoring.formatting import utc_iso
+from tutoring.timeutil import utc_iso
 from tutoring.help_prompt import offer_help_if_crisis
 from tutoring.htmx import is_fragment_request, render_page_or_fragment
 from tutoring.i18n import current_language, current_timezone

@@ -20,7 +20,7 @@ holds a slot for anyone (docs/SERIES.md, "Waitlist").
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import g, has_app_context
@@ -56,7 +56,8 @@ from tutoring.services.coordinators.coordination import bookable_kinds
 from tutoring.services.coordinators.safeguarding import check_cleared, is_blocked
 from tutoring.services.support.training import training_day
 from tutoring.models.types import MAX_ID
-from tutoring.timeutil import is_valid_zone, utcnow
+from tutoring.timeutil import is_valid_zone, utc_iso, utcnow
+from tutoring.transactions import committing
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +107,7 @@ def ask(
     if not bookable_kinds(volunteer_id, volunteer.kinds, day=training_day(now)):
         # Every kind they offer needs training they don't have (SPEC §7): nothing to wait for.
         raise VolunteerNotTrained()
-    try:
+    with committing():
         request = waiting_request(learner.id, volunteer_id)
         if request is None:
             request = WaitlistRequest(learner_id=learner.id, volunteer_id=volunteer_id, created_at=now)
@@ -114,10 +115,6 @@ def ask(
         request.timezone = learner.timezone
         request.start_minute, request.end_minute = start_minute, end_minute
         request.told_starts = [_key(start) for start in matching_starts(request, volunteer, now)]
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     log.info("waitlist %s: learner %s waits for volunteer %s", request.id, learner.id, volunteer_id)
     return request
 
@@ -186,7 +183,7 @@ def check_waitlists(volunteer_ids: list[int] | None = None, now: datetime | None
             return 0
         query = query.where(WaitlistRequest.volunteer_id.in_(sorted(set(volunteer_ids))))
     told = 0
-    try:
+    with committing():
         requests = list(db.session.scalars(query).unique())
         slots_cache: dict[int, list[datetime]] = {}
         for request in requests:
@@ -214,10 +211,6 @@ def check_waitlists(volunteer_ids: list[int] | None = None, now: datetime | None
             request.last_notified_at = now
             told += 1
             log.info("waitlist %s: learner %s told of %d new times", request.id, request.learner_id, len(new))
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return told
 
 
@@ -274,7 +267,7 @@ def _clock(minute: int) -> str:
 
 
 def _key(start: datetime) -> str:
-    return start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return utc_iso(start)
 
 
 def _base_url() -> str:

@@ -135,18 +135,22 @@ def zone_label(
     should not look like a mistake.
     """
     tzinfo = ZoneInfo(zone)
-    offset = format_offset(at.astimezone(tzinfo).utcoffset())
+    offset = at.astimezone(tzinfo).utcoffset()
+    later = until.astimezone(tzinfo).utcoffset() if until is not None else offset
+    if later != offset and zone not in UTC_ZONES and not zone.startswith("Etc/"):
+        return translate(N_("%(city)s time (%(offset)s, then %(later)s after the clocks change)")) % {
+            "city": zone_city(zone, language), "offset": format_offset(offset), "later": format_offset(later)
+        }
+    return zone_label_at_offset(zone, offset, language, translate)
+
+
+def zone_label_at_offset(zone: str, offset: timedelta | None, language: str | None, translate: Translate = identity) -> str:
+    """The zone's name with a given UTC offset: ``Kathmandu time (UTC+05:45)``; UTC and ``Etc/`` zones by offset only."""
     if zone in UTC_ZONES:
         return translate(N_("Coordinated Universal Time (UTC)"))
     if zone.startswith("Etc/"):
-        return offset  # Etc/GMT+5 and friends name no place, and never change
-    values = {"city": zone_city(zone, language), "offset": offset}
-    later = format_offset(until.astimezone(tzinfo).utcoffset()) if until is not None else offset
-    if later != offset:
-        return translate(N_("%(city)s time (%(offset)s, then %(later)s after the clocks change)")) % {
-            **values, "later": later
-        }
-    return translate(N_("%(city)s time (%(offset)s)")) % values
+        return format_offset(offset)  # Etc/GMT+5 and friends name no place, and never change
+    return translate(N_("%(city)s time (%(offset)s)")) % {"city": zone_city(zone, language), "offset": format_offset(offset)}
 
 
 def zone_short(zone: str, at: datetime, language: str | None, translate: Translate = identity) -> str:

@@ -27,12 +27,14 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from tutoring.formatting import format_day, format_instant, format_time, kind_label, language_name, picker_zones
-from tutoring.formatting import utc_iso, zone_label
+from tutoring.formatting import format_day, format_instant, format_time, kind_label, language_name
+from tutoring.formatting import zone_label
+from tutoring.timeutil import utc_iso
 from tutoring.lru import LRU
 from tutoring.models import KINDS, VolunteerProfile
 from tutoring.scheduling import Slot
 from tutoring.booking.browse import booking_href
+from tutoring.services.people.zones import offered_zone_names
 
 if TYPE_CHECKING:
     from tutoring.models import Programme
@@ -239,5 +241,5 @@ def zone_bar(zone: ViewerZone, now: datetime, sentence: bool = False, keys: Sequ
 
 @cache
 def zone_datalist() -> Markup:
-    """The ``<option>``s of every zone the pickers offer (~420), built once: they are the same on every page."""
-    return Markup("").join(Markup('<option value="{}">').format(name) for name in picker_zones())
+    """The ``<option>``s of every zone the pickers offer (the sign-up picker's list), built once: the same on every page."""
+    return Markup("").join(Markup('<option value="{}">').format(name) for name in offered_zone_names())

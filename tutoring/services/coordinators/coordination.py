@@ -29,6 +29,7 @@ from tutoring.services.minors import clearance
 from tutoring.booking.slots import dialect_name, ids_param
 from tutoring.models.types import MAX_ID
 from tutoring.services.support.training import kinds_needing_training, trained_kinds_of, training_day
+from tutoring.transactions import committing
 
 REASON_MAX_LENGTH = 1000
 NAME_MAX_LENGTH = 100
@@ -162,7 +163,7 @@ def decide_volunteer(coordinator: User, volunteer_id: int, decision: str, reason
     if decision not in DECISIONS:
         raise CoordinationError(N_("Choose approve, decline or pause."), field="decision")
     reason = clean_text(reason, "reason", REASON_MAX_LENGTH, required=decision != "approve")
-    try:
+    with committing():
         volunteer = volunteer_or_none(volunteer_id, lock=True)
         if volunteer is None:
             raise NotFound()
@@ -173,10 +174,6 @@ def decide_volunteer(coordinator: User, volunteer_id: int, decision: str, reason
         volunteer.state = _STATE_AFTER[decision]
         audit(coordinator, f"volunteer.{decision}", subject=volunteer.user, reason=reason)
         _queue_decision_email(volunteer.user, decision, reason)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return volunteer
 
 
@@ -242,16 +239,12 @@ def create_programme(coordinator: User, *, name: Any, description: Any = "", kin
                      support_needs_training: bool = False) -> Programme:
     """A new programme (its slug made from the name); logged; commits."""
     name, description, kinds = _programme_fields(name, description, kinds)
-    try:
+    with committing():
         programme = Programme(slug=_unique_slug(name), name=name, description=description, kinds=kinds,
                               support_needs_training=bool(support_needs_training))
         db.session.add(programme)
         db.session.flush()
         audit(coordinator, "programme.create", programme_id=programme.id)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return programme
 
 
@@ -262,14 +255,10 @@ def update_programme(coordinator: User, programme_id: int, *, name: Any, descrip
     if programme is None:
         raise NotFound()
     name, description, kinds = _programme_fields(name, description, kinds)
-    try:
+    with committing():
         programme.name, programme.description, programme.kinds = name, description, kinds
         programme.support_needs_training = bool(support_needs_training)
         audit(coordinator, "programme.update", programme_id=programme.id)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return programme
 
 
@@ -288,7 +277,7 @@ def set_membership(coordinator: User, programme_id: int, volunteer_id: int, *, m
     if programme is None or volunteer is None:
         raise NotFound()
     row = db.session.get(ProgrammeMember, (programme.id, volunteer.id))
-    try:
+    with committing():
         if not member:
             if row is not None:
                 db.session.delete(row)
@@ -302,10 +291,6 @@ def set_membership(coordinator: User, programme_id: int, volunteer_id: int, *, m
                 row.trained = bool(trained)
                 audit(coordinator, "programme.train" if trained else "programme.untrain", subject=volunteer.user,
                       programme_id=programme.id)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
 
 
 def programmes_of(volunteer_id: int) -> list[tuple[Programme, bool]]:
@@ -412,7 +397,7 @@ def mark_trained(coordinator: User | None, volunteer_id: int, kind: Any, *, trai
     volunteer = volunteer_or_none(volunteer_id)
     if volunteer is None:
         raise NotFound()
-    try:
+    with committing():
         record = db.session.scalar(select(TrainingRecord).where(
             TrainingRecord.volunteer_id == volunteer.id, TrainingRecord.kind == kind))
         if record is None:
@@ -423,10 +408,6 @@ def mark_trained(coordinator: User | None, volunteer_id: int, kind: Any, *, trai
         until = expires_on.isoformat() if expires_on else "-"
         audit(coordinator, "training.mark", subject=volunteer.user,
               reason=f"{kind}; {trained_on.isoformat()} to {until}" + (f"; {note}" if note else ""))
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return record
 
 
@@ -445,13 +426,9 @@ def remove_training(coordinator: User, volunteer_id: int, kind: Any, reason: Any
         TrainingRecord.volunteer_id == volunteer.id, TrainingRecord.kind == kind))
     if record is None:
         raise NotFound()
-    try:
+    with committing():
         db.session.delete(record)
         audit(coordinator, "training.remove", subject=volunteer.user, reason=f"{kind}" + (f"; {reason}" if reason else ""))
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
 
 
 # --- clearance for minors (SPEC §7 "Minors", issue 19) ------------------------------------------
@@ -475,7 +452,7 @@ def mark_cleared(coordinator: User | None, volunteer_id: int, *, checked_on: dat
     volunteer = volunteer_or_none(volunteer_id)
     if volunteer is None:
         raise NotFound()
-    try:
+    with committing():
         record = db.session.get(Clearance, volunteer.user_id)
         if record is None:
             record = Clearance(volunteer_id=volunteer.user_id)
@@ -486,10 +463,6 @@ def mark_cleared(coordinator: User | None, volunteer_id: int, *, checked_on: dat
         until = expires_on.isoformat() if expires_on else "-"
         audit(coordinator, "clearance.mark", subject=volunteer.user,
               reason=f"{checked_on.isoformat()} to {until}" + (f"; {note}" if note else ""))
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return record
 
 
@@ -502,13 +475,9 @@ def remove_clearance(coordinator: User, volunteer_id: int, reason: Any = "") -> 
     record = db.session.get(Clearance, volunteer.user_id) if volunteer is not None else None
     if record is None:
         raise NotFound()
-    try:
+    with committing():
         db.session.delete(record)
         audit(coordinator, "clearance.remove", subject=volunteer.user, reason=reason)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
 
 
 def clearance_expiry_round(now=None) -> int:
@@ -527,7 +496,7 @@ def clearance_expiry_round(now=None) -> int:
     ))
     if not ended:
         return 0
-    try:
+    with committing():
         names = [f"{row.volunteer.user.display_name} ({row.expires_on.isoformat()})" for row in ended]
         base_url = current_app.config.get("BASE_URL", "").rstrip("/")
         coordinators = db.session.scalars(
@@ -547,8 +516,4 @@ def clearance_expiry_round(now=None) -> int:
         for row in ended:
             row.expiry_told_on = row.expires_on
             audit(None, "clearance.expired", subject=row.volunteer.user, reason=row.expires_on.isoformat())
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return len(ended)

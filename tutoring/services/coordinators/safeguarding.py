@@ -33,6 +33,7 @@ from tutoring.models.types import MAX_ID
 from tutoring.timeutil import utcnow
 from tutoring.booking.errors import InvalidBooking, SlotUnavailable, VolunteerNotCleared, VolunteerNotTrained
 from tutoring.services.minors import clearance, guardians
+from tutoring.transactions import committing
 
 DETAILS_MAX_LENGTH = 4000
 RESOLUTION_MAX_LENGTH = 2000
@@ -75,12 +76,8 @@ def file_report(learner: User, details: str, *, booking_id: int | None = None,
         volunteer_id = booking.session.volunteer_id
     elif volunteer_id is None or reportable_volunteer(volunteer_id) is None:
         raise NotFound()
-    try:
+    with committing():
         report = add_report(learner, details, volunteer_id=volunteer_id, booking_id=booking.id if booking else None)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return report
 
 
@@ -154,14 +151,10 @@ def resolve_report(coordinator: User, report_id: int, resolution: str) -> Safegu
         raise NotFound()
     if report.status == "resolved":
         raise CoordinationError(N_("This report is already resolved."))
-    try:
+    with committing():
         report.status, report.resolution = "resolved", resolution
         report.resolved_at, report.resolved_by_id = utcnow(), coordinator.id
         audit(coordinator, "report.resolve", subject=report.volunteer, report_id=report.id, reason=resolution)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return report
 
 
@@ -184,13 +177,9 @@ def set_severity(coordinator: User, report_id: int, severity: str) -> Safeguardi
     report = _open_report(coordinator, report_id)
     if severity not in SEVERITIES:
         raise CoordinationError(N_("Choose low, medium, high or urgent."), field="severity")
-    try:
+    with committing():
         report.severity = severity
         audit(coordinator, "report.severity", subject=report.volunteer, report_id=report.id, reason=severity)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return report
 
 
@@ -216,7 +205,7 @@ def message_reporter(coordinator: User, report_id: int, text: str) -> Notice:
     if learner is None or learner.deleted_at is not None or not learner.is_active:
         raise CoordinationError(N_("This learner's account was deleted."))
     now = utcnow()
-    try:
+    with committing():
         notice = Notice(user_id=learner.id, kind="coordinators", data={"text": text, "report_id": report.id},
                         key=f"coordinators:{report.id}:{now.isoformat()}:{coordinator.id}", created_at=now)
         db.session.add(notice)
@@ -233,10 +222,6 @@ def message_reporter(coordinator: User, report_id: int, text: str) -> Notice:
                         "send a new report from the site: %(link)s", link=link),
             ]) + "\n"
         queue_mail(learner.email, subject, body)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return notice
 
 

@@ -38,6 +38,7 @@ from tutoring.models import AuditEntry, Booking, GuardianConsent, User
 from tutoring.services.notices import outbox
 from tutoring.services.notices.meeting import meeting_url_for
 from tutoring.timeutil import utcnow
+from tutoring.transactions import committing
 
 CONSENT_MAX_AGE = timedelta(days=14)
 WITHDRAW_MAX_AGE = timedelta(days=400)  # a notice's link still works for a year and more
@@ -170,7 +171,7 @@ def resend(learner: User, *, coordinator: User | None = None) -> GuardianConsent
         raise GuardianError(N_("There is no request to send again. Please write to the coordinators."))
     if consent.sent_at is not None and utcnow() - consent.sent_at < RESEND_AFTER:
         raise ResendTooSoon()
-    try:
+    with committing():
         if consent.status != "pending":
             consent.status, consent.decided_at = "pending", None
             consent.link_version += 1
@@ -179,10 +180,6 @@ def resend(learner: User, *, coordinator: User | None = None) -> GuardianConsent
             # The guardian's address as the reason, like the other guardian.* entries (purged with them).
             db.session.add(AuditEntry(actor_id=coordinator.id, action="guardian.resend", subject_user_id=learner.id,
                                       reason=consent.guardian_email))
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return consent
 
 
@@ -257,14 +254,10 @@ def decide(consent: GuardianConsent, agree: bool, *, now: datetime | None = None
     """The guardian's answer on the consent page; logged; commits. Only a pending request can be answered."""
     if consent.status != "pending":
         raise GuardianError(N_("This request was already answered."))
-    try:
+    with committing():
         consent.status = "consented" if agree else "declined"
         consent.decided_at = now or utcnow()
         _audit("guardian.consent" if agree else "guardian.decline", consent)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return consent
 
 
@@ -388,13 +381,9 @@ def purge_unanswered(now: datetime | None = None) -> int:
         and_(GuardianConsent.status == "pending", GuardianConsent.sent_at < cutoff),
         and_(GuardianConsent.status.in_(("declined", "withdrawn")), GuardianConsent.decided_at < cutoff),
     ))).all()
-    try:
+    with committing():
         for consent in stale:
             db.session.execute(update(AuditEntry).where(AuditEntry.subject_user_id == consent.learner_id,
                                                         AuditEntry.action.like("guardian.%")).values(reason=""))
             db.session.delete(consent)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return len(stale)

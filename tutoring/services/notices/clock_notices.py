@@ -37,6 +37,7 @@ from tutoring.mail import build_message
 from tutoring.models import Booking, Notice, Session, User, VolunteerProfile
 from tutoring.services.notices import outbox
 from tutoring.timeutil import utcnow
+from tutoring.transactions import committing
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ def queue_clock_change_notices(now: datetime | None = None) -> int:
     """Queue the clock-change email and in-app notice for occurrences 7 days away or less; commits. Returns how many people were told."""
     now = now or utcnow()
     told = 0
-    try:
+    with committing():
         upcoming = list(
             db.session.scalars(
                 select(Booking)
@@ -96,10 +97,6 @@ def queue_clock_change_notices(now: datetime | None = None) -> int:
             for user, other in ((volunteer, learner), (learner, volunteer)):
                 if user.is_active and _tell(booking, previous, user, other, now):
                     told += 1
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return told
 
 

@@ -43,6 +43,7 @@ from tutoring.calendar.mime import OutgoingMail
 from tutoring.extensions import db
 from tutoring.models import OUTBOX_KINDS, OutboxMessage
 from tutoring.timeutil import utcnow
+from tutoring.transactions import committing
 
 log = logging.getLogger(__name__)
 
@@ -214,7 +215,7 @@ def claim(worker_id: str, limit: int, lock_for: timedelta, now: datetime | None 
     holds it (or the holder's claim expired: that worker died or hung).
     """
     now = now or utcnow()
-    try:
+    with committing():
         ids = list(
             db.session.scalars(
                 select(OutboxMessage.id)
@@ -247,20 +248,12 @@ def claim(worker_id: str, limit: int, lock_for: timedelta, now: datetime | None 
             .where(OutboxMessage.id.in_(ids))
             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         ).all()
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return [Claimed(*row) for row in rows]
 
 
 def _commit(statement) -> int:
-    try:
+    with committing():
         count = db.session.execute(statement).rowcount
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return count
 
 

@@ -45,6 +45,7 @@ from tutoring.services.notices.notifications import (
     session_uid,
 )
 from tutoring.timeutil import utcnow
+from tutoring.transactions import committing
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +110,7 @@ def queue_due_reminders(now: datetime | None = None) -> int:
     hours = reminder_hours()
     if not hours:
         return 0
-    try:
+    with committing():
         bookings = list(
             db.session.scalars(
                 select(Booking)
@@ -176,8 +177,4 @@ def queue_due_reminders(now: datetime | None = None) -> int:
             ):
                 added += 1
                 log.info("booking %s: %s reminder queued for the learner's guardian", booking.id, f"{offset:g}h")
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return added

@@ -61,6 +61,7 @@ from tutoring.booking.operations import cancel_booking
 from tutoring.booking.waitlist import range_text
 from tutoring.services.minors import guardians
 from tutoring.timeutil import utcnow
+from tutoring.transactions import committing
 
 log = logging.getLogger(__name__)
 
@@ -289,14 +290,10 @@ def delete_account(user_id: int, now: datetime | None = None) -> Deletion:
                 failed += 1
                 log.info("account %s deletion: booking %s not cancelled (%s)", user_id, booking_id, error.code)
         db.session.expire_all()
-    try:
+    with committing():
         if guardian is not None:
             guardians.queue_deletion_notice(*guardian)  # a minor's guardian is told (SPEC §7 "Minors")
         _anonymise(user_id, old_email, now)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     log.info("account %s deleted: %d sessions cancelled", user_id, cancelled)
     return Deletion(cancelled=cancelled, not_cancelled=failed)
 
@@ -392,7 +389,7 @@ def purge_old_notes(now: datetime | None = None, days: int | None = None) -> int
         Session.start_at < cutoff,  # implied by the end, and what the index serves
         Session.end_at < cutoff,
     )
-    try:
+    with committing():
         count = db.session.execute(
             update(Booking)
             .where(Booking.session_id.in_(old_sessions), or_(Booking.note != "", Booking.cancel_reason.is_not(None)))
@@ -401,10 +398,6 @@ def purge_old_notes(now: datetime | None = None, days: int | None = None) -> int
             .values(note="", cancel_reason=None, updated_at=Booking.updated_at)
             .execution_options(synchronize_session=False)
         ).rowcount
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     if count:
         log.info("cleared the notes of %d bookings whose sessions ended before %s", count, cutoff.isoformat())
     return count

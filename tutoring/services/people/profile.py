@@ -22,6 +22,7 @@ from tutoring.models import KINDS, LANGUAGES, User
 from tutoring.models.user import ADDRESS_FORMS
 from tutoring.services.schedules.availability import SETTING_RANGES, AvailabilityError, N_, parse_setting
 from tutoring.timeutil import is_valid_zone
+from tutoring.transactions import committing
 
 MAX_NAME_LENGTH = 100
 MAX_BIO_LENGTH = 2000
@@ -118,15 +119,11 @@ def update_profile(user_id: int, form: Mapping[str, Any]) -> User:
     if errors:
         db.session.rollback()
         raise ProfileInvalid(errors)
-    try:
+    with committing():
         for key, value in values.items():
             setattr(user, key, value)
         for key, value in profile_values.items():
             setattr(user.volunteer_profile, key, value)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return user
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from zoneinfo import available_timezones
 
 from tutoring.timeutil import is_valid_zone
 
@@ -49,6 +50,24 @@ def zone_choices() -> tuple[ZoneChoice, ...]:
 @cache
 def _canonical_names() -> dict[str, str]:
     return {alias: choice.name for choice in zone_choices() for alias in choice.aliases}
+
+
+def offered_zone_names() -> tuple[str, ...]:
+    """The names every zone picker offers (sign-up, account, search), sorted."""
+    return tuple(choice.name for choice in zone_choices())
+
+
+@cache
+def _zones_by_folded_name() -> dict[str, str]:
+    return {name.casefold(): name for name in available_timezones()}
+
+
+def zone_from_text(text: str) -> str | None:
+    """The zone typed in ``text``, forgiving case and spaces (``asia/kathmandu``, ``America/New York``), named as
+    the picker names it; None when it names no zone."""
+    text = text.strip()
+    zone = text if is_valid_zone(text) else _zones_by_folded_name().get(text.replace(" ", "_").casefold())
+    return canonical_zone(zone) if zone is not None else None
 
 
 def canonical_zone(name: str) -> str:

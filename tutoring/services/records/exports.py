@@ -25,6 +25,7 @@ from tutoring.extensions import db
 from tutoring.models import Booking, ProgrammeMember, Session, User, VolunteerProfile
 from tutoring.scheduling import day_range_bounds
 from tutoring.services.records.reports import ReportQuery
+from tutoring.timeutil import utc_iso
 
 # Excel opens a CSV as UTF-8 only when it starts with this mark.
 BOM = "\ufeff"
@@ -96,7 +97,7 @@ def sessions_csv(query: ReportQuery) -> str:
              volunteer_email, learner_id, learner_name, learner_email) in db.session.execute(rows):
             local_start, local_end = session_start.astimezone(zone), session_end.astimezone(zone)
             yield (booking_id, session_id, local_start.date().isoformat(), local_start.strftime("%H:%M"),
-                   local_end.strftime("%H:%M"), query.zone, session_start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                   local_end.strftime("%H:%M"), query.zone, utc_iso(session_start),
                    round((session_end - session_start).total_seconds() / 60), kinds.get(kind, kind),
                    statuses.get(status, status), volunteer_id, volunteer_name, volunteer_email, learner_id,
                    learner_name, learner_email)

@@ -51,6 +51,7 @@ from tutoring.scheduling import SessionSettings, Slot, day_range_bounds, slots_b
 from tutoring.booking.slots import busy_by_volunteer
 from tutoring.timeutil import is_valid_zone, utcnow
 from tutoring.models.types import MAX_ID
+from tutoring.transactions import committing
 
 MINUTES_PER_DAY = 24 * 60
 MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
@@ -508,12 +509,8 @@ def check_away(periods: Sequence[AwayInput], field_of) -> None:
 @contextmanager
 def _write_transaction() -> Iterator[None]:
     """Run the body in the session's transaction and commit; roll back on any error."""
-    try:
+    with committing():
         yield
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
 
 
 def _locked_profile(volunteer_id: int) -> VolunteerProfile:

@@ -36,6 +36,7 @@ from tutoring.safety.rota import Shift, on_duty, parse_hhmm
 from tutoring.services.notices import outbox
 from tutoring.services.coordinators.coordination import CoordinationError, NotFound, audit, clean_text
 from tutoring.timeutil import utcnow
+from tutoring.transactions import committing
 
 log = logging.getLogger(__name__)
 
@@ -107,13 +108,9 @@ def add_shift(coordinator: User, values: dict) -> DutyShift:
     except (ZoneInfoNotFoundError, ValueError):
         raise CoordinationError(N_("Choose a time zone from the list."), field="timezone") from None
     shift = DutyShift(coordinator_id=person.id, weekday=weekday, start=start, end=end, timezone=zone)
-    try:
+    with committing():
         db.session.add(shift)
         audit(coordinator, "rota.add", subject=person, reason=f"{weekday} {start}-{end} {zone}")
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return shift
 
 
@@ -124,14 +121,10 @@ def remove_shift(coordinator: User, shift_id: int) -> None:
     shift = db.session.get(DutyShift, shift_id) if 1 <= shift_id <= MAX_ID else None
     if shift is None:
         raise NotFound()
-    try:
+    with committing():
         audit(coordinator, "rota.remove", subject=shift.coordinator,
               reason=f"{shift.weekday} {shift.start}-{shift.end} {shift.timezone}")
         db.session.delete(shift)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
 
 
 # --- mail -------------------------------------------------------------------------------------
@@ -210,13 +203,9 @@ def check_in_for(user: User, booking: Booking, now: datetime | None = None) -> C
     existing = db.session.scalar(select(CheckIn).where(CheckIn.booking_id == booking.id, CheckIn.user_id == user.id))
     if existing is not None or not _ended(booking, now):
         return existing
-    try:
+    with committing():
         check_in = CheckIn(booking_id=booking.id, user_id=user.id, created_at=now)
         db.session.add(check_in)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return check_in
 
 
@@ -239,7 +228,7 @@ def _check_in_mail(check_in: CheckIn, user: User, booking: Booking) -> tuple[str
 def queue_due_checkins(now: datetime | None = None) -> int:
     """Mail each party of every session that ended in the last week its check-in link, once; commits; how many."""
     now = now or utcnow()
-    try:
+    with committing():
         bookings = list(db.session.scalars(
             select(Booking).join(Booking.session)
             .where(Booking.status != "cancelled", Session.end_at <= now, Session.end_at > now - OFFERED_FOR)
@@ -267,10 +256,6 @@ def queue_due_checkins(now: datetime | None = None) -> int:
                 subject, text = _check_in_mail(check_in, user, booking)
                 queued += _queue(user, subject, text, f"check-in:{check_in.id}", booking.id, now)
                 log.info("booking %s: check-in %s mailed to user %s", booking.id, check_in.id, user.id)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return queued
 
 
@@ -319,7 +304,7 @@ def answer(check_in: CheckIn, values: dict, now: datetime | None = None) -> Chec
     comment = clean_text(values.get("comment"), "comment", COMMENT_MAX_LENGTH)
     booking = db.session.get(Booking, check_in.booking_id)
     concern = bool(values.get("concern")) and booking.session.kind == "support"
-    try:
+    with committing():
         check_in.happened, check_in.mood, check_in.concern, check_in.comment = happened, mood, concern, comment
         check_in.answered_at = now
         _set_attendance(check_in, booking)
@@ -328,10 +313,6 @@ def answer(check_in: CheckIn, values: dict, now: datetime | None = None) -> Chec
             _raise_item(user, booking, comment, "check_in", True, now)
         db.session.flush()
         notice_repeated_absence(booking, now)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     log.info("booking %s: check-in %s answered", booking.id, check_in.id)
     return check_in
 
@@ -401,12 +382,8 @@ def escalate(volunteer: User, booking_id: int, comment: str | None, now: datetim
     comment = clean_text(comment, "comment", COMMENT_MAX_LENGTH)
     if not may_escalate(booking, now):
         raise CheckInError(N_("This can be raised during a session and for a day after it."))
-    try:
+    with committing():
         report = _raise_item(volunteer, booking, comment, "escalation", True, now)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return report
 
 
@@ -422,12 +399,8 @@ def ask_debrief(volunteer: User, booking_id: int, comment: str | None, now: date
         SafeguardingReport.reporter_id == volunteer.id, SafeguardingReport.status == "open"))
     if existing is not None:
         raise CheckInError(N_("You already asked for a debrief about this session. A coordinator will be in touch."))
-    try:
+    with committing():
         report = _raise_item(volunteer, booking, comment, "debrief", False, now)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return report
 
 

@@ -25,6 +25,7 @@ from tutoring.models import HelpResource, User
 from tutoring.models.types import MAX_ID
 from tutoring.characters import has_refused_characters
 from tutoring.services.coordinators.coordination import CoordinationError, NotFound, audit, clean_text
+from tutoring.transactions import committing
 
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 FIELDS = ("name", "phone", "text", "whatsapp", "url", "hours")
@@ -142,14 +143,10 @@ def add_resource(coordinator: User | None, values: dict[str, Any]) -> HelpResour
     if coordinator is not None and not coordinator.is_coordinator:
         raise CoordinationError(N_("Only coordinators can do this."))
     resource = HelpResource(**_fields(values))
-    try:
+    with committing():
         db.session.add(resource)
         db.session.flush()
         audit(coordinator, "help.add", reason=f"{resource.country or '*'}: {resource.name}")
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return resource
 
 
@@ -217,13 +214,9 @@ def import_resources(coordinator: User | None, data: bytes) -> int:
     if coordinator is not None and not coordinator.is_coordinator:
         raise CoordinationError(N_("Only coordinators can do this."))
     rows = parse_csv(data)
-    try:
+    with committing():
         db.session.add_all(HelpResource(**fields) for fields in rows)
         audit(coordinator, "help.import", reason=f"{len(rows)} lines")
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return len(rows)
 
 
@@ -241,14 +234,10 @@ def update_resource(coordinator: User, resource_id: int, values: dict[str, Any])
     if resource is None:
         raise NotFound()
     fields = _fields(values)
-    try:
+    with committing():
         for key, value in fields.items():
             setattr(resource, key, value)
         audit(coordinator, "help.update", reason=f"{resource.country or '*'}: {resource.name}")
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return resource
 
 
@@ -259,13 +248,9 @@ def remove_resource(coordinator: User, resource_id: int) -> None:
     resource = resource_or_none(resource_id)
     if resource is None:
         raise NotFound()
-    try:
+    with committing():
         audit(coordinator, "help.remove", reason=f"{resource.country or '*'}: {resource.name}")
         db.session.delete(resource)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
 
 
 

@@ -20,6 +20,7 @@ from tutoring.models import TrainingRecord, User, VolunteerProfile
 from tutoring.services.notices import outbox
 from tutoring.services.coordinators.coordination import CoordinationError, NotFound, mark_trained, volunteer_or_none
 from tutoring.services.support.training import kinds_needing_training, training_day
+from tutoring.transactions import committing
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ def tell_expired_training(now: datetime) -> int:
     coordinators = list(db.session.scalars(select(User).where(User.role == "coordinator", User.is_active.is_(True))))
     base = current_app.config.get("BASE_URL", "").rstrip("/")
     queued = 0
-    try:
+    with committing():
         for record in records:
             link = f"{base}/coordinator/volunteers/{record.volunteer_id}#training"
             for coordinator in coordinators:
@@ -74,10 +75,6 @@ def tell_expired_training(now: datetime) -> int:
                     ]) + "\n"
                 queued += outbox.queue_unique(build_message(coordinator.email, subject, text), kind="mail",
                                               recipient=coordinator.email, dedupe_key=key, now=now)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     if queued:
         log.info("training expiry: %d emails queued", queued)
     return queued
