@@ -30,7 +30,6 @@ from tutoring.booking.pages import (
 )
 from tutoring.calendar.text import format_when
 from tutoring.extensions import login_manager
-from tutoring.timeutil import utc_iso
 from tutoring.help_prompt import offer_help_if_crisis
 from tutoring.htmx import is_fragment_request, render_page_or_fragment
 from tutoring.i18n import current_language, current_timezone
@@ -38,7 +37,8 @@ from tutoring.scheduling import Busy
 from tutoring.booking.errors import BookingError, SlotUnavailable
 from tutoring.booking.operations import book_session, cancel_booking, mark_completed, mark_no_show, reschedule_booking
 from tutoring.services.coordinators.coordination import bookable_kinds
-from tutoring.timeutil import utcnow
+from tutoring.models import Booking
+from tutoring.timeutil import utc_iso, utcnow
 from tutoring.booking.browse import local_today, parse_week, viewer_zone, visible_volunteer_or_404, week_of_slots
 
 WEEK_TARGET = "week"
@@ -65,30 +65,11 @@ def new(volunteer_id: int):
     without losing it (both come back here through ``next``).
     """
     volunteer = visible_volunteer_or_404(volunteer_id, current_user)
-    now = utcnow()
-    start_at = parse_instant(request.args.get("start"), now)
-    zone = current_timezone()
     if request.method == "POST" and not current_user.is_authenticated:
         return login_manager.unauthorized()
-    # The kinds book_session would accept are offered; the volunteer's other kinds get the engine's refusal.
-    form = BookForm(bookable_kinds(volunteer.id, volunteer.kinds), accepted=list(volunteer.kinds))
-    wanted_kind = request.args.get("kind")
-    if request.method == "GET" and wanted_kind in form.offered:
-        form.kind.data = wanted_kind  # the kind chosen in the search (issue 22)
-    else:
-        wanted_kind = None
-    context = {
-        "volunteer": volunteer,
-        "start_at": start_at,
-        "zone": zone,
-        "now": now,
-        "form": form,
-        "here": url_for("booking.new", volunteer_id=volunteer.id, start=request.args.get("start"), kind=wanted_kind),
-        "start_day": None,
-    }
-
-    if start_at is not None:
-        context["start_day"] = start_at.astimezone(ZoneInfo(zone)).date()
+    now = utcnow()
+    context = _book_context(volunteer, now)
+    start_at, form = context["start_at"], context["form"]
     if start_at is None:
         # A link without a usable time: say so, and offer their next free times.
         return _book_page(context, volunteer, None, now, problem=_("This link doesn't name a time we can book."),
@@ -116,6 +97,28 @@ def new(volunteer_id: int):
         return _book_page(context, volunteer, start_at, utcnow(), problem=error.message, status=error.status)
     flash(_("Your session is booked."), "success")
     return redirect(url_for("booking.detail", booking_id=booking.id), code=303)
+
+
+def _book_context(volunteer, now: datetime) -> dict:
+    """What the booking page shows before any decision: the asked-for time in the viewer's zone and the form."""
+    start_at = parse_instant(request.args.get("start"), now)
+    zone = current_timezone()
+    # The kinds book_session would accept are offered; the volunteer's other kinds get the engine's refusal.
+    form = BookForm(bookable_kinds(volunteer.id, volunteer.kinds), accepted=list(volunteer.kinds))
+    wanted_kind = request.args.get("kind")
+    if request.method == "GET" and wanted_kind in form.offered:
+        form.kind.data = wanted_kind  # the kind chosen in the search (issue 22)
+    else:
+        wanted_kind = None
+    return {
+        "volunteer": volunteer,
+        "start_at": start_at,
+        "zone": zone,
+        "now": now,
+        "form": form,
+        "here": url_for("booking.new", volunteer_id=volunteer.id, start=request.args.get("start"), kind=wanted_kind),
+        "start_day": start_at.astimezone(ZoneInfo(zone)).date() if start_at is not None else None,
+    }
 
 
 def _gone_message(volunteer) -> str:
@@ -277,7 +280,19 @@ def reschedule(booking_id: int):
             flash(_("The session has moved to its new time. We let the other person know."), "success")
             return redirect(url_for("booking.detail", booking_id=booking_id), code=303)
 
-    # The week shown: ?week=, else the chosen time's week, else this week.
+    week = _reschedule_week(booking, zone, chosen, today, now)
+    if chosen is not None and week["chosen"] is None:
+        problem, status = _("This time is not available any more. Please choose another time."), 409
+    context.update(zone=zone, now=now)
+    response = render_page_or_fragment("booking/reschedule.html", "volunteers/_week.html", hx_target=WEEK_TARGET,
+                                       form=form, problem=problem, **week, **context)
+    response.status_code = status
+    return response
+
+
+def _reschedule_week(booking: Booking, zone, chosen: datetime | None, today, now: datetime) -> dict:
+    """The volunteer's week to move to (``?week=``, else the chosen time's week, else this one), with the
+    booking's own session treated as free and each slot leading back to the reschedule page."""
     week_arg = request.args.get("week")
     if not week_arg and chosen is not None:
         week_arg = chosen.astimezone(ZoneInfo(zone.name)).date().isoformat()
@@ -285,38 +300,21 @@ def reschedule(booking_id: int):
     volunteer = visible_volunteer_or_404(booking.session.volunteer_id, current_user)
     own = Busy(booking.session.start_at, booking.session.end_at)
     week = week_of_slots(volunteer, monday, zone.name, now, ignoring=own)
-    chosen_slot = next((slot for day in week.days for slot in day.slots if slot.start_at == chosen), None)
-    if chosen is not None and chosen_slot is None:
-        problem, status = _("This time is not available any more. Please choose another time."), 409
 
     def move_href(_volunteer_id: int, slot_start: datetime) -> str:
-        return url_for("booking.reschedule", booking_id=booking_id, start=utc_iso(slot_start), tz=zone.override)
+        return url_for("booking.reschedule", booking_id=booking.id, start=utc_iso(slot_start), tz=zone.override)
 
     def week_href(week_monday) -> str:
-        return url_for("booking.reschedule", booking_id=booking_id, week=week_monday.isoformat(), tz=zone.override)
+        return url_for("booking.reschedule", booking_id=booking.id, week=week_monday.isoformat(), tz=zone.override)
 
     def slot_action(day: str, time: str) -> str:
         return _("Move to %(day)s at %(time)s", day=day, time=time)
 
-    context.update(zone=zone, now=now)
-    response = render_page_or_fragment(
-        "booking/reschedule.html",
-        "volunteers/_week.html",
-        hx_target=WEEK_TARGET,
-        volunteer=volunteer,
-        week=week,
-        week_error=week_error,
-        booking_href=move_href,
-        week_href=week_href,
-        slot_action=slot_action,
-        current_start=booking.session.start_at,
-        chosen=chosen_slot,
-        form=form,
-        problem=problem,
-        **context,
-    )
-    response.status_code = status
-    return response
+    return {
+        "volunteer": volunteer, "week": week, "week_error": week_error, "booking_href": move_href,
+        "week_href": week_href, "slot_action": slot_action, "current_start": booking.session.start_at,
+        "chosen": next((slot for day in week.days for slot in day.slots if slot.start_at == chosen), None),
+    }
 
 
 def _record(booking_id: int, mark) -> Response:
