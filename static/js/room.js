@@ -48,7 +48,7 @@
     tidy();
     var newest = list() && list().lastElementChild;
     if (newest) { newest.scrollIntoView({ block: "nearest" }); announce(newest); }
-    var here = document.getElementById("room-here");  // who is here now: at once when someone joins
+    var here = document.getElementById("room-here");
     if (here && newest && newest.matches(".joined:not(.mine)")) window.htmx.trigger(here, "refresh");
   });
   document.addEventListener("htmx:configRequest", function (event) {

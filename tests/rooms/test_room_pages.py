@@ -41,7 +41,7 @@ def test_each_party_sees_the_live_room_with_video_and_audio_only_options(client,
     body = client.get(room_url(booking_id)).get_data(as_text=True)
     assert 'class="room-state state-live"' in body
     assert "config.startAudioOnly=true" in body
-    # The stream starts after the last entry shown: here the viewer's own (hidden) "joined" entry.
+    # The stream starts after the last entry: here the viewer's own "joined" entry (shown as nothing).
     assert 'hx-ext="sse"' in body and re.search(rf"/sessions/{booking_id}/room/stream\?after=\d+", body)
     assert 'id="room-form"' in body and 'dir="auto"' in body
 
