@@ -14,7 +14,7 @@ from tutoring.extensions import db
 from tutoring.models import Booking, GuardianConsent, Message, RoomPresence, SafeguardingReport, User
 from tutoring.services import room_events
 from tutoring.services.room_presence import AWAY_AFTER, HERE_WINDOW
-from tutoring.services.rooms import REPORT_MESSAGES, attach_to_report
+from tutoring.services.rooms import REPORT_MESSAGES, attach_to_report, purge_old_messages
 from tutoring.timeutil import utcnow
 
 
@@ -240,3 +240,16 @@ def test_a_cancelled_seat_closes_only_its_holders_view_of_a_group_room(app, clie
     assert "state-closed" in client.get(room_url(seats[0])).get_data(as_text=True)
     sign_in(people["volunteer"])
     assert "state-live" in client.get(room_url(seats[0])).get_data(as_text=True)
+
+
+def test_retention_takes_who_was_there_with_the_messages(app, people):
+    old = make_session(app, people["volunteer"], [people["learner"]], starts_in=timedelta(days=-40))[0]
+    recent = make_session(app, people["volunteer"], [people["learner"]], starts_in=timedelta(days=-1))[0]
+    with app.app_context():
+        for booking in (old, recent):
+            session_id = db.session.get(Booking, booking).session_id
+            db.session.add(RoomPresence(session_id=session_id, user_id=people["learner"].id, last_seen_at=utcnow()))
+        db.session.commit()
+        purge_old_messages()
+        kept = [p.session_id for p in db.session.query(RoomPresence)]
+        assert kept == [db.session.get(Booking, recent).session_id]

@@ -28,7 +28,16 @@ from tutoring.booking.engine import booking_for
 from tutoring.calendar.text import N_
 from tutoring.errors import NotFound, ServiceError
 from tutoring.extensions import db
-from tutoring.models import MAX_MESSAGE_LENGTH, Booking, Message, SafeguardingReport, Session, User, message_reports
+from tutoring.models import (
+    MAX_MESSAGE_LENGTH,
+    Booking,
+    Message,
+    RoomPresence,
+    SafeguardingReport,
+    Session,
+    User,
+    message_reports,
+)
 from tutoring.safety.crisis import mentions_crisis
 from tutoring.safety.masking import mask_contacts
 from tutoring.services import guardians, room_events, safeguarding
@@ -277,7 +286,10 @@ def message_retention_days() -> int:
 
 
 def purge_old_messages(now: datetime | None = None, days: int | None = None) -> int:
-    """Delete messages of sessions that ended more than ``days`` ago, except those a report carries; commits."""
+    """Delete messages of sessions that ended more than ``days`` ago, except those a report carries; commits.
+
+    Who was in those rooms when (``room_presence``) goes with them.
+    """
     now = now or utcnow()
     cutoff = now - timedelta(days=message_retention_days() if days is None else days)
     old_sessions = select(Session.id).where(Session.start_at < cutoff, Session.end_at < cutoff)
@@ -288,6 +300,8 @@ def purge_old_messages(now: datetime | None = None, days: int | None = None) -> 
                    ~exists().where(message_reports.c.message_id == Message.id))
             .execution_options(synchronize_session=False)
         ).rowcount
+        db.session.execute(delete(RoomPresence).where(RoomPresence.session_id.in_(old_sessions))
+                           .execution_options(synchronize_session=False))
         db.session.commit()
     except BaseException:
         db.session.rollback()
