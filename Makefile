@@ -61,7 +61,7 @@ $(HTMX_SSE): node_modules/.package-lock.json
 	mkdir -p $(dir $@)
 	cp node_modules/htmx-ext-sse/dist/sse.min.js $@
 
-# The certificate PDF's font (Latin and Arabic in one file; tutoring/services/certificate_pdf.py), with its licence.
+# The certificate PDF's font (Latin and Arabic in one file; tutoring/services/records/certificate_pdf.py), with its licence.
 FONTS := static/vendor/fonts
 $(FONTS)/DejaVuSans.ttf: node_modules/.package-lock.json
 	mkdir -p $(FONTS)

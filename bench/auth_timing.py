@@ -6,7 +6,7 @@ Known and unknown addresses are asked for alternately (the order swapping
 each round, so drift falls on both alike), through the Flask test client on
 a temporary SQLite database (``DATABASE_URL`` for another), after a few
 warm-up rounds. Prints both medians and the two-sided Mann-Whitney U test's
-p-value (normal approximation, tie-corrected; ``tests/test_auth_timing.py``
+p-value (normal approximation, tie-corrected; ``tests/auth/test_auth_timing.py``
 tests the function): p well above 0.01 means no measurable difference. A
 benchmark, not a test: timings depend on the machine and what else runs.
 """
@@ -19,10 +19,10 @@ import tempfile
 import time
 from statistics import median
 
-from tests.test_auth_timing import mann_whitney_p
+from tests.auth.test_auth_timing import mann_whitney_p
 from tutoring import create_app
 from tutoring.extensions import db
-from tutoring.services.accounts import create_user
+from tutoring.services.people.accounts import create_user
 
 WARM_UP = 5
 

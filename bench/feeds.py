@@ -36,8 +36,8 @@ from tutoring import create_app
 from tutoring.extensions import db
 from tutoring.calendar.feed import event_blocks
 from tutoring.feeds.service import day_start, feed_cache
-from tutoring.models import Booking, Session, User
-from tutoring.services.accounts import create_user
+from tutoring.models import Booking, Session
+from tutoring.services.people.accounts import create_user
 from tutoring.timeutil import utcnow
 
 KINDS = ("tutoring", "mentoring", "support")

@@ -65,7 +65,7 @@ def seed(url: str, rooms: int, instance: Path, secret: str) -> list[dict]:
     from tutoring.extensions import db
     from tutoring.models import Booking, Session, User
     import tutoring.models.user as user_model
-    from tutoring.services.accounts import create_user, issue_api_token
+    from tutoring.services.people.accounts import create_user, issue_api_token
 
     # One real hash for every bench account: hashing hundreds of passwords would only slow the seeding.
     hashed = user_model.hash_password("bench-password-1")

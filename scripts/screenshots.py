@@ -243,7 +243,7 @@ def resolve(path: str, database: Path) -> str:
 
 def sign_in(page, base_url: str, email: str) -> None:
     """Sign in through the sign-in form with the demo password."""
-    from tutoring.services.demo import DEMO_PASSWORD
+    from tutoring.services.demodata.demo import DEMO_PASSWORD
 
     page.goto(base_url + "/auth/login")
     page.locator("#email").fill(email)

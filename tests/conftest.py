@@ -45,7 +45,7 @@ from tutoring import create_app
 from tutoring.config import normalize_database_url
 from tutoring.extensions import db, limiter
 from tutoring.models import KINDS, AvailabilityRule, User
-from tutoring.services.accounts import create_user, issue_api_token
+from tutoring.services.people.accounts import create_user, issue_api_token
 from tutoring.timeutil import utcnow
 
 TEST_PASSWORD = "correct horse battery staple"
@@ -425,12 +425,26 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
+def open_context(browser):
+    """``open_context(**options)`` -> a page in a new browser context (en-GB, Europe/London unless the options say
+    otherwise; own cookies); console errors in ``page.console_errors``."""
+    contexts = []
+
+    def open_context(**options):
+        context = browser.new_context(**{"locale": "en-GB", "timezone_id": "Europe/London", **options})
+        contexts.append(context)
+        page = context.new_page()
+        page.console_errors = []
+        page.on("console", lambda message: message.type == "error" and page.console_errors.append(message.text))
+        page.on("pageerror", lambda error: page.console_errors.append(str(error)))
+        return page
+
+    yield open_context
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(open_context):
     """A fresh browser page (own cookies); console errors are collected in ``page.console_errors``."""
-    context = browser.new_context(locale="en-GB", timezone_id="Europe/London")
-    page = context.new_page()
-    page.console_errors = []
-    page.on("console", lambda message: message.type == "error" and page.console_errors.append(message.text))
-    page.on("pageerror", lambda error: page.console_errors.append(str(error)))
-    yield page
-    context.close()
+    return open_context()

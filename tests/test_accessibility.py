@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 
 from tutoring.extensions import db
 from tutoring.models import User
-from tutoring.services.demo import DEMO_PASSWORD, load_demo
+from tutoring.services.demodata.demo import DEMO_PASSWORD, load_demo
 
 AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
 PEOPLE = {"ar": {"learner": "sami@example.org", "volunteer": "amira.hassan@example.org", "zone": "Asia/Riyadh"},

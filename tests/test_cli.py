@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 
 from tutoring.extensions import db
 from tutoring.models import KINDS, ApiToken, AvailabilityRule, User, VolunteerProfile
-from tutoring.services.accounts import user_for_api_token
-from tutoring.services.demo import DEMO_PASSWORD
+from tutoring.services.people.accounts import user_for_api_token
+from tutoring.services.demodata.demo import DEMO_PASSWORD
 
 PASSWORD = "a long enough password"
 
@@ -156,8 +156,8 @@ def test_the_demo_has_cleared_volunteers_and_minors_who_can_find_and_book_them(a
     from tutoring.booking.errors import GuardianConsentRequired
     from tutoring.booking.operations import book_session
     from tutoring.models import Clearance, GuardianConsent
-    from tutoring.services.clearance import is_cleared
-    from tutoring.services.search import parse_filters, search_volunteers
+    from tutoring.services.minors.clearance import is_cleared
+    from tutoring.services.discovery.search import parse_filters, search_volunteers
     from tutoring.timeutil import utcnow
 
     result = runner.invoke(args=["demo"])

@@ -2,7 +2,7 @@
 import pytest
 
 from tutoring import create_app
-from tutoring.config import normalize_database_url, parse_bool, settings_from_env
+from tutoring.config import days_setting, normalize_database_url, parse_bool, settings_from_env
 
 
 @pytest.mark.parametrize(
@@ -68,3 +68,10 @@ def test_development_secret_key_is_generated_once_and_kept(monkeypatch, tmp_path
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0  # readable by the owner only
     monkeypatch.setenv("SECRET_KEY", "from-the-environment")
     assert create_app({"INSTANCE_PATH": str(tmp_path)}).config["SECRET_KEY"] == "from-the-environment"
+
+
+def test_a_retention_period_is_read_as_whole_days_and_never_below_zero():
+    assert days_setting({"NOTE_RETENTION_DAYS": "7"}, "NOTE_RETENTION_DAYS", 30) == 7
+    assert days_setting({}, "NOTE_RETENTION_DAYS", 30) == 30
+    with pytest.raises(ValueError, match="MESSAGE_RETENTION_DAYS must be 0 or more"):
+        days_setting({"MESSAGE_RETENTION_DAYS": -1}, "MESSAGE_RETENTION_DAYS", 30)

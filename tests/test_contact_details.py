@@ -25,7 +25,7 @@ import html
 import json
 import quopri
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email import policy
 from urllib.parse import quote, unquote, unquote_plus
 
@@ -33,11 +33,11 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import TEST_PASSWORD
-from tests.test_outbox_support import smtp_sink  # noqa: F401  (fixture)
+from tests.notices.test_outbox_support import smtp_sink  # noqa: F401  (fixture)
 from tutoring.contact_details import hide_contact_details
 from tutoring.extensions import db
 from tutoring.models import AvailabilityRule, Booking, User
-from tutoring.services.accounts import issue_api_token
+from tutoring.services.people.accounts import issue_api_token
 from tutoring.timeutil import utcnow
 from tutoring.worker import Worker
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.test_account_profile import book
+from tests.people.test_account_profile import book
 from tutoring.extensions import db
 from tutoring.models import User
 from tutoring.timeutil import utcnow

@@ -8,7 +8,7 @@ from sqlalchemy import select, text
 from tutoring.extensions import db
 from tutoring.models import ApiToken, AwayPeriod, Booking, ExtraWindow, Session, User
 from tutoring.scheduling import Availability, AwayPeriod as AwayData, ExtraWindow as ExtraData, WeeklyRule
-from tutoring.services.accounts import issue_api_token, user_for_api_token
+from tutoring.services.people.accounts import issue_api_token, user_for_api_token
 
 
 def test_instants_come_back_as_the_same_aware_utc_instant(app, make_user):

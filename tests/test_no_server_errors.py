@@ -27,12 +27,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
-import tutoring.services.calendar_fetch as calendar_fetch
+import tutoring.services.schedules.calendar_fetch as calendar_fetch
 from tutoring.extensions import db
 from tutoring.models import AwayPeriod, ExtraWindow, SafeguardingReport, User
-from tutoring.services.coordination import create_programme
+from tutoring.services.coordinators.coordination import create_programme
 
-from coordinator_support import add_session
+from tests.coordinators.coordinator_support import add_session
 
 ROLES = ["anonymous", "learner", "volunteer", "coordinator"]
 # A few per route keeps the file quick; NO_500_EXAMPLES=50 hunts deeper on demand.

@@ -22,7 +22,7 @@ import pytest
 from tutoring.extensions import db
 from tutoring.models import User
 from tutoring.booking.operations import book_session
-from tutoring.services.demo import load_demo
+from tutoring.services.demodata.demo import load_demo
 from tutoring.booking.slots import next_slots
 from tutoring.timeutil import utcnow
 

@@ -13,14 +13,14 @@ from datetime import timedelta
 
 import pytest
 
-from tests.coordinator_support import add_session
+from tests.coordinators.coordinator_support import add_session
 from tutoring.extensions import db
 from tutoring.models import Programme, User
-from tutoring.services import coordination
+from tutoring.services.coordinators import coordination
 from tutoring.booking.operations import book_session
-from tutoring.services.demo import DEMO_PASSWORD, load_demo
-from tutoring.services.rooms import post_message, report_room
-from tutoring.services.safeguarding import file_report
+from tutoring.services.demodata.demo import DEMO_PASSWORD, load_demo
+from tutoring.services.sessions.rooms import post_message, report_room
+from tutoring.services.coordinators.safeguarding import file_report
 from tutoring.booking.slots import next_slots
 from tutoring.timeutil import utcnow
 
@@ -89,8 +89,8 @@ def _guardian_pages(app) -> list[str]:
     """The guardian's consent page and withdrawal page (issue 19), from the links they are mailed."""
     from urllib.parse import urlsplit
 
-    from tutoring.services import guardians
-    from tutoring.services.accounts import create_user
+    from tutoring.services.minors import guardians
+    from tutoring.services.people.accounts import create_user
 
     with app.app_context():
         asking = create_user("minor.asking@example.org", role="learner", display_name="Nour", timezone="Africa/Cairo",

@@ -27,9 +27,9 @@ from tutoring.extensions import db
 from tutoring.models import OutboxMessage, Session, User, VolunteerProfile
 from tutoring.booking.engine import bookings_for
 from tutoring.booking.operations import book_session, cancel_booking
-from tutoring.services.outbox import claim
-from tutoring.services.reminders import queue_due_reminders
-from tutoring.services.search import SearchFilters, matching_ids
+from tutoring.services.notices.outbox import claim
+from tutoring.services.notices.reminders import queue_due_reminders
+from tutoring.services.discovery.search import SearchFilters, matching_ids
 from tutoring.booking.slots import busy_by_volunteer, slots_in_range
 from tutoring.feeds.service import feed_rows
 

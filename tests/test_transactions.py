@@ -15,7 +15,7 @@ from sqlalchemy import event, func, insert, select, text
 from tutoring.config import PREPARE_THRESHOLD_DEFAULT, engine_options, prepare_threshold
 from tutoring.extensions import db
 from tutoring.models import User
-from tutoring.services.accounts import create_user
+from tutoring.services.people.accounts import create_user
 
 
 def ends(app) -> list[str]:

@@ -81,7 +81,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
-    from tutoring.services.training import parse_kinds
+    from tutoring.services.support.training import parse_kinds
 
     app.config["KINDS_NEEDING_TRAINING"] = parse_kinds(app.config.get("KINDS_NEEDING_TRAINING"))  # fail early on a typo
     _init_extensions(app)

@@ -9,19 +9,19 @@ from flask.cli import AppGroup, with_appcontext
 
 from tutoring.extensions import db
 from tutoring.models import KINDS, LANGUAGES, ROLES, User
-from tutoring.services.accounts import AccountError, create_user, issue_api_token, parse_kinds
-from tutoring.services import guardians
-from tutoring.services.coordination import CoordinationError, mark_cleared, mark_trained
-from tutoring.services.demo import DEMO_PASSWORD, demo_label, load_demo
-from tutoring.services.help import ImportRejected, add_resource, import_resources
+from tutoring.services.people.accounts import AccountError, create_user, issue_api_token, parse_kinds
+from tutoring.services.minors import guardians
+from tutoring.services.coordinators.coordination import CoordinationError, mark_cleared, mark_trained
+from tutoring.services.demodata.demo import DEMO_PASSWORD, demo_label, load_demo
+from tutoring.services.support.help import ImportRejected, add_resource, import_resources
 from tutoring.timeutil import utcnow
 from tutoring.worker import run_worker_command
-from tutoring.services.external_calendars import refresh_all_calendars, refresh_due_calendars
-from tutoring.services.clock_notices import queue_clock_change_notices
+from tutoring.services.schedules.external_calendars import refresh_all_calendars, refresh_due_calendars
+from tutoring.services.notices.clock_notices import queue_clock_change_notices
 from tutoring.booking.waitlist import check_waitlists
-from tutoring.services.privacy import note_retention_days, purge_old_notes
-from tutoring.services.search import rebuild_subject_terms
-from tutoring.services.rooms import message_retention_days, purge_old_messages
+from tutoring.services.people.privacy import note_retention_days, purge_old_notes
+from tutoring.services.discovery.search import rebuild_subject_terms
+from tutoring.services.sessions.rooms import message_retention_days, purge_old_messages
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 tokens_cli = AppGroup("tokens", help="Manage personal API tokens.")

@@ -27,6 +27,14 @@ def parse_bool(value: str | None, default: bool) -> bool:
     raise ValueError(f"expected a true/false value, got {value!r}")
 
 
+def days_setting(config: Mapping[str, Any], name: str, default: int) -> int:
+    """A whole number of days from the settings (a retention period): 0 or more, else a ValueError naming it."""
+    days = int(config.get(name, default))
+    if days < 0:
+        raise ValueError(f"{name} must be 0 or more")
+    return days
+
+
 def normalize_database_url(url: str) -> str:
     """Point bare PostgreSQL URLs at psycopg 3, the only driver we install."""
     for prefix in ("postgres://", "postgresql://"):
@@ -118,7 +126,7 @@ def settings_from_env(env: Mapping[str, str], instance_path: str) -> dict[str, A
         "MAIL_OUTBOX_DIR": str(Path(instance_path) / "outbox"),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",
         "RATELIMIT_ENABLED": parse_bool(env.get("RATELIMIT_ENABLED"), True),
-        # Session-room notices between web processes (tutoring/services/room_events.py); else a redis://
+        # Session-room notices between web processes (tutoring/services/sessions/room_events.py); else a redis://
         # RATELIMIT_STORAGE_URI is used, else notices stay in-process.
         "REDIS_URL": env.get("REDIS_URL") or None,
         "RATELIMIT_HEADERS_ENABLED": True,

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, render_template, request, session
+from flask import Flask, Response, render_template, session
 
 from tutoring.htmx import is_fragment_request
 from tutoring.i18n import current_language, current_timezone
 from tutoring.safety.crisis import mentions_crisis
-from tutoring.services import help as help_service
+from tutoring.services.support import help as help_service
 
 FLAG = "crisis_help"
 

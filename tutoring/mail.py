@@ -1,7 +1,7 @@
 """Sending one email: ``send_mail`` puts it in the outbox; ``flask --app wsgi worker`` sends it (SPEC §3).
 
 Nothing talks to a mail server during a request: the message is written to
-the ``outbox_messages`` table (``tutoring.services.outbox``) and the worker
+the ``outbox_messages`` table (``tutoring.services.notices.outbox``) and the worker
 delivers it over SMTP when ``MAIL_SERVER`` is set, else as a ``.eml`` file in
 ``instance/outbox/``. So a password reset request takes the same short time
 whether or not the address has an account, and a slow or down mail server
@@ -16,7 +16,7 @@ from flask import current_app
 
 from tutoring.calendar.model import BIDI_CONTROLS
 from tutoring.extensions import db
-from tutoring.services import outbox
+from tutoring.services.notices import outbox
 from tutoring.timeutil import utcnow
 
 

@@ -2,7 +2,7 @@
 
 Each round it does the periodic jobs that came due (reminders, volunteers'
 own calendars, hourly purges, clock-change notices, waitlists), then claims a
-batch of the outbox and sends it (``tutoring.services.outbox``). This module
+batch of the outbox and sends it (``tutoring.services.notices.outbox``). This module
 sits above every service it schedules; none of them imports it.
 """
 from __future__ import annotations
@@ -21,17 +21,17 @@ from flask import Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from tutoring.extensions import db
-from tutoring.services.clock_notices import queue_clock_change_notices
-from tutoring.services.external_calendars import refresh_due_calendars
-from tutoring.services import outbox
-from tutoring.services.privacy import purge_old_notes
-from tutoring.services.checkins import queue_due_checkins
-from tutoring.services.training_expiry import tell_expired_training
-from tutoring.services.rooms import purge_old_messages
-from tutoring.services.reminders import queue_due_reminders, reminder_hours
+from tutoring.services.notices.clock_notices import queue_clock_change_notices
+from tutoring.services.schedules.external_calendars import refresh_due_calendars
+from tutoring.services.notices import outbox
+from tutoring.services.people.privacy import purge_old_notes
+from tutoring.services.support.checkins import queue_due_checkins
+from tutoring.services.support.training_expiry import tell_expired_training
+from tutoring.services.sessions.rooms import purge_old_messages
+from tutoring.services.notices.reminders import queue_due_reminders, reminder_hours
 from tutoring.booking.waitlist import check_waitlists
-from tutoring.services import guardians
-from tutoring.services.coordination import clearance_expiry_round
+from tutoring.services.minors import guardians
+from tutoring.services.coordinators.coordination import clearance_expiry_round
 from tutoring.timeutil import utcnow
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from flask import request
 
 from tutoring.extensions import csrf, db
 from tutoring.models import ApiToken, User
-from tutoring.services.accounts import LAST_USED_PRECISION
+from tutoring.services.people.accounts import LAST_USED_PRECISION
 
 from .helpers import assert_error
 

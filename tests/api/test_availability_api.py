@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from tests.api.helpers import assert_error
 from tutoring.extensions import db
 from tutoring.models import User
-from tutoring.services.availability import availability_document
+from tutoring.services.schedules.availability import availability_document
 
 PATH = "/api/v1/me/availability"
 

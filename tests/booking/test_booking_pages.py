@@ -22,7 +22,7 @@ import tutoring.booking.operations as booking_service
 import tutoring.volunteers.views as volunteer_views
 from tests.conftest import TEST_PASSWORD
 from tutoring.extensions import db
-from tutoring.services.meeting import meeting_url_for
+from tutoring.services.notices.meeting import meeting_url_for
 from tutoring.models import Booking, User, VolunteerProfile
 from tutoring.booking.operations import book_session
 
@@ -488,7 +488,7 @@ def test_moving_picks_a_slot_from_the_volunteers_week_and_confirms(app, client, 
     assert '<section id="week"' in page and "Times in Kathmandu time (UTC+05:45)" in page
     # Slots lead to the confirmation, not to a new booking; the week links stay on this page.
     assert f'href="/bookings/{booking_id}/reschedule?start=2027-01-12T16:30:00Z"' in page
-    assert f'aria-label="Move to Tuesday, January 12, 2027 at 10:15 PM"' in page
+    assert 'aria-label="Move to Tuesday, January 12, 2027 at 10:15 PM"' in page
     assert f'href="/bookings/{booking_id}/reschedule?week=2027-01-18"' in page
     assert "/book?start=" not in page
 
@@ -607,7 +607,7 @@ def test_the_booking_page_records_with_plain_forms(client, amira, sign_in, booki
 def test_the_pages_offer_support_only_when_the_volunteers_programme_may_book_it(app, client, amira, sami, make_user,
                                                                                 sign_in):
     """An untrained volunteer in a programme that requires training for support: no support choice, no badge."""
-    from tutoring.services.coordination import create_programme, set_membership
+    from tutoring.services.coordinators.coordination import create_programme, set_membership
 
     coordinator = make_user("coordinator")
     with app.app_context():

@@ -2,7 +2,7 @@
 
 Remembered: the markup of slot links, badges and facts per language
 (tutoring/volunteers/markup.py) and the search's SQL statements per filter
-values (tutoring/volunteers/search.py, tutoring/services/slots.py). None of it
+values (tutoring/volunteers/search.py, tutoring/booking/slots.py). None of it
 holds data from the database, so a booking or an edit shows on the very next
 request.
 """
@@ -116,7 +116,7 @@ def test_the_week_page_shows_new_availability_at_once(app, client, volunteer):
 
 
 def test_the_week_page_follows_edited_rules_and_settings_at_once(app, client, volunteer):
-    # The availability built from a volunteer's rows is remembered by those rows' values (services/slots.py).
+    # The availability built from a volunteer's rows is remembered by those rows' values (booking/slots.py).
     page = f"/volunteers/{volunteer.id}?week=2027-01-11&tz=UTC"
     assert starts(client.get(page).get_data(as_text=True)) == ["2027-01-12T16:00:00Z", "2027-01-12T16:30:00Z"]
     with app.app_context():

@@ -11,7 +11,6 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import TEST_PASSWORD
@@ -20,25 +19,6 @@ from tutoring.models import Booking
 
 EVERY_DAY = [(weekday, "08:00", "20:00") for weekday in range(7)]
 KATHMANDU, CAIRO = ZoneInfo("Asia/Kathmandu"), ZoneInfo("Africa/Cairo")
-
-
-@pytest.fixture
-def open_context(browser):
-    """``open_context(**options)`` -> a page in a new browser context; console errors in ``page.console_errors``."""
-    contexts = []
-
-    def open_context(**options):
-        context = browser.new_context(**{"locale": "en-GB", **options})
-        contexts.append(context)
-        page = context.new_page()
-        page.console_errors = []
-        page.on("console", lambda message: message.type == "error" and page.console_errors.append(message.text))
-        page.on("pageerror", lambda error: page.console_errors.append(str(error)))
-        return page
-
-    yield open_context
-    for context in contexts:
-        context.close()
 
 
 def text(locator) -> str:

@@ -17,8 +17,8 @@ from tutoring.extensions import db
 from tutoring.models import AvailabilityRule, OutboxMessage, User
 from tutoring.booking.operations import book_session, cancel_booking
 from tutoring.booking.groups import cancel_session
-from tutoring.services.meeting import meeting_url_for
-from tutoring.services.reminders import queue_due_reminders
+from tutoring.services.notices.meeting import meeting_url_for
+from tutoring.services.notices.reminders import queue_due_reminders
 
 # Monday 7 January 2030, 08:00 UTC; the volunteer (Europe/London) offers a
 # 3-seat group window on Tuesdays 10:00-12:00: group slots at 10:00 and 11:00.

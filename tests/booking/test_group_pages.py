@@ -15,7 +15,7 @@ from sqlalchemy import select
 from tests.api.helpers import assert_error
 from tutoring.extensions import db
 from tutoring.models import AvailabilityRule, Booking, ExtraWindow, OutboxMessage, Session, User, VolunteerProfile
-from tutoring.services.availability import availability_document
+from tutoring.services.schedules.availability import availability_document
 from tutoring.booking.operations import book_session
 from tutoring.booking.slots import slots_in_range
 from tutoring.timeutil import utcnow

@@ -35,10 +35,10 @@ from tutoring.models import (
     VolunteerProfile,
     WaitlistRequest,
 )
-from tutoring.services import clearance
-from tutoring.services.coordination import clearance_expiry_round, mark_cleared, remove_clearance
-from tutoring.services.find_time import FindRequest, find_volunteers
-from tutoring.services.search import SearchFilters, matching_ids, matching_page
+from tutoring.services.minors import clearance
+from tutoring.services.coordinators.coordination import clearance_expiry_round, mark_cleared, remove_clearance
+from tutoring.services.discovery.find_time import FindRequest, find_volunteers
+from tutoring.services.discovery.search import SearchFilters, matching_ids, matching_page
 from tutoring.timeutil import utcnow
 
 # Monday 7 January 2030, 08:00 UTC; the volunteers (Europe/London, UTC in winter) offer Tuesdays 10:00-12:00.

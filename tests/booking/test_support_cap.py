@@ -7,13 +7,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.coordinator_support import add_session
+from tests.coordinators.coordinator_support import add_session
 from tutoring.booking.errors import SlotUnavailable
 from tutoring.booking.operations import book_session
 from tutoring.booking.slots import slots_in_range
 from tutoring.extensions import db
 from tutoring.models import VolunteerProfile
-from tutoring.services.checkins import near_support_cap
+from tutoring.services.support.checkins import near_support_cap
 from tutoring.timeutil import utcnow
 
 pytestmark = pytest.mark.app_config(SUPPORT_WEEKLY_CAP=2)

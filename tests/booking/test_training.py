@@ -23,9 +23,9 @@ from tutoring.extensions import db
 from tutoring.booking.slots import slots_in_range
 from tutoring.models import AuditEntry, AvailabilityRule, Booking, TrainingRecord, User, VolunteerProfile
 from tutoring.timeutil import utcnow
-from tutoring.services.coordination import bookable_kinds, mark_trained, remove_training
-from tutoring.services.find_time import FindRequest, find_volunteers
-from tutoring.services.search import SearchFilters, matching_ids
+from tutoring.services.coordinators.coordination import bookable_kinds, mark_trained, remove_training
+from tutoring.services.discovery.find_time import FindRequest, find_volunteers
+from tutoring.services.discovery.search import SearchFilters, matching_ids
 
 # Monday 7 January 2030, 08:00 UTC. The volunteers (Europe/London, UTC in
 # winter) offer Tuesdays 10:00-12:00: slots at 10:00 and 11:00 on 8 January.

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
 
-from tutoring.calendar import Person, add_timezones, invite_ics, method_for, translations_for
+from tutoring.calendar import add_timezones, invite_ics, method_for, translations_for
 from tutoring.calendar.event import PRODID, attendee, organizer_address, session_event
 
 

@@ -12,9 +12,9 @@ import time_machine
 from tests.rooms.room_support import make_session
 from tutoring.extensions import db
 from tutoring.models import Booking, GuardianConsent, Message, RoomPresence, SafeguardingReport, User
-from tutoring.services import room_events
-from tutoring.services.room_presence import AWAY_AFTER, HERE_WINDOW
-from tutoring.services.rooms import REPORT_MESSAGES, attach_to_report, purge_old_messages
+from tutoring.services.sessions import room_events
+from tutoring.services.sessions.room_presence import AWAY_AFTER, HERE_WINDOW
+from tutoring.services.sessions.rooms import REPORT_MESSAGES, attach_to_report, purge_old_messages
 from tutoring.timeutil import utcnow
 
 

@@ -12,8 +12,8 @@ from tests.rooms.room_support import make_session
 from tutoring.booking.minors import withdraw
 from tutoring.extensions import db
 from tutoring.models import GuardianConsent, Message, SafeguardingReport, User, message_reports
-from tutoring.services import guardians
-from tutoring.services.rooms import REPORT_MESSAGES, RoomClosed, post_message, purge_old_messages, room_for
+from tutoring.services.minors import guardians
+from tutoring.services.sessions.rooms import REPORT_MESSAGES, RoomClosed, post_message, purge_old_messages, room_for
 from tutoring.timeutil import utcnow
 
 CRISIS = "I want to kill myself tonight"

@@ -6,7 +6,7 @@ from datetime import timedelta
 from tests.rooms.room_support import make_session
 from tutoring.extensions import db
 from tutoring.models import Message, SafeguardingReport, User
-from tutoring.services.rooms import REPORT_MESSAGES, attach_to_report, purge_old_messages, reported_messages
+from tutoring.services.sessions.rooms import REPORT_MESSAGES, attach_to_report, purge_old_messages, reported_messages
 from tutoring.timeutil import utcnow
 
 

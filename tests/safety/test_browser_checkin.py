@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 from playwright.sync_api import expect
 
 from tests.conftest import TEST_PASSWORD
-from tests.coordinator_support import add_session
-from tests.test_outbox_support import decoded_text, run_worker, smtp_sink  # noqa: F401  (fixture)
+from tests.coordinators.coordinator_support import add_session
+from tests.notices.test_outbox_support import decoded_text, run_worker, smtp_sink  # noqa: F401  (fixture)
 from tutoring.extensions import db
 from tutoring.models import DutyShift, SafeguardingReport
 from tutoring.timeutil import utcnow

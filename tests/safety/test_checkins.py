@@ -16,11 +16,11 @@ from email import policy
 import pytest
 from sqlalchemy import select
 
-from tests.coordinator_support import add_session
-from tests.test_outbox_support import decoded_text
+from tests.coordinators.coordinator_support import add_session
+from tests.notices.test_outbox_support import decoded_text
 from tutoring.extensions import db
 from tutoring.models import Booking, CheckIn, DutyShift, OutboxMessage, SafeguardingReport, User
-from tutoring.services import checkins
+from tutoring.services.support import checkins
 from tutoring.timeutil import utcnow
 
 pytestmark = pytest.mark.app_config(BASE_URL="https://tutoring.example")

@@ -19,7 +19,7 @@ import tutoring.booking.views as booking_views
 import tutoring.volunteers.views as volunteer_views
 from tutoring.booking.operations import book_session
 from tutoring.extensions import db
-from tests.test_outbox_support import decoded_text
+from tests.notices.test_outbox_support import decoded_text
 from tutoring.models import Booking, HelpResource, OutboxMessage
 
 NOW = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)

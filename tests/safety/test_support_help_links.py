@@ -15,11 +15,11 @@ from sqlalchemy import select
 import tutoring.booking.operations as booking_service
 import tutoring.booking.views as booking_views
 import tutoring.volunteers.views as volunteer_views
-from tests.test_outbox_support import decoded_text
+from tests.notices.test_outbox_support import decoded_text
 from tutoring.booking.operations import book_session
 from tutoring.extensions import db
 from tutoring.models import OutboxMessage
-from tutoring.services.reminders import queue_due_reminders
+from tutoring.services.notices.reminders import queue_due_reminders
 
 pytestmark = pytest.mark.app_config(BASE_URL="https://tutoring.example")
 NOW = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)

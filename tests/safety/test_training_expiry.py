@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from tutoring.extensions import db
 from tutoring.models import AuditEntry, OutboxMessage, TrainingRecord
-from tutoring.services.training import training_day
-from tutoring.services.training_expiry import expiring_soon, recently_expired, tell_expired_training
+from tutoring.services.support.training import training_day
+from tutoring.services.support.training_expiry import expiring_soon, recently_expired, tell_expired_training
 from tutoring.timeutil import utcnow
 
 

@@ -3,7 +3,7 @@
 The panel (``account/_external_calendar.html``) is part of the profile and
 settings page and also a page of its own (``/me/calendars``), where a form
 with errors comes back. Every change is one service call
-(``tutoring.services.external_calendars``); a plain form post gets a
+(``tutoring.services.schedules.external_calendars``); a plain form post gets a
 redirect, an HTMX request the panel alone. The address, user name and
 password are never shown back: the panel names the server only.
 """
@@ -25,7 +25,7 @@ from tutoring.forms import ServiceErrors
 from tutoring.extensions import limiter
 from tutoring.htmx import is_fragment_request, render_page_or_fragment
 from tutoring.models import ExternalCalendar
-from tutoring.services.external_calendars import (
+from tutoring.services.schedules.external_calendars import (
     CalendarError,
     CalendarNotFound,
     busy_counts,

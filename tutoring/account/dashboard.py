@@ -12,7 +12,7 @@ from tutoring.extensions import db
 from tutoring.models import Booking, Session, User
 from tutoring.scheduling import day_range_bounds
 from tutoring.booking.engine import bookings_for
-from tutoring.services.meeting import meeting_url_for
+from tutoring.services.notices.meeting import meeting_url_for
 
 UPCOMING_SHOWN = 10
 

@@ -12,9 +12,9 @@ from babel.dates import format_time as babel_format_time
 from flask_babel import get_locale, gettext
 
 from tutoring.account.blueprint import bp
-from tutoring.services.zones import zone_choices
+from tutoring.services.people.zones import zone_choices
 from tutoring.formatting import format_duration
-from tutoring.services.availability import ends_next_day
+from tutoring.services.schedules.availability import ends_next_day
 
 
 def clock(minute: int) -> str:

@@ -20,10 +20,10 @@ from flask_babel import gettext as _
 from tutoring.account.display import clock
 
 from tutoring.account.forms import AwayForm, ExtraForm, RuleForm
-from tutoring.services.zones import canonical_zone as current_zone_name
+from tutoring.services.people.zones import canonical_zone as current_zone_name
 from tutoring.models import AvailabilityRule, VolunteerProfile
 from tutoring.formatting import format_duration
-from tutoring.services.availability import (
+from tutoring.services.schedules.availability import (
     AvailabilityError,
     Preview,
     RuleInput,

@@ -15,7 +15,7 @@ from wtforms.widgets import DateInput, NumberInput, TimeInput
 from tutoring.auth.forms import CheckboxListField
 from tutoring.formatting import KIND_LABELS
 from tutoring.models import KINDS
-from tutoring.services.availability import SETTING_RANGES
+from tutoring.services.schedules.availability import SETTING_RANGES
 from tutoring.forms import ServiceErrors
 
 

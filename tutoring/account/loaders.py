@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from tutoring.extensions import db
 from tutoring.models import AvailabilityRule, AwayPeriod, ExtraWindow, VolunteerProfile
-from tutoring.services.availability import MAX_ID
+from tutoring.services.schedules.availability import MAX_ID
 
 Owned = TypeVar("Owned", AvailabilityRule, AwayPeriod, ExtraWindow)
 

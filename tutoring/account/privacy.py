@@ -1,7 +1,7 @@
 """Views of one's own data under /me: the "Your data" page, the JSON download and account deletion.
 
 The download is a GET: it changes nothing. Deleting is a POST with the CSRF
-token and the password; the logic is ``tutoring.services.privacy``.
+token and the password; the logic is ``tutoring.services.people.privacy``.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from wtforms.validators import DataRequired
 from tutoring.account.blueprint import bp
 from tutoring.extensions import db, limiter
 from tutoring.models import User
-from tutoring.services.privacy import delete_account, export_data, note_retention_days, upcoming_bookings
+from tutoring.services.people.privacy import delete_account, export_data, note_retention_days, upcoming_bookings
 from tutoring.timeutil import utcnow
 
 PAGE = "account/privacy.html"

@@ -41,8 +41,8 @@ from tutoring.account.loaders import current_volunteer, own_away_or_404, own_ext
 from tutoring.formatting import language_name
 from tutoring.htmx import is_fragment_request, render_page_or_fragment
 from tutoring.i18n import current_language
-from tutoring.services.training import missing_training, training_day
-from tutoring.services.availability import (
+from tutoring.services.support.training import missing_training, training_day
+from tutoring.services.schedules.availability import (
     SETTING_RANGES,
     AvailabilityError,
     AvailabilityNotFound,
@@ -56,8 +56,8 @@ from tutoring.services.availability import (
     remove_rule,
     set_paused,
 )
-from tutoring.services.onboarding import setup_complete, setup_steps
-from tutoring.services.profile import ProfileInvalid, update_profile
+from tutoring.services.people.onboarding import setup_complete, setup_steps
+from tutoring.services.people.profile import ProfileInvalid, update_profile
 from tutoring.textsearch import subject_names
 from tutoring.timeutil import utcnow
 

@@ -18,7 +18,7 @@ from flask_babel import refresh as refresh_babel
 from tutoring.api.errors import ApiError
 from tutoring.extensions import db
 from tutoring.models import User
-from tutoring.services.accounts import user_for_api_token
+from tutoring.services.people.accounts import user_for_api_token
 
 REALM = "tutoring"
 # RFC 6750 §2.1 b64token; ours are URL-safe base64 of 32 bytes (43 characters).

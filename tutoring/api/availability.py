@@ -14,7 +14,7 @@ from tutoring.api.blueprint import bp
 from tutoring.api.auth import current_caller
 from tutoring.api.errors import forbidden, not_found
 from tutoring.models import VolunteerProfile
-from tutoring.services.availability import (
+from tutoring.services.schedules.availability import (
     AvailabilityNotFound,
     availability_document,
     parse_availability,

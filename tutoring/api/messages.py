@@ -1,6 +1,6 @@
 """Messages of a session room (SPEC §7): post and list, for the booking's parties only.
 
-Thin: the rules (who, when, masking) are ``tutoring.services.rooms``'s; a
+Thin: the rules (who, when, masking) are ``tutoring.services.sessions.rooms``'s; a
 :class:`~tutoring.errors.ServiceError` from it becomes the SPEC error shape
 (404 ``not_found``, 409 ``room_closed``, 422 ``validation_error``).
 """
@@ -17,7 +17,7 @@ from tutoring.api.render import iso_utc
 from tutoring.extensions import limiter
 from tutoring.models import Message
 from tutoring.models.types import MAX_ID
-from tutoring.services.rooms import PAGE, messages_after, post_message, room_for
+from tutoring.services.sessions.rooms import PAGE, messages_after, post_message, room_for
 
 DEFAULT_MESSAGE_LIMIT = "20 per minute"
 

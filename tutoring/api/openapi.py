@@ -18,8 +18,8 @@ from typing import Any
 
 from tutoring.api.volunteers import DEFAULT_PAGE_SIZE, MAX_OFFSET, MAX_PAGE_SIZE, MAX_SLOT_SPAN_DAYS
 from tutoring.models import BOOKING_STATUSES, KINDS, LANGUAGES, MAX_MESSAGE_LENGTH, ROLES
-from tutoring.services.availability import DOCUMENT_KEYS as AVAILABILITY_KEYS
-from tutoring.services.availability import (
+from tutoring.services.schedules.availability import DOCUMENT_KEYS as AVAILABILITY_KEYS
+from tutoring.services.schedules.availability import (
     FIRST_DATE,
     LAST_DATE,
     MAX_AWAY,

@@ -24,9 +24,9 @@ from tutoring.api.volunteers import (
     programme_arg,
 )
 from tutoring.models import KINDS
-from tutoring.services import help as help_service
-from tutoring.services.clearance import viewer_is_minor
-from tutoring.services.coordination import bookable_kinds_of
+from tutoring.services.support import help as help_service
+from tutoring.services.minors.clearance import viewer_is_minor
+from tutoring.services.coordinators.coordination import bookable_kinds_of
 from tutoring.booking.slots import slots_on_days
 from tutoring.timeutil import utcnow
 

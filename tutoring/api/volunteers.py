@@ -9,10 +9,10 @@ from tutoring.api.errors import not_found, validation_error
 from tutoring.api.params import text_arg
 from tutoring.extensions import db
 from tutoring.models import Programme, ProgrammeMember, User, VolunteerProfile
-from tutoring.services.clearance import cleared_ids, is_cleared
-from tutoring.services.coordination import untrained_for_support
-from tutoring.services.search import subject_condition
-from tutoring.services.training import needs_training, trained_ids, training_day
+from tutoring.services.minors.clearance import cleared_ids, is_cleared
+from tutoring.services.coordinators.coordination import untrained_for_support
+from tutoring.services.discovery.search import subject_condition
+from tutoring.services.support.training import needs_training, trained_ids, training_day
 from tutoring.models.types import MAX_ID
 
 

@@ -16,10 +16,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from tutoring.services.zones import canonical_zone
+from tutoring.services.people.zones import canonical_zone
 from tutoring.models import KINDS, LANGUAGES
 from tutoring.models.user import ADDRESS_FORMS
-from tutoring.services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from tutoring.services.people.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from tutoring.timeutil import is_valid_zone
 
 # Only these two can be chosen on the web; coordinators are made with the CLI.

@@ -20,10 +20,10 @@ from tutoring.extensions import db, limiter
 from tutoring.mail import build_message, queue_mail, send_mail
 from tutoring.models import OutboxMessage, User
 from tutoring.models.user import normalize_email
-from tutoring.services import guardians
-from tutoring.services.accounts import create_user
-from tutoring.services.onboarding import tell_coordinators_of_new_volunteer
-from tutoring.services.outbox import queue
+from tutoring.services.minors import guardians
+from tutoring.services.people.accounts import create_user
+from tutoring.services.people.onboarding import tell_coordinators_of_new_volunteer
+from tutoring.services.notices.outbox import queue
 from tutoring.timeutil import utcnow
 
 RESET_SALT = "tutoring.auth.password-reset"
@@ -146,7 +146,7 @@ def request_password_reset(email: str) -> None:
     equally cheap no-op update instead): both paths render one email, run
     the same statements and commit once, and nothing is ever sent to a
     stranger.
-    ``tests/test_auth_timing.py`` checks the statements match; ``bench/auth_timing.py`` times both.
+    ``tests/auth/test_auth_timing.py`` checks the statements match; ``bench/auth_timing.py`` times both.
     """
     user = User.by_email(email or "")
     known = user is not None and user.is_active

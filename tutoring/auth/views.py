@@ -22,14 +22,14 @@ from tutoring.auth.service import (
     sign_up,
     user_for_reset_token,
 )
-from tutoring.services.zones import canonical_zone, zone_choices
+from tutoring.services.people.zones import canonical_zone, zone_choices
 from tutoring.extensions import db, limiter, login_manager
 from tutoring.htmx import is_fragment_request
 from tutoring.i18n import LANGUAGE_COOKIE, TIMEZONE_COOKIE, current_language
 from tutoring.models import KINDS
 from tutoring.models.user import normalize_email
-from tutoring.services.accounts import AccountError
-from tutoring.services.onboarding import setup_complete
+from tutoring.services.people.accounts import AccountError
+from tutoring.services.people.onboarding import setup_complete
 from tutoring.timeutil import is_valid_zone
 from tutoring.urls import is_local_url, safe_next
 

@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from tutoring.extensions import db
-from tutoring.services.clearance import is_cleared, viewer_is_minor
+from tutoring.services.minors.clearance import is_cleared, viewer_is_minor
 from tutoring.formatting import utc_iso
 from tutoring.i18n import current_timezone
 from tutoring.models import KINDS, VolunteerProfile

@@ -41,7 +41,8 @@ from tutoring.booking.errors import (
 )
 from tutoring.booking.slots import offered_at
 from tutoring.calendar.text import N_
-from tutoring.services import guardians, notifications
+from tutoring.services.minors import guardians
+from tutoring.services.notices import notifications
 from tutoring.timeutil import utcnow
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from icalendar import Calendar
 from tutoring.calendar import Person, add_timezones, session_title, translations_for
 from tutoring.calendar.event import PRODID, session_event
 from tutoring.models import Booking, User
-from tutoring.services.notifications import calendar_session, group_calendar_session
+from tutoring.services.notices.notifications import calendar_session, group_calendar_session
 
 
 def _calendar_session(booking: Booking, viewer: User):

@@ -17,7 +17,7 @@ from tutoring.booking.errors import BookingError
 from tutoring.booking.operations import cancel_booking
 from tutoring.extensions import db
 from tutoring.models import Booking, GuardianConsent, Session
-from tutoring.services import guardians
+from tutoring.services.minors import guardians
 from tutoring.timeutil import utcnow
 
 log = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """Booking, cancelling, moving and recording sessions: each one write through the engine (``tutoring.booking.engine``).
 
 Each change commits, and in the same transaction queues its messages
-(``tutoring.services.notifications``: invites and cancellations to both
+(``tutoring.services.notices.notifications``: invites and cancellations to both
 parties, never the note) and ends the learner's waitlist request; the
 reactions are called here, in one place, not reached from the engine.
 
@@ -35,11 +35,11 @@ from tutoring.booking.waitlist import end_requests_on_booking
 from tutoring.calendar.text import N_
 from tutoring.extensions import db
 from tutoring.models import KINDS, Booking, Session, User, VolunteerProfile
-from tutoring.services import notifications
-from tutoring.services import guardians
-from tutoring.services.checkins import notice_repeated_absence
-from tutoring.services.safeguarding import check_cleared, check_may_book, check_trained
-from tutoring.services.training import training_day
+from tutoring.services.notices import notifications
+from tutoring.services.minors import guardians
+from tutoring.services.support.checkins import notice_repeated_absence
+from tutoring.services.coordinators.safeguarding import check_cleared, check_may_book, check_trained
+from tutoring.services.support.training import training_day
 from tutoring.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -204,7 +204,7 @@ def booking_changed(booking: Booking, change: str, *, by_user_id: int) -> None:
 
     Called after the change is flushed and before the commit, so a message is
     queued exactly when the change is committed: one outbox row per party
-    (``tutoring.services.notifications``), which never reads the note.
+    (``tutoring.services.notices.notifications``), which never reads the note.
     """
     notifications.queue_booking_messages(booking, change, cancelled_by=by_user_id)
     guardians.queue_copy(booking, change)  # a minor's guardian hears of it too (SPEC §7 "Minors")

@@ -9,7 +9,7 @@ Every occurrence keeps the volunteer's wall-clock time: week *k* is the
 first start's local date plus *k* weeks at the same local time in the
 volunteer's zone, turned into an instant with ``fold=0`` (SPEC §2 rule 1).
 So across a clock change on the learner's side only, the learner's local
-time moves and the volunteer's stays (tutoring.services.clock_notices warns
+time moves and the volunteer's stays (tutoring.services.notices.clock_notices warns
 them both).
 
 Locking is the booking service's: the learner's row, then the volunteer's
@@ -46,8 +46,8 @@ from tutoring.booking.errors import (
 from tutoring.booking.groups import add_seat, open_group_at, seat_refusal
 from tutoring.booking.slots import support_week_full
 from tutoring.booking.operations import booking_changed, learner_booked
-from tutoring.services.safeguarding import check_may_book
-from tutoring.services.training import training_day
+from tutoring.services.coordinators.safeguarding import check_may_book
+from tutoring.services.support.training import training_day
 from tutoring.timeutil import utcnow
 
 log = logging.getLogger(__name__)

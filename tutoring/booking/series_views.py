@@ -31,8 +31,8 @@ from tutoring.help_prompt import offer_help_if_crisis
 from tutoring.i18n import current_language, current_timezone
 from tutoring.models import Notice, VolunteerProfile
 from tutoring.booking.errors import BookingBusy, BookingError, InvalidBooking, SlotUnavailable
-from tutoring.services.clock_notices import clock_lines
-from tutoring.services.coordination import bookable_kinds
+from tutoring.services.notices.clock_notices import clock_lines
+from tutoring.services.coordinators.coordination import bookable_kinds
 from tutoring.booking.series import MAX_WEEKS, MIN_WEEKS, book_series, cancel_series_from, occurrences, preview_series, series_for
 from tutoring.booking.waitlist import ask, range_text, run_pending_checks, waiting_request, withdraw
 from tutoring.timeutil import utcnow

@@ -37,7 +37,7 @@ from tutoring.i18n import current_language, current_timezone
 from tutoring.scheduling import Busy
 from tutoring.booking.errors import BookingError, SlotUnavailable
 from tutoring.booking.operations import book_session, cancel_booking, mark_completed, mark_no_show, reschedule_booking
-from tutoring.services.coordination import bookable_kinds
+from tutoring.services.coordinators.coordination import bookable_kinds
 from tutoring.timeutil import utcnow
 from tutoring.booking.browse import local_today, parse_week, viewer_zone, visible_volunteer_or_404, week_of_slots
 

@@ -41,7 +41,7 @@ from tutoring.models import (
     VolunteerProfile,
     WaitlistRequest,
 )
-from tutoring.services import outbox
+from tutoring.services.notices import outbox
 from tutoring.booking.errors import (
     BookingError,
     BookingForbidden,
@@ -51,10 +51,10 @@ from tutoring.booking.errors import (
     VolunteerNotTrained,
 )
 from tutoring.booking.slots import slots_in_range
-from tutoring.services.clearance import is_cleared
-from tutoring.services.coordination import bookable_kinds
-from tutoring.services.safeguarding import check_cleared, is_blocked
-from tutoring.services.training import training_day
+from tutoring.services.minors.clearance import is_cleared
+from tutoring.services.coordinators.coordination import bookable_kinds
+from tutoring.services.coordinators.safeguarding import check_cleared, is_blocked
+from tutoring.services.support.training import training_day
 from tutoring.models.types import MAX_ID
 from tutoring.timeutil import is_valid_zone, utcnow
 

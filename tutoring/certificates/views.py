@@ -5,8 +5,8 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_login import current_user, login_required
 
 from tutoring.certificates.blueprint import bp
-from tutoring.services.certificate import build_certificate
-from tutoring.services.certificate_pdf import CertificateFontMissing, certificate_filename, certificate_pdf
+from tutoring.services.records.certificate import build_certificate
+from tutoring.services.records.certificate_pdf import CertificateFontMissing, certificate_filename, certificate_pdf
 from tutoring.timeutil import utcnow
 from tutoring.booking.browse import local_today
 

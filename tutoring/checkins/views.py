@@ -16,8 +16,8 @@ from tutoring.checkins.blueprint import bp
 from tutoring.extensions import db, limiter
 from tutoring.help_prompt import offer_help_if_crisis
 from tutoring.models import Booking, User
-from tutoring.services import checkins
-from tutoring.services.coordination import CoordinationError, NotFound
+from tutoring.services.support import checkins
+from tutoring.services.coordinators.coordination import CoordinationError, NotFound
 from tutoring.timeutil import utcnow
 
 

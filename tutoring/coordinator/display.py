@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 
 from tutoring.formatting import format_day
 from tutoring.i18n import current_language, text_direction
-from tutoring.services.charts import Chart, bar_chart
-from tutoring.services.reports import Report
+from tutoring.services.records.charts import Chart, bar_chart
+from tutoring.services.records.reports import Report
 
 # The element the report fragment replaces (templates/coordinator/_report.html).
 CHART_TARGET = "report"

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from tutoring.coordinator.blueprint import bp
 from tutoring.extensions import db
 from tutoring.models import User
-from tutoring.services import checkins
-from tutoring.services.coordination import CoordinationError, NotFound
-from tutoring.services.zones import zone_choices
+from tutoring.services.support import checkins
+from tutoring.services.coordinators.coordination import CoordinationError, NotFound
+from tutoring.services.people.zones import zone_choices
 from tutoring.timeutil import utcnow
 
 

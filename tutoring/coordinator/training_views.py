@@ -8,9 +8,9 @@ from flask_login import current_user
 
 from tutoring.coordinator.blueprint import bp
 from tutoring.coordinator.views import date_field
-from tutoring.services import training_expiry
-from tutoring.services.coordination import CoordinationError, NotFound
-from tutoring.services.training import kinds_needing_training, training_day
+from tutoring.services.support import training_expiry
+from tutoring.services.coordinators.coordination import CoordinationError, NotFound
+from tutoring.services.support.training import kinds_needing_training, training_day
 
 
 def _page(*, error: CoordinationError | None = None, status: int = 200) -> Response:

@@ -1,7 +1,7 @@
 """Views of the coordinators' area. Every route needs a signed-in coordinator (403 for anyone else).
 
 Routes parse, call one service and render or redirect; the rules are in
-``tutoring.services.coordination``, ``reports`` and ``safeguarding``.
+``tutoring.services.coordinators.coordination``, ``reports`` and ``safeguarding``.
 Nothing here reads a booking's private note: reports count columns, the
 sessions list selects what it shows.
 """
@@ -22,13 +22,16 @@ from tutoring.calendar.text import N_
 from tutoring.models import KINDS, Programme
 from tutoring.i18n import current_language
 from tutoring.errors import ServiceError
-from tutoring.services import clearance, coordination, guardians, rooms, safeguarding, training, training_expiry
-from tutoring.services import help as help_service
-from tutoring.services.certificate import build_certificate
-from tutoring.services.certificate_pdf import CertificateFontMissing, certificate_filename, certificate_pdf
-from tutoring.services.coordination import DECISIONS, CoordinationError, NotFound
-from tutoring.services.exports import sessions_csv, volunteers_csv
-from tutoring.services.reports import BOOKINGS_SHOWN, bookings_between, build_report, parse_report_args, report_csv
+from tutoring.services.minors import clearance, guardians
+from tutoring.services.coordinators import coordination, safeguarding
+from tutoring.services.sessions import rooms
+from tutoring.services.support import training, training_expiry
+from tutoring.services.support import help as help_service
+from tutoring.services.records.certificate import build_certificate
+from tutoring.services.records.certificate_pdf import CertificateFontMissing, certificate_filename, certificate_pdf
+from tutoring.services.coordinators.coordination import DECISIONS, CoordinationError, NotFound
+from tutoring.services.records.exports import sessions_csv, volunteers_csv
+from tutoring.services.records.reports import BOOKINGS_SHOWN, bookings_between, build_report, parse_report_args, report_csv
 from tutoring.timeutil import utcnow
 from tutoring.booking.browse import local_today
 

@@ -64,9 +64,9 @@ from tutoring.extensions import db
 from tutoring.lru import LRU
 from tutoring.models import Booking, Session, User
 from tutoring.models.types import UTCDateTime
-from tutoring.services.meeting import meeting_url_for_uid
-from tutoring.services.meeting import session_uid
-from tutoring.services.notifications import booking_url, group_url
+from tutoring.services.notices.meeting import meeting_url_for_uid
+from tutoring.services.notices.meeting import session_uid
+from tutoring.services.notices.notifications import booking_url, group_url
 
 DEFAULT_PAST_DAYS = 365
 DEFAULT_CANCELLED_DAYS = 30

@@ -17,7 +17,7 @@ from tutoring.feeds.service import (
     render_feed,
 )
 from tutoring.htmx import is_fragment_request, render_page_or_fragment
-from tutoring.services.meeting import meeting_url_for
+from tutoring.services.notices.meeting import meeting_url_for
 from tutoring.timeutil import utcnow
 
 # The feed tells calendar apps to poll once an hour (REFRESH-INTERVAL, X-PUBLISHED-TTL):

@@ -17,11 +17,11 @@ from tutoring.account.display import clock
 from tutoring.find.blueprint import bp
 from tutoring.htmx import render_page_or_fragment
 from tutoring.models import KINDS
-from tutoring.services.clearance import viewer_is_minor
-from tutoring.services.find_time import DAYS, HOURS, cell_value, find_volunteers, parse_request
+from tutoring.services.minors.clearance import viewer_is_minor
+from tutoring.services.discovery.find_time import DAYS, HOURS, cell_value, find_volunteers, parse_request
 from tutoring.timeutil import utcnow
 from tutoring.booking.browse import booking_href_for, local_today, viewer_zone
-from tutoring.services.search import language_choices, vocabulary
+from tutoring.services.discovery.search import language_choices, vocabulary
 
 RESULTS_TARGET = "find-results"
 SLOTS_SHOWN = 8

@@ -14,8 +14,8 @@ from flask_login import current_user, login_required
 from tutoring.booking import minors
 from tutoring.extensions import limiter
 from tutoring.main.blueprint import bp
-from tutoring.services import guardians
-from tutoring.services.guardians import GuardianError
+from tutoring.services.minors import guardians
+from tutoring.services.minors.guardians import GuardianError
 from tutoring.urls import safe_next
 
 

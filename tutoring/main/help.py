@@ -5,7 +5,7 @@ from flask import render_template, request
 
 from tutoring.i18n import current_language, current_timezone
 from tutoring.main.blueprint import bp
-from tutoring.services import help as help_service
+from tutoring.services.support import help as help_service
 
 
 @bp.get("/help")

@@ -1,7 +1,7 @@
 """A volunteer's own calendar (an ICS address or a CalDAV calendar) and the busy times last read from it.
 
 The address and any sign-in details are kept only encrypted (``secret``, a
-Fernet token; see ``tutoring.services.external_calendars``); what a page may
+Fernet token; see ``tutoring.services.schedules.external_calendars``); what a page may
 show is ``host``. Busy times are UTC instants, replaced as a whole on each
 successful read, so a calendar that can't be read keeps its last good copy.
 """

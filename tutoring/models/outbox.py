@@ -3,7 +3,7 @@
 A row is written in the same database transaction as the change it reports
 (a booking, a move, a cancellation; a reminder; a password reset), so a
 message exists exactly when its change was committed. ``flask --app wsgi
-worker`` sends due rows and marks them sent (``tutoring.services.outbox``).
+worker`` sends due rows and marks them sent (``tutoring.services.notices.outbox``).
 
 The row keeps the whole RFC 5322 message as bytes, built once when queued:
 a message sent again after a crash or a retry is byte for byte the same one

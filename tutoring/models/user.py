@@ -75,7 +75,7 @@ class User(UserMixin, db.Model):
     is_active: Mapped[bool] = mapped_column(default=True, server_default=true())
     calendar_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_calendar_token)
     # Set when the owner deleted the account: the row stays, anonymised, so
-    # the other party's past sessions keep their shape (services/privacy.py).
+    # the other party's past sessions keep their shape (services/people/privacy.py).
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Part of every session id (get_id): signing out adds one, so saved session cookies stop working.
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")

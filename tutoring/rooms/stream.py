@@ -5,7 +5,7 @@ rendered list item as data). On (re)connect the stream starts after
 ``Last-Event-ID`` (the browser sends it when it reconnects by itself) or
 ``?after=`` (js/room.js puts the last id it shows there when the extension
 opens a new connection), so no message is lost across a break. Between
-messages the stream waits on :mod:`tutoring.services.room_events` without a
+messages the stream waits on :mod:`tutoring.services.sessions.room_events` without a
 database connection; a comment every ``HEARTBEAT`` seconds keeps proxies from
 closing it and re-reads the database in case a notice was missed. A stream
 ends after ``MAX_STREAM_SECONDS`` (the browser reconnects at once) so a
@@ -22,8 +22,8 @@ from tutoring.extensions import db
 from tutoring.i18n import current_timezone
 from tutoring.rooms.blueprint import bp
 from tutoring.rooms.views import room_or_404
-from tutoring.services import room_events, room_presence
-from tutoring.services.rooms import escalation_prompts, may_prompt_escalation, messages_after
+from tutoring.services.sessions import room_events, room_presence
+from tutoring.services.sessions.rooms import escalation_prompts, may_prompt_escalation, messages_after
 
 HEARTBEAT = 15.0
 MAX_STREAM_SECONDS = 300.0

@@ -1,6 +1,6 @@
 """The room page: its messages, the post form (works without JavaScript), and the polling fragment.
 
-Thin: ``tutoring.services.rooms`` decides who, when and what is stored. A
+Thin: ``tutoring.services.sessions.rooms`` decides who, when and what is stored. A
 room is reached by the id of the viewer's booking; anyone else gets 404. The
 form posts and redirects back (303) without JavaScript; with htmx it gets
 the cleared form, what was hidden and why, and the new message out of band.
@@ -18,9 +18,9 @@ from tutoring.htmx import is_fragment_request
 from tutoring.i18n import current_timezone
 from tutoring.models import MAX_MESSAGE_LENGTH
 from tutoring.rooms.blueprint import bp
-from tutoring.services import room_presence
-from tutoring.services.meeting import meeting_url_for
-from tutoring.services.rooms import (
+from tutoring.services.notices.meeting import meeting_url_for
+from tutoring.services.sessions import room_presence
+from tutoring.services.sessions.rooms import (
     PAGE,
     Room,
     RoomError,

@@ -13,8 +13,9 @@ from flask_login import current_user, login_required
 from tutoring.errors import NotFound as BaseNotFound
 from tutoring.extensions import limiter
 from tutoring.safeguarding.blueprint import bp
-from tutoring.services import rooms, safeguarding
-from tutoring.services.coordination import CoordinationError, NotFound
+from tutoring.services.sessions import rooms
+from tutoring.services.coordinators import safeguarding
+from tutoring.services.coordinators.coordination import CoordinationError, NotFound
 
 
 @bp.before_request

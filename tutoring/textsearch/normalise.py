@@ -4,7 +4,7 @@
 are ``normalise("Français")`` and ``normalise("francais")``. Both the
 stored keys and the typed queries go through here, so a spelling rule
 added here applies to both sides (after the stored keys are rebuilt: see
-``tutoring.services.search.rebuild_subject_keys``).
+``tutoring.services.discovery.search.rebuild_subject_keys``).
 """
 from __future__ import annotations
 

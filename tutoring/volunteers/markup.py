@@ -37,7 +37,7 @@ from tutoring.booking.browse import booking_href
 if TYPE_CHECKING:
     from tutoring.models import Programme
     from tutoring.booking.browse import ViewerZone
-    from tutoring.services.search import Result, SearchFilters, Vocabulary
+    from tutoring.services.discovery.search import Result, SearchFilters, Vocabulary
 
 
 def _locale_key() -> str:

@@ -9,8 +9,8 @@ from flask_login import current_user
 from tutoring.htmx import is_fragment_request, render_page_or_fragment
 from tutoring.i18n import current_language
 from tutoring.models import KINDS, Programme
-from tutoring.services.clearance import viewer_is_minor
-from tutoring.services.coordination import bookable_kinds
+from tutoring.services.minors.clearance import viewer_is_minor
+from tutoring.services.coordinators.coordination import bookable_kinds
 from tutoring.timeutil import utcnow
 from tutoring.volunteers.blueprint import bp
 from tutoring.booking.browse import (
@@ -21,7 +21,7 @@ from tutoring.booking.browse import (
     visible_volunteer_or_404,
     week_of_slots,
 )
-from tutoring.services.search import FILTER_KEYS, language_choices, parse_filters, search_volunteers, vocabulary
+from tutoring.services.discovery.search import FILTER_KEYS, language_choices, parse_filters, search_volunteers, vocabulary
 
 # The element the week fragment replaces (templates/volunteers/_week.html).
 WEEK_TARGET = "week"

@@ -1,0 +1,1 @@
+"""Coordinators' work: vetting, programmes and the audit log; safeguarding reports, blocks and the booking check."""
