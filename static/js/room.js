@@ -20,6 +20,7 @@
     var announcer = document.getElementById("announcer");
     if (!announcer || !element) return;
     var text = element.textContent.replace(/\s+/g, " ").trim();
+    if (!text) return;
     announcer.textContent = "";
     window.setTimeout(function () { announcer.textContent = text; }, 50);
   }
@@ -47,6 +48,8 @@
     tidy();
     var newest = list() && list().lastElementChild;
     if (newest) { newest.scrollIntoView({ block: "nearest" }); announce(newest); }
+    var here = document.getElementById("room-here");
+    if (here && newest && newest.matches(".joined:not(.mine)")) window.htmx.trigger(here, "refresh");
   });
   document.addEventListener("htmx:configRequest", function (event) {
     if (event.target.id === "room-poll") event.detail.parameters.after = lastId();

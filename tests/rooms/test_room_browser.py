@@ -1,6 +1,7 @@
 """Must show (issue 20): a learner on a 360 px phone in Arabic and a volunteer on a desktop in English chat in
 Chromium through two different gunicorn processes that share Redis; a phone number arrives masked; a dropped
-stream (the learner's server stopped and started again) recovers without losing a message."""
+stream (the learner's server stopped and started again) recovers without losing a message; each sees that the other
+joined, and who is here now."""
 from __future__ import annotations
 
 import os
@@ -96,7 +97,8 @@ def wait_for_text(page, text: str, timeout: float = 10_000) -> None:
 
 
 def message_ids(page) -> list[str]:
-    return page.eval_on_selector_all("#messages li.message", "items => items.map(i => i.id)")
+    """What people wrote, as shown (not the "has joined" lines, which differ by reader)."""
+    return page.eval_on_selector_all("#messages li.message:not(.joined)", "items => items.map(i => i.id)")
 
 
 def test_two_people_chat_through_two_processes_masked_and_without_loss(
@@ -123,6 +125,15 @@ def test_two_people_chat_through_two_processes_masked_and_without_loss(
                     page.goto(f"http://127.0.0.1:{port}/sessions/{booking}/room")
                     page.wait_for_selector("#messages[data-stream=open]", timeout=10_000)
                 assert learner_page.evaluate("document.documentElement.dir") == "rtl"
+
+                # Presence: the volunteer (process A) is told the learner (process B) joined, through Redis, and
+                # sees her among who is here now; the learner's page shows the volunteer, in Arabic.
+                volunteer_page.wait_for_selector("#messages li.joined", timeout=10_000)
+                assert "نور has joined" in volunteer_page.inner_text("#messages li.joined")
+                volunteer_page.wait_for_function(
+                    "() => document.getElementById('room-here').innerText.includes('نور')", timeout=10_000)
+                assert "Vera" in learner_page.inner_text("#room-here")
+                assert "دخول Vera إلى الغرفة" in learner_page.inner_text("#messages li.joined")
                 assert learner_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
                 # Each sees the other's message, through the other process.

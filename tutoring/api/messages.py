@@ -53,7 +53,10 @@ def post_room_message(booking_id: int):
 
 @bp.get("/bookings/<int:booking_id>/messages")
 def list_room_messages(booking_id: int):
-    """The room's messages after ``after`` (an id; default 0), oldest first, at most 200 per answer."""
+    """The room's messages after ``after`` (an id; default 0), oldest first, at most 200 per answer.
+
+    Only what people wrote: room notices ("has joined") are the pages' own, so every item keeps SPEC §7's shape.
+    """
     after = int_arg("after", default=0, minimum=0, maximum=MAX_ID)
     room = room_for(current_caller(), booking_id)
-    return jsonify([message_json(m) for m in messages_after(room, after, PAGE)])
+    return jsonify([message_json(m) for m in messages_after(room, after, PAGE, text_only=True)])

@@ -6,7 +6,7 @@ from tutoring.models.booking import BOOKING_STATUSES, Booking
 from tutoring.models.checkin import CheckIn, DutyShift
 from tutoring.models.help import HelpResource
 from tutoring.models.minors import CONSENT_STATUSES, Clearance, GuardianConsent
-from tutoring.models.message import MAX_MESSAGE_LENGTH, Message, message_reports
+from tutoring.models.message import MAX_MESSAGE_LENGTH, MESSAGE_KINDS, Message, RoomPresence, message_reports
 from tutoring.models.external_calendar import CALENDAR_KINDS, ExternalBusyTime, ExternalCalendar
 from tutoring.models.notice import NOTICE_KINDS, Notice
 from tutoring.models.outbox import OUTBOX_KINDS, OutboxMessage
@@ -32,6 +32,8 @@ __all__ = [
     "HelpResource",
     "MAX_MESSAGE_LENGTH",
     "Message",
+    "MESSAGE_KINDS",
+    "RoomPresence",
     "message_reports",
     "REPORT_STATUSES",
     "AuditEntry",

@@ -22,7 +22,7 @@ from tutoring.extensions import db
 from tutoring.i18n import current_timezone
 from tutoring.rooms.blueprint import bp
 from tutoring.rooms.views import room_or_404
-from tutoring.services.sessions import room_events
+from tutoring.services.sessions import room_events, room_presence
 from tutoring.services.sessions.rooms import escalation_prompts, may_prompt_escalation, messages_after
 
 HEARTBEAT = 15.0
@@ -55,6 +55,7 @@ def stream(booking_id: int):
     # a stream lives MAX_STREAM_SECONDS at most).
     may_prompt, booking_id = may_prompt_escalation(room), room.booking.id
     last_id = _last_seen()
+    presence = room_presence.StreamPresence.of(room)  # the viewer is here while the stream is open (issue 20)
     heartbeat = float(current_app.config.get("ROOM_STREAM_HEARTBEAT", HEARTBEAT))
     lifetime = float(current_app.config.get("ROOM_STREAM_SECONDS", MAX_STREAM_SECONDS))
     db.session.remove()  # hold no database connection while waiting
@@ -66,6 +67,7 @@ def stream(booking_id: int):
         with room_events.subscribe(session_id) as subscription:
             while True:
                 try:
+                    presence.touch()  # may store and announce the viewer's "joined" entry: read after it
                     # The party was checked when the stream opened; a stream lives MAX_STREAM_SECONDS at most.
                     messages = messages_after(session_id, last_id)
                     flagged = escalation_prompts(messages, user_id, may_prompt)

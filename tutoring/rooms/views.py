@@ -19,6 +19,7 @@ from tutoring.i18n import current_timezone
 from tutoring.models import MAX_MESSAGE_LENGTH
 from tutoring.rooms.blueprint import bp
 from tutoring.services.notices.meeting import meeting_url_for
+from tutoring.services.sessions import room_presence
 from tutoring.services.sessions.rooms import (
     PAGE,
     Room,
@@ -86,8 +87,10 @@ def _context(room: Room, **extra) -> dict:
 def room(booking_id: int):
     """The session's room: a short thread before the session, live text from 15 minutes before, closed 30 after."""
     room = room_or_404(booking_id)
+    room_presence.seen(room)  # before reading: the viewer's own "joined" entry is in the page, not sent again
     messages = recent_messages(room, PAGE)
-    context = _context(room, crisis=request.args.get("help") == "1", **prompts(room, messages))
+    context = _context(room, crisis=request.args.get("help") == "1", here=room_presence.here_now(room),
+                       **prompts(room, messages))
     response = make_response(render_template("rooms/room.html", messages=messages, **context))
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -96,13 +99,27 @@ def room(booking_id: int):
 @bp.get("/sessions/<int:booking_id>/room/messages")
 @login_required
 def new_messages(booking_id: int):
-    """The messages after ``after`` as list items (htmx polling while the live stream is down)."""
+    """The messages after ``after`` as list items (htmx polling while the live stream is down), and who is here now
+    (out of band)."""
     room = room_or_404(booking_id)
+    room_presence.seen(room)
     after = request.args.get("after", "0")
     after_id = int(after) if after.isascii() and after.isdigit() and len(after) < 12 else 0
     messages = messages_after(room, after_id)
     response = make_response(render_template("rooms/_messages.html", messages=messages, zone=current_timezone(),
-                                             viewer_id=current_user.id, **prompts(room, messages)))
+                                             viewer_id=current_user.id, room=room, here=room_presence.here_now(room),
+                                             here_oob=True, **prompts(room, messages)))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/sessions/<int:booking_id>/room/here")
+@login_required
+def here(booking_id: int):
+    """Who is here now (display names only): the page refreshes it every 30 seconds and when someone joins."""
+    room = room_or_404(booking_id)
+    room_presence.seen(room)
+    response = make_response(render_template("rooms/_here.html", room=room, here=room_presence.here_now(room)))
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

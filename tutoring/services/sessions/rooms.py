@@ -29,7 +29,16 @@ from tutoring.calendar.text import N_
 from tutoring.config import days_setting
 from tutoring.errors import NotFound, ServiceError
 from tutoring.extensions import db
-from tutoring.models import MAX_MESSAGE_LENGTH, Booking, Message, SafeguardingReport, Session, User, message_reports
+from tutoring.models import (
+    MAX_MESSAGE_LENGTH,
+    Booking,
+    Message,
+    RoomPresence,
+    SafeguardingReport,
+    Session,
+    User,
+    message_reports,
+)
 from tutoring.safety.crisis import mentions_crisis
 from tutoring.safety.masking import mask_contacts
 from tutoring.services.minors import guardians
@@ -98,8 +107,9 @@ class Room:
     @property
     def state(self) -> str:
         """``before`` (a thread until shortly before the start), ``live``, or ``closed``."""
-        if (self.booking.status == "cancelled" or self.session.status == "cancelled" or self.now >= self.closes_at
-                or self.consent_withdrawn):
+        # A group session's cancelled seat closes its holder's view only: its volunteer may reach the room through it.
+        seat_cancelled = self.booking.status == "cancelled" and not (self.session.is_group and self.viewer_is_volunteer)
+        if seat_cancelled or self.session.status == "cancelled" or self.now >= self.closes_at or self.consent_withdrawn:
             return "closed"
         return "live" if self.now >= self.opens_at else "before"
 
@@ -130,23 +140,25 @@ def room_for(user: User | int, booking_id: int, now: datetime | None = None) -> 
         raise NotFound(N_("Not found."))
     viewer_id = user if isinstance(user, int) else user.id
     learner = booking.learner
+    # A withdrawal closes the minor's own view of a group session's room, and a one-to-one session's room
+    # entirely; not the room of the volunteer (who may reach it through the minor's seat) or the other seats.
+    concerns_viewer = not booking.session.is_group or booking.learner_id == viewer_id
     return Room(booking=booking, session=booking.session, viewer_id=viewer_id, now=now or utcnow(),
-                consent_withdrawn=learner is not None and not guardians.has_consent(learner))
+                consent_withdrawn=concerns_viewer and learner is not None and not guardians.has_consent(learner))
 
 
-def messages_after(room: Room | int, after_id: int = 0, limit: int = PAGE) -> list[Message]:
+def messages_after(room: Room | int, after_id: int = 0, limit: int = PAGE, text_only: bool = False) -> list[Message]:
     """The room's messages with an id above ``after_id``, oldest first, at most ``limit``.
 
-    ``room`` may be a session id, for a stream whose party was checked when it opened.
+    ``room`` may be a session id, for a stream whose party was checked when it opened. The pages show
+    room notices (``joined``) among the messages; ``text_only`` leaves them out (the API).
     """
     session_id = room if isinstance(room, int) else room.session.id
-    return list(db.session.scalars(
-        select(Message)
-        .options(joinedload(Message.author))
-        .where(Message.session_id == session_id, Message.id > after_id)
-        .order_by(Message.id)
-        .limit(limit)
-    ))
+    query = select(Message).options(joinedload(Message.author)).where(Message.session_id == session_id,
+                                                                      Message.id > after_id)
+    if text_only:
+        query = query.where(Message.kind == "text")
+    return list(db.session.scalars(query.order_by(Message.id).limit(limit)))
 
 
 def recent_messages(room: Room, limit: int = PAGE) -> list[Message]:
@@ -200,10 +212,12 @@ def post_message(user: User, booking_id: int, text: object, now: datetime | None
 def attach_to_report(report_id: int, session_id: int) -> int:
     """Attach the session's last :data:`REPORT_MESSAGES` messages to a report (the caller commits); returns how many.
 
-    The only way a coordinator ever reads messages: a party chose to report them.
+    The only way a coordinator ever reads messages: a party chose to report them. Room notices
+    (``joined``) are not messages: the report carries the last :data:`REPORT_MESSAGES` people wrote.
     """
     last = list(db.session.scalars(
-        select(Message.id).where(Message.session_id == session_id).order_by(Message.id.desc()).limit(REPORT_MESSAGES)
+        select(Message.id).where(Message.session_id == session_id, Message.kind == "text")
+        .order_by(Message.id.desc()).limit(REPORT_MESSAGES)
     ))
     if last:
         db.session.execute(insert(message_reports), [{"report_id": report_id, "message_id": i} for i in last])
@@ -263,7 +277,7 @@ def escalation_prompts(messages: list[Message], viewer_id: int, allowed: bool) -
     """
     if not allowed:
         return set()
-    return {m.id for m in messages if m.author_id != viewer_id and mentions_crisis(m.text)}
+    return {m.id for m in messages if m.is_text and m.author_id != viewer_id and mentions_crisis(m.text)}
 
 
 def message_retention_days() -> int:
@@ -272,7 +286,10 @@ def message_retention_days() -> int:
 
 
 def purge_old_messages(now: datetime | None = None, days: int | None = None) -> int:
-    """Delete messages of sessions that ended more than ``days`` ago, except those a report carries; commits."""
+    """Delete messages of sessions that ended more than ``days`` ago, except those a report carries; commits.
+
+    Who was in those rooms when (``room_presence``) goes with them.
+    """
     now = now or utcnow()
     cutoff = now - timedelta(days=message_retention_days() if days is None else days)
     old_sessions = select(Session.id).where(Session.start_at < cutoff, Session.end_at < cutoff)
@@ -283,6 +300,8 @@ def purge_old_messages(now: datetime | None = None, days: int | None = None) -> 
                    ~exists().where(message_reports.c.message_id == Message.id))
             .execution_options(synchronize_session=False)
         ).rowcount
+        db.session.execute(delete(RoomPresence).where(RoomPresence.session_id.in_(old_sessions))
+                           .execution_options(synchronize_session=False))
         db.session.commit()
     except BaseException:
         db.session.rollback()
