@@ -31,6 +31,7 @@ from tutoring.models import Message, RoomPresence, Session, User
 from tutoring.services.sessions import room_events
 from tutoring.services.sessions.rooms import Room
 from tutoring.timeutil import utcnow
+from tutoring.transactions import committing
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ def seen_in(session_id: int, user_id: int, now: datetime) -> Message | None:
     if last is not None and now - last < TOUCH_EVERY:
         return None
     joined = None
-    try:
+    with committing():
         # The room's writer lock (as rooms.post_message takes it): entries commit in id order, and two first
         # visits at once (the page and its stream) store one row and one "joined".
         db.session.execute(select(Session.id).where(Session.id == session_id).with_for_update())
@@ -78,10 +79,6 @@ def seen_in(session_id: int, user_id: int, now: datetime) -> Message | None:
             joined = Message(session_id=session_id, author_id=user_id, kind="joined", text="joined", masked=False,
                              created_at=now)
             db.session.add(joined)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     if joined is not None:
         room_events.publish(session_id, joined.id)
     return joined
