@@ -206,3 +206,16 @@ def test_a_views_own_stricter_referrer_policy_is_kept(client):
     """The password-reset page carries a token in its address: it says no-referrer, and that stays."""
     response = client.get("/auth/reset/some-token")
     assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_scripts_and_stylesheets_skip_the_document_only_headers_but_keep_nosniff(client):
+    """A script or stylesheet is no document: CSP and framing rules mean nothing there. Pages and SVG keep them."""
+    for path in ("/static/js/room.js", "/static/css/app.css"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert "Content-Security-Policy" not in response.headers and "X-Frame-Options" not in response.headers
+    for path in ("/static/favicon.svg", "/"):
+        response = client.get(path)
+        assert "default-src 'self'" in response.headers["Content-Security-Policy"], path
+        assert response.headers["X-Frame-Options"] == "DENY"
