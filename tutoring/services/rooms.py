@@ -187,11 +187,11 @@ def post_message(user: User, booking_id: int, text: object, now: datetime | None
         # sent id N never misses a lower id committed later (Last-Event-ID and ?after= rely on it), and
         # the room's last message read under the lock is the one just before this (the notice's previous_id).
         # SQLite's BEGIN IMMEDIATE already serialises every write.
-        previous_id = db.session.execute(
-            select(Session.id, select(func.max(Message.id)).where(Message.session_id == Session.id)
-                   .correlate(Session).scalar_subquery())
-            .where(Session.id == session_id).with_for_update(of=Session)
-        ).one()[1] or 0
+        db.session.execute(select(Session.id).where(Session.id == session_id).with_for_update())
+        # A statement of its own, after the lock: PostgreSQL's READ COMMITTED gives each statement a new
+        # snapshot, so it sees the message of the writer that held the lock before (a subquery of the locking
+        # statement would not, and a stream would skip that message).
+        previous_id = db.session.scalar(select(func.max(Message.id)).where(Message.session_id == session_id)) or 0
         db.session.add(message)
         db.session.flush()
         notice = room_events.Notice(
