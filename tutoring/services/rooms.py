@@ -168,12 +168,15 @@ def clean_message(text: object) -> str:
     return text
 
 
-def post_message(user: User, booking_id: int, text: object, now: datetime | None = None) -> Posted:
+def post_message(user: User, booking_id: int, text: object, now: datetime | None = None,
+                 room: Room | None = None) -> Posted:
     """Store a message in the booking's room, masked; commits, then tells the room's open streams.
 
     :class:`NotFound` for a non-party, :class:`RoomClosed` after the window, :class:`InvalidMessage` for bad text.
+    ``room`` is the booking's room as :func:`room_for` just loaded it for ``user`` (saves loading it again).
     """
-    room = room_for(user, booking_id, now)
+    if room is None or room.booking.id != booking_id or room.viewer_id != user.id:
+        room = room_for(user, booking_id, now)
     if not room.is_open:
         raise RoomClosed()
     cleaned = clean_message(text)
