@@ -9,9 +9,9 @@ GUNICORN_BIND          127.0.0.1:8000              where to listen (``0.0.0.0:80
 WEB_CONCURRENCY        2 x CPUs (at least 2)       worker processes
 GUNICORN_WORKER_CLASS  gthread                     ``gthread`` or ``gevent`` (see below; docs/DEPLOYMENT.md)
 GUNICORN_THREADS       64                          threads per worker (gthread only): open room streams + requests
-GUNICORN_CONNECTIONS   1000                        open connections per worker (gevent only)
+GUNICORN_CONNECTIONS   threads (gthread), 1000     open connections per worker (see below)
 GUNICORN_TIMEOUT       30                          seconds before a stuck worker is restarted
-GUNICORN_KEEPALIVE     5                           seconds an idle client connection stays open
+GUNICORN_KEEPALIVE     0 (gthread), 5              seconds an idle client connection stays open
 GUNICORN_MAX_REQUESTS  10000                       requests before a worker is replaced (with jitter)
 GUNICORN_ACCESSLOG     (off)                       ``-`` for standard output; feed addresses are redacted
 =====================  ==========================  =====================================
@@ -44,10 +44,16 @@ workers = int(os.environ.get("WEB_CONCURRENCY") or max(2, 2 * multiprocessing.cp
 # only: SQLite's busy wait sleeps in C and blocks every greenlet).
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS") or "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "64"))
-worker_connections = int(os.environ.get("GUNICORN_CONNECTIONS", "1000"))
+# gthread: a worker takes no more connections than it has threads. A stream holds its thread for minutes, so a
+# worker that accepted more (gunicorn's default is 1000) would leave the extra requests, posts included, queued
+# behind its streams while the other worker idles (bench/room.py saw streams that never opened). At its limit a
+# worker stops accepting and the other takes the connection. Kept-alive idle connections would count against the
+# threads, so gthread keeps none by default (a proxy in front opens a connection per request, cheap on a LAN).
+_gthread = worker_class == "gthread"
+worker_connections = int(os.environ.get("GUNICORN_CONNECTIONS") or (threads if _gthread else 1000))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = timeout
-keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE") or (0 if _gthread and worker_connections <= threads else 5))
 # Replace workers now and then so a slow leak can't grow without bound; the
 # jitter keeps them from all restarting at once.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))

@@ -103,18 +103,23 @@ def bookings_for(user: User | int, *, include_cancelled: bool = True) -> list[Bo
     return list(db.session.scalars(query))
 
 
-def booking_for(user: User | int, booking_id: int) -> Booking | None:
-    """The booking if ``user`` is its learner or its volunteer; None for anyone else (a 404)."""
+def booking_for(user: User | int, booking_id: int, with_learner: bool = False) -> Booking | None:
+    """The booking if ``user`` is its learner or its volunteer; None for anyone else (a 404).
+
+    ``with_learner`` loads the learner (with ``is_minor``) in the same query.
+    """
     user_id = user_id_of(user)
     if not 1 <= booking_id <= MAX_ID:
         return None
-    booking = db.session.scalar(
+    query = (
         select(Booking)
         .join(Booking.session)
         .options(joinedload(Booking.session, innerjoin=True))
         .where(Booking.id == booking_id, or_(Booking.learner_id == user_id, Session.volunteer_id == user_id))
     )
-    return booking
+    if with_learner:
+        query = query.options(joinedload(Booking.learner).undefer(User.is_minor))
+    return db.session.scalar(query)
 
 
 def new_booking_uid() -> str:

@@ -136,7 +136,7 @@ def post(booking_id: int):
     room = room_or_404(booking_id)
     fragment = is_fragment_request(FORM_TARGET)
     try:
-        posted = post_message(current_user, booking_id, request.form.get("text"))
+        posted = post_message(current_user, booking_id, request.form.get("text"), room=room)
     except RoomError as error:
         context = _context(room, error=error.message, text=request.form.get("text", "")[:MAX_MESSAGE_LENGTH + 100])
         if fragment:  # htmx swaps only 2xx answers: the refusal is shown in the form

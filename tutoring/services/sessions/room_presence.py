@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tutoring.extensions import db
 from tutoring.models import Message, RoomPresence, Session, User
@@ -76,11 +76,18 @@ def seen_in(session_id: int, user_id: int, now: datetime) -> Message | None:
             away = now - presence.last_seen_at >= AWAY_AFTER
             presence.last_seen_at = max(presence.last_seen_at, now)
         if away:
+            # As rooms.post_message does: the room's last entry, read after the lock, is the one before this.
+            previous_id = db.session.scalar(select(func.max(Message.id)).where(Message.session_id == session_id)) or 0
             joined = Message(session_id=session_id, author_id=user_id, kind="joined", text="joined", masked=False,
                              created_at=now)
             db.session.add(joined)
+            db.session.flush()
+            notice = room_events.Notice(
+                session_id=session_id, message_id=joined.id, previous_id=previous_id, author_id=user_id,
+                author_name=db.session.get(User, user_id).display_name, text="joined", masked=False,
+                created_at=now, crisis=False, kind="joined")
     if joined is not None:
-        room_events.publish(session_id, joined.id)
+        room_events.publish(notice)
     return joined
 
 

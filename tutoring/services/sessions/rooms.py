@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, exists, insert, select
+from sqlalchemy import delete, exists, func, insert, select
 from sqlalchemy.orm import joinedload
 
 from tutoring.booking.engine import booking_for
@@ -135,7 +135,7 @@ class Posted:
 
 def room_for(user: User | int, booking_id: int, now: datetime | None = None) -> Room:
     """The room of the booking's session for one of its parties; :class:`NotFound` for anyone else."""
-    booking = booking_for(user, booking_id)
+    booking = booking_for(user, booking_id, with_learner=True)
     if booking is None:
         raise NotFound(N_("Not found."))
     viewer_id = user if isinstance(user, int) else user.id
@@ -183,30 +183,57 @@ def clean_message(text: object) -> str:
     return text
 
 
-def post_message(user: User, booking_id: int, text: object, now: datetime | None = None) -> Posted:
+def post_message(user: User, booking_id: int, text: object, now: datetime | None = None,
+                 room: Room | None = None) -> Posted:
     """Store a message in the booking's room, masked; commits, then tells the room's open streams.
 
     :class:`NotFound` for a non-party, :class:`RoomClosed` after the window, :class:`InvalidMessage` for bad text.
+    ``room`` is the booking's room as :func:`room_for` just loaded it for ``user`` (saves loading it again).
     """
-    room = room_for(user, booking_id, now)
+    if room is None or room.booking.id != booking_id or room.viewer_id != user.id:
+        room = room_for(user, booking_id, now)
     if not room.is_open:
         raise RoomClosed()
     cleaned = clean_message(text)
     masked_text, was_masked, reasons = mask_contacts(cleaned)
-    message = Message(session_id=room.session.id, author_id=user.id, text=masked_text, masked=was_masked,
+    session_id, author_id = room.session.id, user.id
+    message = Message(session_id=session_id, author_id=author_id, text=masked_text, masked=was_masked,
                       created_at=room.now)
+    crisis = mentions_crisis(cleaned)
     try:
         # One writer per room at a time, so a room's messages commit in id order: a stream that has
-        # sent id N never misses a lower id committed later (Last-Event-ID and ?after= rely on it).
+        # sent id N never misses a lower id committed later (Last-Event-ID and ?after= rely on it), and
+        # the room's last message read under the lock is the one just before this (the notice's previous_id).
         # SQLite's BEGIN IMMEDIATE already serialises every write.
-        db.session.execute(select(Session.id).where(Session.id == room.session.id).with_for_update())
+        db.session.execute(select(Session.id).where(Session.id == session_id).with_for_update())
+        # A statement of its own, after the lock: PostgreSQL's READ COMMITTED gives each statement a new
+        # snapshot, so it sees the message of the writer that held the lock before (a subquery of the locking
+        # statement would not, and a stream would skip that message).
+        previous_id = db.session.scalar(select(func.max(Message.id)).where(Message.session_id == session_id)) or 0
         db.session.add(message)
-        db.session.commit()
+        db.session.flush()
+        notice = room_events.Notice(
+            session_id=session_id, message_id=message.id, previous_id=previous_id, author_id=author_id,
+            author_name=user.display_name, text=masked_text, masked=was_masked, created_at=message.created_at,
+            crisis=crisis if masked_text == cleaned else mentions_crisis(masked_text))
+        commit_keeping_objects()
     except BaseException:
         db.session.rollback()
         raise
-    room_events.publish(room.session.id, message.id)
-    return Posted(message=message, reasons=reasons, crisis=mentions_crisis(cleaned))
+    room_events.publish(notice)
+    return Posted(message=message, reasons=reasons, crisis=crisis)
+
+
+def commit_keeping_objects() -> None:
+    """Commit without expiring the session's objects: what this request loaded and wrote is still what it
+    shows, and reading an attribute after the commit would cost a query each (the message, its author, the room).
+    """
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
 
 
 def attach_to_report(report_id: int, session_id: int) -> int:
