@@ -85,6 +85,7 @@ def new(volunteer_id: int):
         "form": form,
         "here": url_for("booking.new", volunteer_id=volunteer.id, start=request.args.get("start"), kind=wanted_kind),
         "start_day": None,
+        "wanted_kind": wanted_kind,
     }
 
     if start_at is not None:
@@ -93,7 +94,7 @@ def new(volunteer_id: int):
         # A link without a usable time: say so, and offer their next free times.
         return _book_page(context, volunteer, None, now, problem=_("This link doesn't name a time we can book."),
                           status=400)
-    slot = offered_slot(volunteer, start_at, now)
+    slot = offered_slot(volunteer, start_at, now, kind=wanted_kind)
     if slot is None:
         status = 409 if request.method == "POST" else 200  # a POST lost the race; a GET followed an old link
         return _book_page(context, volunteer, start_at, now, problem=_gone_message(volunteer), status=status)
@@ -126,7 +127,7 @@ def _gone_message(volunteer) -> str:
 
 def _book_page(context: dict, volunteer, start_at, now, *, problem: str | None = None, status: int = 200) -> Response:
     """The booking page; when there is a problem, with fresh slots of the volunteer near the time asked for."""
-    alternatives = slots_around(volunteer, start_at, now) if problem else []
+    alternatives = slots_around(volunteer, start_at, now, kind=context.get("wanted_kind")) if problem else []
     body = render_template("booking/book.html", problem=problem, alternatives=alternatives, **context)
     return Response(body, status=status)
 
@@ -284,7 +285,7 @@ def reschedule(booking_id: int):
     monday, week_error = parse_week(week_arg, today)
     volunteer = visible_volunteer_or_404(booking.session.volunteer_id, current_user)
     own = Busy(booking.session.start_at, booking.session.end_at)
-    week = week_of_slots(volunteer, monday, zone.name, now, ignoring=own)
+    week = week_of_slots(volunteer, monday, zone.name, now, ignoring=own, kind=booking.session.kind)
     chosen_slot = next((slot for day in week.days for slot in day.slots if slot.start_at == chosen), None)
     if chosen is not None and chosen_slot is None:
         problem, status = _("This time is not available any more. Please choose another time."), 409
