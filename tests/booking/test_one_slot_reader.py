@@ -25,9 +25,10 @@ from tests.coordinator_support import add_session
 from tutoring.booking import engine
 from tutoring.booking.errors import SlotUnavailable
 from tutoring.booking.operations import book_session
-from tutoring.booking.slots import slots_in_range
+from tutoring.booking.slots import slot_inputs, slots_in_range
 from tutoring.extensions import db
 from tutoring.models import VolunteerProfile
+from tutoring.scheduling import slots_between
 
 NOW = datetime(2027, 3, 24, 9, 7, tzinfo=UTC)  # a Wednesday; Europe changes its clocks that Sunday
 WEEK = timedelta(days=7)
@@ -112,6 +113,7 @@ def test_with_the_support_weekly_cap_the_page_and_the_engine_agree_for_every_kin
         session_minutes=rng.choice([30, 60]), buffer_minutes=rng.choice([0, 15]), min_notice_hours=rng.choice([0, 12]),
     )
     learner = make_user("learner")
+    other = make_user("volunteer", rules=[(0, "09:00", "10:00")])
     span = 2 * WEEK  # crosses at least one week boundary of the volunteer's zone
     with app.app_context():
         profile = db.session.get(VolunteerProfile, volunteer.id)
@@ -139,6 +141,11 @@ def test_with_the_support_weekly_cap_the_page_and_the_engine_agree_for_every_kin
                     continue
                 profile = db.session.get(VolunteerProfile, volunteer.id)
                 on_page = {slot.start_at for slot in slots_in_range(profile, now, now + span, now=now, kind=kind)}
+                # As a search reads it: with another volunteer, through the per-volunteer cache.
+                known, busy = slot_inputs([profile, db.session.get(VolunteerProfile, other.id)], now, now + span,
+                                          kind=kind)
+                listed = slots_between(known[profile.id], busy.get(profile.id, []), now, now + span, now)
+                assert {slot.start_at for slot in listed} == on_page
                 candidates = candidates_near(on_page, now, rng, span)
                 accepted = engine_accepts(volunteer.id, candidates, now, kind)
                 disagree += [(kind, start) for start in candidates if (start in on_page) != (start in accepted)]

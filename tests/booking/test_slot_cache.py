@@ -15,6 +15,7 @@ from sqlalchemy import delete, insert, select, text, update
 
 from tests.coordinator_support import add_session
 from tutoring.booking.operations import book_session, cancel_booking, reschedule_booking
+from tutoring.booking import slots as slots_module
 from tutoring.booking.slots import slot_inputs, slots_in_range
 from tutoring.extensions import db
 from tutoring.models import AvailabilityRule, AwayPeriod, ExtraWindow, Session, User, VolunteerProfile
@@ -25,9 +26,29 @@ NOW = datetime(2027, 3, 24, 9, 7, tzinfo=UTC)  # a Wednesday
 SPAN = timedelta(days=14)
 
 
+COMPANION: list[int] = []
+
+
 def cached(volunteer_id: int, kind: str | None = None) -> list:
-    profile = db.session.get(VolunteerProfile, volunteer_id)
-    return slots_in_range(profile, NOW, NOW + SPAN, now=NOW, kind=kind)
+    """The volunteer's slots as a search reads them: with another volunteer (one volunteer is read uncached)."""
+    profiles = [db.session.get(VolunteerProfile, volunteer_id), db.session.get(VolunteerProfile, COMPANION[-1])]
+    known, busy = slot_inputs(profiles, NOW, NOW + SPAN, kind=kind)
+    return slots_between(known[volunteer_id], busy.get(volunteer_id, []), NOW, NOW + SPAN, NOW)
+
+
+@pytest.fixture(autouse=True)
+def companion(make_user):
+    COMPANION.append(make_user("volunteer", rules=[(0, "09:00", "10:00")]).id)
+
+
+def test_one_volunteer_is_read_from_the_database_and_several_through_the_cache(app, volunteer):
+    with app.app_context():
+        profile = db.session.get(VolunteerProfile, volunteer.id)
+        assert slots_in_range(profile, NOW, NOW + SPAN, now=NOW) == cached(volunteer.id) == uncached(volunteer.id)
+        before = len(slots_module._INPUTS)
+        cached(volunteer.id)
+        slots_in_range(profile, NOW + SPAN, NOW + 2 * SPAN, now=NOW)
+        assert len(slots_module._INPUTS) == before
 
 
 def uncached(volunteer_id: int, kind: str | None = None) -> list:

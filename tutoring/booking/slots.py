@@ -357,7 +357,7 @@ def slot_inputs(
     windows, away periods, sessions, bookings or external busy time (migration
     0021), so an entry is never read for a later state of those rows. Zone,
     settings, kinds and the support cap are read afresh each time, not kept.
-    ``cached=False`` reads everything from the database.
+    ``cached=False`` reads everything from the database, as do reads of one volunteer.
     """
     if not volunteers:
         return {}, {}
@@ -366,7 +366,10 @@ def slot_inputs(
     entries: dict[int, _Inputs] = {}
     versions: dict[int, int] = {}
     wanted = list(volunteers)
-    use_cache = cached and ignoring_session is None
+    # Only for several volunteers at once (search, lists): for one, the version's round trip costs about what
+    # the one query it may save does, and a volunteer's week is seldom read twice by the same process before it
+    # changes (bench.load: week pages and the API's slots ran slower with it).
+    use_cache = cached and ignoring_session is None and len(volunteers) > 1
     if use_cache:
         # The versions first: a change committed after this read makes a later version, never this one's entry.
         versions = dict(db.session.execute(_versions_query(dialect.name), {"ids": [v.id for v in volunteers]}).all())
