@@ -256,3 +256,23 @@ def test_a_rolled_back_change_leaves_no_version_to_the_next_change(app, voluntee
         now_offered = cached(volunteer.id)
         assert first in now_offered and second not in now_offered
         assert now_offered == uncached(volunteer.id)
+
+
+def test_a_seat_taken_in_a_group_session_is_read_at_once(app, volunteer, make_user):
+    """A group session's seats left come from its bookings: a new booking (no session change) is a new version."""
+    from tutoring.models import Booking
+
+    learners = [make_user("learner") for _ in range(2)]
+    with app.app_context():
+        slot = cached(volunteer.id)[0]
+        session = Session(volunteer_id=volunteer.id, kind="tutoring", start_at=slot.start_at, end_at=slot.end_at,
+                          blocked_until_at=slot.end_at, status="confirmed", capacity=3)
+        db.session.add_all([session, Booking(session=session, learner_id=learners[0].id, status="confirmed")])
+        db.session.commit()
+        session_id = session.id
+
+    def seat():
+        db.session.add(Booking(session_id=session_id, learner_id=learners[1].id, status="confirmed"))
+    before, after, _, _ = changed(app, volunteer.id, seat)
+    seats = {one.start_at: one.seats_left for one in before}, {one.start_at: one.seats_left for one in after}
+    assert seats[0][slot.start_at] == 2 and seats[1][slot.start_at] == 1
