@@ -306,7 +306,7 @@ def test_the_exclusion_constraint_refusal_becomes_slot_unavailable(app, voluntee
     from tutoring.scheduling import Slot
 
     monkeypatch.setattr(service, "offered_slot",
-                        lambda volunteer, start_at, now, exclude_session_id=None:
+                        lambda volunteer, start_at, now, exclude_session_id=None, kind=None:
                         Slot(start_at, start_at + timedelta(minutes=45)))
     if dialect == "postgresql":
         with pytest.raises(SlotUnavailable):

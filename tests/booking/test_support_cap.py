@@ -96,3 +96,44 @@ def test_a_weekly_series_of_support_skips_the_weeks_at_the_cap(app, mixed, make_
         result = book_series(learner.id, mixed.id, at(monday, -3, 12), 2, "support", "")
         assert [booking.start_at for booking in result.bookings] == [at(monday, -3, 12)]
         assert [(skip.start_at, skip.reason) for skip in result.skipped] == [(at(monday, 4, 12), "week_full")]
+
+
+def test_the_slot_reader_holds_support_slots_of_a_volunteer_of_several_kinds_to_the_cap(app, client, mixed, make_user,
+                                                                                       bearer):
+    """Issue 17: pages read the cap per kind, so no page offers a support slot the engine then refuses."""
+    learner = make_user("learner")
+    monday, next_monday = week_after_next()
+    with app.app_context():
+        add_session(mixed.id, learner.id, at(monday, 1, 10), status="confirmed", kind="support")
+        add_session(mixed.id, learner.id, at(monday, 2, 10), status="confirmed", kind="support")
+        profile = db.session.get(VolunteerProfile, mixed.id)
+        assert slots_in_range(profile, monday, next_monday, kind="support") == []
+        assert slots_in_range(profile, monday, next_monday, kind="tutoring")
+        assert slots_in_range(profile, monday, next_monday)  # any kind: tutoring still is
+        assert slots_in_range(profile, next_monday, next_monday + timedelta(days=7), kind="support")
+        # One second before the week's local Monday 00:00 belongs to the week before (the volunteer's zone).
+        assert slots_in_range(profile, monday - timedelta(days=1), monday, kind="support")
+    day = monday.astimezone(ZONE).date() + timedelta(days=4)
+    query = f"from={day}&to={day}&tz=Asia/Riyadh"
+    headers = bearer(learner)
+    support = client.get(f"/api/v1/volunteers/{mixed.id}/slots?{query}&kind=support", headers=headers)
+    tutoring = client.get(f"/api/v1/volunteers/{mixed.id}/slots?{query}&kind=tutoring", headers=headers)
+    assert support.status_code == tutoring.status_code == 200
+    assert support.get_json()["slots"] == [] and tutoring.get_json()["slots"]
+    week = monday.astimezone(ZONE).date().isoformat()
+    page = client.get(f"/volunteers/{mixed.id}?week={week}&tz=Asia/Riyadh&kind=support").get_data(as_text=True)
+    other = client.get(f"/volunteers/{mixed.id}?week={week}&tz=Asia/Riyadh&kind=tutoring").get_data(as_text=True)
+    assert page.count("/book?start=") < other.count("/book?start=")
+
+
+def test_moving_a_support_session_within_a_full_week_is_still_offered(app, mixed, make_user):
+    """The session being moved doesn't count toward the cap of its own move (page and engine alike)."""
+    from tutoring.booking.operations import reschedule_booking
+
+    learner = make_user("learner")
+    monday, _ = week_after_next()
+    with app.app_context():
+        add_session(mixed.id, learner.id, at(monday, 1, 10), status="confirmed", kind="support")
+        booking_id = add_session(mixed.id, learner.id, at(monday, 2, 10), status="confirmed", kind="support")
+        moved = reschedule_booking(learner.id, booking_id, at(monday, 3, 10))
+        assert moved.session.start_at == at(monday, 3, 10)

@@ -309,6 +309,12 @@ PATHS: dict[str, Any] = {
                 _query("from", "First local date, `YYYY-MM-DD` (default: today in `tz`).", _DATE),
                 _query("to", "Last local date, inclusive (default: `from` + 6 days).", _DATE),
                 _query("tz", "IANA zone the dates and times are in (default: the caller's zone).", _ZONE),
+                _query(
+                    "kind",
+                    f"Only slots of this kind of session: {', '.join(KINDS)} (any letter case; default: any kind "
+                    "the volunteer offers). Past the support weekly cap, `support` slots are not offered.",
+                    {"type": "string", "pattern": _any_case_choice(KINDS)},
+                ),
             ],
             "responses": {
                 "200": {"description": "The slots, sorted by start.", "content": _json(_ref("SlotList"))},

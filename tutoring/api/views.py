@@ -96,7 +96,8 @@ def volunteer_slots(volunteer_id: int):
     # (0001, 9999) away from the zone tables.
     first = max(first, today - timedelta(days=_DAYS_BEFORE_TODAY))
     last = min(last, today + timedelta(days=_DAYS_AFTER_TODAY))
-    slots = slots_on_days(volunteer, first, last, zone_name, now=now) if first <= last else []
+    kind = choice_arg("kind", KINDS)  # slots of that kind (the support weekly cap holds support slots)
+    slots = slots_on_days(volunteer, first, last, zone_name, now=now, kind=kind) if first <= last else []
     return jsonify(tz=zone_name, slots=[slot_json(slot, zone) for slot in slots])
 
 

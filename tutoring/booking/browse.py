@@ -5,6 +5,7 @@ volunteers are visible) are reachable without HTTP.
 """
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -128,12 +129,13 @@ def booking_href_for(kind: str | None):
 
 def first_slots(
     volunteers: Sequence[VolunteerProfile], start_at: datetime, end_at: datetime, limit: int, now: datetime,
-    known: dict[int, Availability] | None = None,
+    known: dict[int, Availability] | None = None, *, kind: str | None = None,
 ) -> dict[int, list[Slot]]:
-    """Up to ``limit`` first offered slots of each bookable volunteer in [start_at, end_at): one query for all."""
+    """Up to ``limit`` first offered slots (of ``kind``; None: any) of each bookable volunteer in [start_at, end_at):
+    one query for all. ``known``: availabilities already read by ``slot_inputs`` (for that kind)."""
     bookable = [volunteer for volunteer in volunteers if volunteer.is_bookable]
     if known is None:
-        known, busy = slot_inputs(bookable, start_at, end_at)
+        known, busy = slot_inputs(bookable, start_at, end_at, kind=kind)
     else:
         busy = busy_by_volunteer(bookable, start_at, end_at)
     return {
@@ -224,22 +226,27 @@ class Week:
 
 def _offered(
     volunteer: VolunteerProfile, start_at: datetime, end_at: datetime, now: datetime, ignoring: Busy | None,
+    kind: str | None = None,
 ) -> tuple[Availability | None, list[Slot]]:
     """The volunteer's availability (None when they take no bookings) and offered slots in [start_at, end_at),
     as if the session ``ignoring`` were not there (it is being moved); one query."""
     if not volunteer.is_bookable:
         return None, []
-    known, busy_of = slot_inputs([volunteer], start_at, end_at)
+    known, busy_of = slot_inputs([volunteer], start_at, end_at, kind=kind)
     busy = busy_of.get(volunteer.id, [])
     if ignoring is not None:
         # Sessions of one volunteer never share a start (they can't overlap), so the start identifies it.
         busy = [one for one in busy if one.start_at != ignoring.start_at]
     availability = known[volunteer.id]
+    if ignoring is not None and ignoring.start_at in availability.kind_starts:  # nor in the support weekly cap
+        availability = dataclasses.replace(
+            availability, kind_starts=tuple(start for start in availability.kind_starts if start != ignoring.start_at))
     return availability, slots_between(availability, busy, start_at, end_at, now)
 
 
 def week_of_slots(
-    volunteer: VolunteerProfile, monday: date, zone: str, now: datetime, ignoring: Busy | None = None
+    volunteer: VolunteerProfile, monday: date, zone: str, now: datetime, ignoring: Busy | None = None, *,
+    kind: str | None = None,
 ) -> Week:
     """The volunteer's free slots on the viewer's local days ``monday``..Sunday (SPEC §2 rule 4).
 
@@ -250,7 +257,7 @@ def week_of_slots(
     starts_at, ends_at = day_range_bounds(zone, monday, sunday)
     tzinfo = ZoneInfo(zone)
     by_day: dict[date, list[Slot]] = defaultdict(list)
-    availability, offered = _offered(volunteer, starts_at, ends_at, now, ignoring)
+    availability, offered = _offered(volunteer, starts_at, ends_at, now, ignoring, kind)
     for slot in offered:
         by_day[slot.start_at.astimezone(tzinfo).date()].append(slot)
 

@@ -283,26 +283,24 @@ def check_bookable(volunteer: VolunteerProfile | None, kind: str) -> None:
         raise InvalidBooking(N_("This volunteer doesn't offer this kind of session."), field="kind")
 
 
-def check_support_cap(volunteer: VolunteerProfile, kind: str, start_at: datetime,
-                      exclude_session_id: int | None = None) -> None:
-    """Refuse a ``support`` session past the volunteer's support weekly cap (issue 18), like any slot not offered."""
-    if support_week_full(volunteer, kind, start_at, ignoring_session=exclude_session_id):
-        raise SlotUnavailable(N_("This listener has no more room for support sessions that week. "
-                                 "Please choose another week."))
-
-
 def offered_slot(
-    volunteer: VolunteerProfile, start_at: datetime, now: datetime, exclude_session_id: int | None = None
+    volunteer: VolunteerProfile, start_at: datetime, now: datetime, exclude_session_id: int | None = None, *,
+    kind: str | None = None,
 ) -> Slot:
     """The slot starting at ``start_at`` if it is offered right now (under the lock), else SlotUnavailable.
 
     The pages' own reader decides (``tutoring.booking.slots.offered_at``), so a
-    page never offers what booking refuses, nor the other way round.
+    page never offers what booking refuses, nor the other way round; ``kind``
+    is the kind booked (the support weekly cap, issue 18, holds support slots:
+    the reader applies it, and a refusal it explains says so).
     """
     if not now - _FARTHEST_OFFER <= start_at <= now + _FARTHEST_OFFER:
         raise SlotUnavailable()
-    slot = offered_at(volunteer, start_at, now, ignoring_session=exclude_session_id)
+    slot = offered_at(volunteer, start_at, now, kind=kind, ignoring_session=exclude_session_id)
     if slot is None:
+        if support_week_full(volunteer, kind, start_at, ignoring_session=exclude_session_id):
+            raise SlotUnavailable(N_("This listener has no more room for support sessions that week. "
+                                     "Please choose another week."))
         raise SlotUnavailable()
     # The scheduling core widens sessions by today's buffer; the database
     # blocks each session until its own blocked_until_at (the buffer when it

@@ -19,7 +19,6 @@ from tutoring.booking.engine import (
     as_instant,
     check_bookable,
     check_learner_free,
-    check_support_cap,
     clean_text,
     lock_user,
     lock_volunteer,
@@ -84,8 +83,7 @@ def book_session(
             learner_booked(learner_id, volunteer_id, now)
             shown.append(seat)
             return seat
-        slot = offered_slot(volunteer, start_at, now)
-        check_support_cap(volunteer, kind, slot.start_at)
+        slot = offered_slot(volunteer, start_at, now, kind=kind)
         check_learner_free(learner_id, slot.start_at, slot.end_at)
 
         session = Session(
@@ -174,8 +172,7 @@ def reschedule_booking(user: User | int, booking_id: int, new_start_at: datetime
             # nor one no longer cleared a minor's session.
             check_trained(session.volunteer_id, session.kind, day=training_day(now))
             check_cleared(session.volunteer_id, booking.learner_id, day=training_day(now))
-        slot = offered_slot(volunteer, new_start_at, now, exclude_session_id=session.id)
-        check_support_cap(volunteer, session.kind, slot.start_at, exclude_session_id=session.id)
+        slot = offered_slot(volunteer, new_start_at, now, exclude_session_id=session.id, kind=session.kind)
         check_learner_free(booking.learner_id, slot.start_at, slot.end_at, exclude_session_id=session.id)
 
         session.start_at = slot.start_at

@@ -73,27 +73,32 @@ def parse_instant(value: str | None, now: datetime) -> datetime | None:
     return instant
 
 
-def offered_slot(volunteer: VolunteerProfile, start_at: datetime, now: datetime) -> Slot | None:
-    """The volunteer's slot starting exactly at ``start_at`` if it is offered now (a read; booking re-checks)."""
-    for slot in slots_in_range(volunteer, start_at, start_at + timedelta(seconds=1), now):
+def offered_slot(
+    volunteer: VolunteerProfile, start_at: datetime, now: datetime, *, kind: str | None = None
+) -> Slot | None:
+    """The volunteer's slot (of ``kind``; None: any) starting exactly at ``start_at`` if it is offered now (a read;
+    booking re-checks)."""
+    for slot in slots_in_range(volunteer, start_at, start_at + timedelta(seconds=1), now, kind=kind):
         if slot.start_at == start_at:
             return slot
     return None
 
 
-def slots_around(volunteer: VolunteerProfile, start_at: datetime | None, now: datetime) -> list[Slot]:
-    """A few offered slots of the volunteer nearest ``start_at`` (else their next ones), in time order."""
+def slots_around(
+    volunteer: VolunteerProfile, start_at: datetime | None, now: datetime, *, kind: str | None = None
+) -> list[Slot]:
+    """A few offered slots (of ``kind``) of the volunteer nearest ``start_at`` (else their next ones), in time order."""
     if not volunteer.is_bookable:
         return []
     if start_at is not None:
         low = max(now, start_at - ALTERNATIVES_BEFORE)
         high = max(low, start_at + ALTERNATIVES_AFTER)
-        near = slots_in_range(volunteer, low, high, now)
+        near = slots_in_range(volunteer, low, high, now, kind=kind)
         if near:
             nearest = sorted(near, key=lambda slot: abs(slot.start_at - start_at))[:ALTERNATIVES]
             return sorted(nearest)
     horizon = now + timedelta(days=volunteer.horizon_days)
-    return next_slots([volunteer], now, horizon, ALTERNATIVES, now).get(volunteer.id, [])
+    return next_slots([volunteer], now, horizon, ALTERNATIVES, now, kind=kind).get(volunteer.id, [])
 
 
 # --- a booking, for one of its two people ------------------------------------------------------

@@ -178,11 +178,11 @@ def _check_week(
         code = refusal[0]
         return (_reason_not_offered(volunteer, start_at, now) if code == "not_offered" else code), None
     try:
-        slot = engine.offered_slot(volunteer, start_at, now)
+        slot = engine.offered_slot(volunteer, start_at, now, kind=kind)
     except SlotUnavailable:
+        if support_week_full(volunteer, kind, start_at):  # the support weekly cap (issue 18)
+            return "week_full", None
         return _reason_not_offered(volunteer, start_at, now), None
-    if support_week_full(volunteer, kind, slot.start_at):  # the support weekly cap (issue 18)
-        return "week_full", None
     try:
         engine.check_learner_free(learner_id, slot.start_at, slot.end_at)
     except SlotUnavailable:
@@ -284,7 +284,7 @@ def book_series(
                 raise refusal[1]
             first_start = first_group.start_at
         else:
-            first_slot = engine.offered_slot(volunteer, first_start_at, now)
+            first_slot = engine.offered_slot(volunteer, first_start_at, now, kind=kind)
             engine.check_learner_free(learner_id, first_slot.start_at, first_slot.end_at)
             first_start = first_slot.start_at
 

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Integer,
     any_,
     bindparam,
+    case,
     func,
     literal,
     literal_column,
@@ -33,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from tutoring.extensions import db
+from tutoring.lru import LRU
 from tutoring.models import AvailabilityRule, AwayPeriod, Booking, ExtraWindow, Session, VolunteerProfile
 from tutoring.models.availability import time_of
 from tutoring.models.external_calendar import ExternalBusyTime
@@ -47,6 +49,7 @@ from tutoring.scheduling import (
     WeeklyRule,
     day_range_bounds,
     is_offered,
+    kind_week_is_full,
     slots_between,
 )
 from tutoring.scheduling import AwayPeriod as AwayDays
@@ -86,7 +89,8 @@ def capped_settings(volunteer: VolunteerProfile) -> SessionSettings:
 
 def support_sessions_in_week(volunteer_id: int, zone: str, instant: datetime, *,
                              ignoring_session: int | None = None) -> int:
-    """Live ``support`` sessions of the volunteer in the ISO week (their zone) holding ``instant``."""
+    """Live ``support`` sessions of the volunteer in the ISO week (their zone) holding ``instant`` (for
+    coordinators' lists; what is offered and booked is decided by ``slot_inputs``)."""
     local = instant.astimezone(ZoneInfo(zone))
     monday = (local - timedelta(days=local.weekday())).date()
     week_start, week_end = day_range_bounds(zone, monday, monday + timedelta(days=6))
@@ -98,17 +102,16 @@ def support_sessions_in_week(volunteer_id: int, zone: str, instant: datetime, *,
     return db.session.scalar(query) or 0
 
 
-def support_week_full(volunteer: VolunteerProfile, kind: str, start_at: datetime, *,
+def support_week_full(volunteer: VolunteerProfile, kind: str | None, start_at: datetime, *,
                       ignoring_session: int | None = None) -> bool:
-    """True when booking ``kind`` at ``start_at`` would take the volunteer past the support weekly cap.
-
-    For volunteers who also offer other kinds (the reader's cap covers those who offer only support).
-    """
-    cap = support_weekly_cap()
-    if kind != "support" or cap is None:
+    """True when the support weekly cap keeps a ``kind`` slot at ``start_at`` from being offered: the week (ISO,
+    the volunteer's zone) already holds the cap. Read by the one slot reader (``slot_inputs``), as pages and
+    booking read it; the engine and series ask it only to say why a slot is refused."""
+    if support_weekly_cap() is None or not support_capped(volunteer, kind):
         return False
-    return support_sessions_in_week(volunteer.user_id, volunteer.user.timezone, start_at,
-                                    ignoring_session=ignoring_session) >= cap
+    known, _busy = slot_inputs([volunteer], start_at, start_at, kind=kind, ignoring_session=ignoring_session,
+                               cached=False)
+    return kind_week_is_full(known[volunteer.id], start_at)
 
 
 def dialect_name() -> str:
@@ -225,7 +228,9 @@ def _inputs_query(dialect: str):
         .where(ids_param(ExtraWindow.volunteer_id, dialect)),
         select(literal_column("'away'"), *_away_columns(), *instants())
         .where(ids_param(AwayPeriod.volunteer_id, dialect)),
-        select(literal_column("'session'"), Session.volunteer_id, Session.id, *numbers(), Session.capacity,
+        # A support session is marked as such: the support weekly cap counts them (``with_kind_cap``).
+        select(case((Session.kind == "support", literal_column("'support'")), else_=literal_column("'session'")),
+               Session.volunteer_id, Session.id, *numbers(), Session.capacity,
                Session.start_at, Session.end_at, Session.blocked_until_at)
         .where(*_session_filter(dialect)),
         select(literal_column("'external'"), ExternalBusyTime.volunteer_id, _none(Integer), *numbers(),
@@ -337,33 +342,142 @@ def busy_by_volunteer(
 
 
 def slot_inputs(
-    volunteers: Sequence[VolunteerProfile], start_at: datetime, end_at: datetime, *, ignoring_session: int | None = None
+    volunteers: Sequence[VolunteerProfile], start_at: datetime, end_at: datetime, *, kind: str | None = None,
+    ignoring_session: int | None = None, cached: bool = True,
 ) -> tuple[dict[int, Availability], dict[int, list[Busy]]]:
     """``availabilities(volunteers)`` and ``busy_by_volunteer(volunteers, start_at, end_at)`` in one query
-    (without the session ``ignoring_session``, when given)."""
+    (without the session ``ignoring_session``, when given), for slots of ``kind`` (None: of any kind they offer).
+
+    The kind matters for the support weekly cap: see ``with_kind_cap``.
+
+    What the query returns for a volunteer is kept per process (``_INPUTS``),
+    keyed by their ``schedule_version`` read from the database first, on
+    every call (one small query), and the range: database triggers raise the
+    version in the same transaction as any change of their rules, extra
+    windows, away periods, sessions, bookings or external busy time (migration
+    0021), so an entry is never read for a later state of those rows. Zone,
+    settings, kinds and the support cap are read afresh each time, not kept.
+    ``cached=False`` reads everything from the database, as do reads of one volunteer.
+    """
     if not volunteers:
         return {}, {}
-    reader = _Reader(volunteers)
-    window = {"ids": list(reader.buffers), "low": start_at - _MARGIN, "high": end_at + _MARGIN}
+    low, high = start_at - _MARGIN, end_at + _MARGIN
     dialect = db.session.get_bind().dialect
+    entries: dict[int, _Inputs] = {}
+    versions: dict[int, int] = {}
+    wanted = list(volunteers)
+    # Only for several volunteers at once (search, lists): for one, the version's round trip costs about what
+    # the one query it may save does, and a volunteer's week is seldom read twice by the same process before it
+    # changes (bench.load: week pages and the API's slots ran slower with it).
+    use_cache = cached and ignoring_session is None and len(volunteers) > 1
+    if use_cache:
+        # The versions first: a change committed after this read makes a later version, never this one's entry.
+        versions = dict(db.session.execute(_versions_query(dialect.name), {"ids": [v.id for v in volunteers]}).all())
+        wanted = []
+        for volunteer in volunteers:
+            entry = _INPUTS.get((volunteer.id, versions.get(volunteer.id), low, high, volunteer.buffer_minutes))
+            if entry is None:
+                wanted.append(volunteer)
+            else:
+                entries[volunteer.id] = entry
+    if wanted:
+        fresh = _read_inputs(wanted, low, high, dialect, ignoring_session)
+        for volunteer in wanted:
+            entry = entries[volunteer.id] = fresh[volunteer.id]
+            if use_cache and volunteer.id in versions:
+                _INPUTS.put((volunteer.id, versions[volunteer.id], low, high, volunteer.buffer_minutes), entry)
+    cap = support_weekly_cap()
+    known = {}
+    busy_of: dict[int, list[Busy]] = {}
+    groups: list[tuple[int, int, int, int, datetime]] = []
+    for volunteer in volunteers:
+        entry = entries[volunteer.id]
+        availability = _availability_of(volunteer.user.timezone, capped_settings(volunteer), entry.rows)
+        known[volunteer.id] = with_kind_cap(availability, volunteer, kind, entry.support_starts, cap)
+        if entry.busy:
+            busy_of[volunteer.id] = list(entry.busy)
+            groups.extend((session_id, volunteer.id, index, capacity, end) for session_id, index, capacity, end in entry.groups)
+    if groups:
+        _open_groups(busy_of, groups)
+    return known, busy_of
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Inputs:
+    """What ``_inputs_query`` returned for one volunteer and range: availability rows, the starts of their live
+    support sessions, their busy time (sessions widened to what they blocked) and their group sessions (as
+    ``(session id, index in busy, capacity, end)``, opened with the seats taken now)."""
+
+    rows: tuple[tuple, ...]
+    support_starts: tuple[datetime, ...]
+    busy: tuple[Busy, ...]
+    groups: tuple[tuple[int, int, int, datetime], ...]
+
+
+# Per process; entries are keyed by everything they depend on, so the limit only decides how long old ones stay
+# (an entry is a few kilobytes: 8,192 of them, some tens of megabytes a process at most).
+_INPUTS: LRU[tuple, _Inputs] = LRU(8192)
+
+
+@cache
+def _versions_query(dialect: str):
+    return select(VolunteerProfile.user_id, VolunteerProfile.schedule_version).where(
+        ids_param(VolunteerProfile.user_id, dialect))
+
+
+def _read_inputs(volunteers: Sequence[VolunteerProfile], low: datetime, high: datetime, dialect,
+                 ignoring_session: int | None) -> dict[int, _Inputs]:
+    """Each volunteer's ``_Inputs`` for sessions and busy time starting in [low, high), in one query."""
+    reader = _Reader(volunteers)
+    window = {"ids": list(reader.buffers), "low": low, "high": high}
     rows = db.session.execute(_inputs_query(dialect.name), window).all()  # all at once: cheaper than row by row
     instant = _INSTANT.process_result_value
     known_rows: dict[int, list[tuple]] = defaultdict(list)
+    support_starts: dict[int, list[datetime]] = defaultdict(list)
     # busy_start/busy_end: a busy row's own instants, not this function's range.
     for (part, volunteer_id, row_id, weekday, start, end, first_on, last_on, capacity,
          busy_start, busy_end, until) in rows:
-        if part == "session" and row_id == ignoring_session:
-            continue
-        if part == "session" or part == "external":
+        if part == "session" or part == "support":
+            if row_id == ignoring_session:
+                continue
+            session_start = instant(busy_start, dialect)
+            if part == "support":
+                support_starts[volunteer_id].append(session_start)
+            reader.busy_row(row_id, volunteer_id, session_start, instant(busy_end, dialect),
+                            instant(until, dialect), capacity)
+        elif part == "external":
             reader.busy_row(row_id, volunteer_id, instant(busy_start, dialect), instant(busy_end, dialect),
                             instant(until, dialect), capacity)
         else:
             known_rows[volunteer_id].append((part, row_id, weekday, start, end, first_on, last_on, capacity))
-    known = {
-        volunteer.id: _availability_of(volunteer.user.timezone, capped_settings(volunteer), tuple(known_rows[volunteer.id]))
+    groups: dict[int, list[tuple[int, int, int, datetime]]] = defaultdict(list)
+    for session_id, volunteer_id, index, capacity, end in reader.groups:
+        groups[volunteer_id].append((session_id, index, capacity, end))
+    return {
+        volunteer.id: _Inputs(tuple(known_rows[volunteer.id]), tuple(support_starts[volunteer.id]),
+                              tuple(reader.busy.get(volunteer.id, ())), tuple(groups[volunteer.id]))
         for volunteer in volunteers
     }
-    return known, reader.busy_time()
+
+
+def support_capped(volunteer: VolunteerProfile, kind: str | None) -> bool:
+    """Whether slots of ``kind`` (None: any kind they offer) are held to the support weekly cap: support slots,
+    and every slot of a listener who offers only support."""
+    return kind == "support" or (kind is None and set(volunteer.kinds or ()) == {"support"})
+
+
+def with_kind_cap(availability: Availability, volunteer: VolunteerProfile, kind: str | None,
+                  support_starts: Sequence[datetime] | None, cap: int | None) -> Availability:
+    """``availability`` for slots of ``kind``: with the support weekly cap when it applies (``support_capped``).
+
+    The core then offers no slot in an ISO week of the volunteer's zone (local
+    Monday 00:00 to the next, the weeks of ``day_range_bounds``) that already
+    holds ``cap`` live support sessions by their start (``support_starts``,
+    sorted; ``slot_inputs`` reads every session of the weeks the range touches).
+    """
+    if cap is None or not support_starts or not support_capped(volunteer, kind):
+        return availability
+    return dataclasses.replace(availability, kind_cap=cap, kind_starts=tuple(support_starts))
 
 
 @lru_cache(maxsize=4096)
@@ -392,30 +506,33 @@ def _open_groups(busy: dict[int, list[Busy]], groups: list[tuple[int, int, int, 
 
 
 def slots_in_range(
-    volunteer: VolunteerProfile, start_at: datetime, end_at: datetime, now: datetime | None = None
+    volunteer: VolunteerProfile, start_at: datetime, end_at: datetime, now: datetime | None = None, *,
+    kind: str | None = None,
 ) -> list[Slot]:
-    """A volunteer's offered slots starting in [start_at, end_at); none unless bookable."""
+    """A volunteer's offered slots (of ``kind``; None: any) starting in [start_at, end_at); none unless bookable."""
     if not volunteer.is_bookable:
         return []
-    known, busy = slot_inputs([volunteer], start_at, end_at)
+    known, busy = slot_inputs([volunteer], start_at, end_at, kind=kind)
     return slots_between(known[volunteer.id], busy.get(volunteer.id, []), start_at, end_at, now or utcnow())
 
 
 def slots_on_days(
-    volunteer: VolunteerProfile, first_day: date, last_day: date, viewer_zone: str, now: datetime | None = None
+    volunteer: VolunteerProfile, first_day: date, last_day: date, viewer_zone: str, now: datetime | None = None, *,
+    kind: str | None = None,
 ) -> list[Slot]:
-    """A volunteer's offered slots on the viewer's local dates first_day..last_day (SPEC §2 rule 4)."""
+    """A volunteer's offered slots (of ``kind``) on the viewer's local dates first_day..last_day (SPEC §2 rule 4)."""
     start_at, end_at = day_range_bounds(viewer_zone, first_day, last_day)
-    return slots_in_range(volunteer, start_at, end_at, now)
+    return slots_in_range(volunteer, start_at, end_at, now, kind=kind)
 
 
 def next_slots(
-    volunteers: Sequence[VolunteerProfile], start_at: datetime, end_at: datetime, limit: int, now: datetime | None = None
+    volunteers: Sequence[VolunteerProfile], start_at: datetime, end_at: datetime, limit: int, now: datetime | None = None,
+    *, kind: str | None = None,
 ) -> dict[int, list[Slot]]:
-    """Up to ``limit`` first offered slots of each volunteer in [start_at, end_at), with one query for all."""
+    """Up to ``limit`` first offered slots (of ``kind``) of each volunteer in [start_at, end_at), with one query."""
     now = now or utcnow()
     bookable = [volunteer for volunteer in volunteers if volunteer.is_bookable]
-    known, busy = slot_inputs(bookable, start_at, end_at)
+    known, busy = slot_inputs(bookable, start_at, end_at, kind=kind)
     return {
         volunteer.id: slots_between(known[volunteer.id], busy.get(volunteer.id, []), start_at, end_at, now)[:limit]
         for volunteer in bookable
@@ -435,14 +552,18 @@ def seats_taken(session_ids: list[int]) -> dict[int, int]:
 
 
 def offered_at(
-    volunteer: VolunteerProfile, start_at: datetime, now: datetime, *, ignoring_session: int | None = None
+    volunteer: VolunteerProfile, start_at: datetime, now: datetime, *, kind: str | None = None,
+    ignoring_session: int | None = None,
 ) -> Slot | None:
     """The volunteer's slot starting exactly at ``start_at`` if it is offered now, else None.
 
     The same reading as every page's (``slot_inputs``, one query) and the same
     decision (the core's ``is_offered``): booking asks this under its lock, so
     a page never offers what booking refuses. ``ignoring_session``: a session
-    of theirs to treat as free (the one a reschedule moves).
+    of theirs to treat as free (the one a reschedule moves). ``kind``: the kind
+    booked (the support weekly cap holds support slots; None: any kind).
     """
-    known, busy = slot_inputs([volunteer], start_at, start_at, ignoring_session=ignoring_session)
+    # Under the engine's lock: read from the database itself (a one-start range is no page's key either).
+    known, busy = slot_inputs([volunteer], start_at, start_at, kind=kind, ignoring_session=ignoring_session,
+                              cached=False)
     return is_offered(known[volunteer.id], busy.get(volunteer.id, []), start_at, now)

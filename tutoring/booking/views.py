@@ -74,7 +74,7 @@ def new(volunteer_id: int):
         # A link without a usable time: say so, and offer their next free times.
         return _book_page(context, volunteer, None, now, problem=_("This link doesn't name a time we can book."),
                           status=400)
-    slot = offered_slot(volunteer, start_at, now)
+    slot = offered_slot(volunteer, start_at, now, kind=context["wanted_kind"])
     if slot is None:
         status = 409 if request.method == "POST" else 200  # a POST lost the race; a GET followed an old link
         return _book_page(context, volunteer, start_at, now, problem=_gone_message(volunteer), status=status)
@@ -118,6 +118,7 @@ def _book_context(volunteer, now: datetime) -> dict:
         "form": form,
         "here": url_for("booking.new", volunteer_id=volunteer.id, start=request.args.get("start"), kind=wanted_kind),
         "start_day": start_at.astimezone(ZoneInfo(zone)).date() if start_at is not None else None,
+        "wanted_kind": wanted_kind,
     }
 
 
@@ -129,7 +130,7 @@ def _gone_message(volunteer) -> str:
 
 def _book_page(context: dict, volunteer, start_at, now, *, problem: str | None = None, status: int = 200) -> Response:
     """The booking page; when there is a problem, with fresh slots of the volunteer near the time asked for."""
-    alternatives = slots_around(volunteer, start_at, now) if problem else []
+    alternatives = slots_around(volunteer, start_at, now, kind=context.get("wanted_kind")) if problem else []
     body = render_template("booking/book.html", problem=problem, alternatives=alternatives, **context)
     return Response(body, status=status)
 
@@ -299,7 +300,7 @@ def _reschedule_week(booking: Booking, zone, chosen: datetime | None, today, now
     monday, week_error = parse_week(week_arg, today)
     volunteer = visible_volunteer_or_404(booking.session.volunteer_id, current_user)
     own = Busy(booking.session.start_at, booking.session.end_at)
-    week = week_of_slots(volunteer, monday, zone.name, now, ignoring=own)
+    week = week_of_slots(volunteer, monday, zone.name, now, ignoring=own, kind=booking.session.kind)
 
     def move_href(_volunteer_id: int, slot_start: datetime) -> str:
         return url_for("booking.reschedule", booking_id=booking.id, start=utc_iso(slot_start), tz=zone.override)

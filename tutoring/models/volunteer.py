@@ -1,9 +1,10 @@
 """What a volunteer offers and how their slots are laid out (SPEC §1)."""
 from __future__ import annotations
 
+import secrets
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, select
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, Text, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
@@ -74,6 +75,11 @@ class VolunteerProfile(db.Model):
     min_notice_hours: Mapped[int] = mapped_column(default=12, server_default="12")
     horizon_days: Mapped[int] = mapped_column(default=56, server_default="56")
     max_sessions_per_week: Mapped[int | None]
+    # A new random number, set by database triggers whenever a row the slot reader reads for this volunteer
+    # changes (migration 0021): the key of its cache (tutoring/booking/slots.py). Never written by the
+    # application after the insert, which starts it at a random number too: a volunteer who gets the id of a
+    # deleted one (SQLite reuses the highest id) must not find that one's cached slots under the same version.
+    schedule_version: Mapped[int] = mapped_column(BigInteger, default=lambda: secrets.randbits(53), server_default="0")
 
     user: Mapped[User] = relationship(back_populates="volunteer_profile")
     rules: Mapped[list[AvailabilityRule]] = relationship(

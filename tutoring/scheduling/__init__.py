@@ -13,7 +13,7 @@ from tutoring.scheduling.model import (
     Slot,
     WeeklyRule,
 )
-from tutoring.scheduling.slots import day_range_bounds, is_offered, slots_between
+from tutoring.scheduling.slots import day_range_bounds, is_offered, kind_week_is_full, slots_between
 
 __all__ = [
     "Availability",
@@ -27,5 +27,6 @@ __all__ = [
     "WeeklyRule",
     "day_range_bounds",
     "is_offered",
+    "kind_week_is_full",
     "slots_between",
 ]

@@ -89,6 +89,12 @@ class Availability:
     rules: tuple[WeeklyRule, ...] = ()
     extra: tuple[ExtraWindow, ...] = ()
     away: tuple[AwayPeriod, ...] = ()
+    # A cap on sessions of the asked kind per ISO week (the volunteer's zone,
+    # local Monday 00:00 to the next): no new slot is offered in a week whose
+    # ``kind_starts`` (starts of the volunteer's live sessions of that kind,
+    # sorted) already hold ``kind_cap``. The support weekly cap (SPEC §7).
+    kind_cap: int | None = None
+    kind_starts: tuple[datetime, ...] = ()
 
 
 class Slot(NamedTuple):

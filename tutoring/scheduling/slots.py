@@ -238,6 +238,7 @@ def slots_between(
     buffer = settings.buffer_minutes * 60
     step = length + buffer
     cap = settings.max_sessions_per_week
+    kind_cap = availability.kind_cap if availability.kind_starts else None
 
     # Time no slot may overlap: bookings widened by the buffer, busy time from
     # the volunteer's own calendar as it is, and away periods.
@@ -271,7 +272,8 @@ def slots_between(
         week_start, week_end, _ = week
         if week_start > last_start:
             break
-        if week_end > first_start and (cap is None or not _week_is_full(bookings, week_start, week_end, cap)):
+        if (week_end > first_start and (cap is None or not _week_is_full(bookings, week_start, week_end, cap))
+                and (kind_cap is None or not _kind_week_is_full(availability.kind_starts, week_start, week_end, kind_cap))):
             base, starts = plan.week_grid(monday, week, length, step)
             if week_start < first_start:
                 # The range starts inside this week: skip its earlier starts at once.
@@ -373,6 +375,29 @@ def _week_is_full(bookings: Sequence[Busy], week_start: int, week_end: int, cap:
     """Whether the week already holds ``cap`` bookings (by their start)."""
     first = bisect_left(bookings, utc_from_seconds(week_start), key=_busy_start)
     return bisect_left(bookings, utc_from_seconds(week_end), lo=first, key=_busy_start) - first >= cap
+
+
+def _kind_week_is_full(starts: Sequence[datetime], week_start: int, week_end: int, cap: int) -> bool:
+    """Whether the week already holds ``cap`` sessions of the asked kind (``Availability.kind_starts``)."""
+    first = bisect_left(starts, utc_from_seconds(week_start))
+    return bisect_left(starts, utc_from_seconds(week_end), lo=first) - first >= cap
+
+
+def kind_week_is_full(availability: Availability, instant: datetime) -> bool:
+    """Whether ``availability``'s kind cap alone keeps slots out of the ISO week (its zone) holding ``instant``:
+    the same week bounds and count ``slots_between`` uses."""
+    if availability.kind_cap is None or not availability.kind_starts:
+        return False
+    clock = zone_clock(availability.timezone)
+    seconds = math.floor(_seconds(instant))
+    local_day = clock.to_local(seconds) // DAY
+    monday = local_day - (local_day + 3) % 7
+    week_start, week_end, _ = clock.week(monday)
+    if seconds < week_start:  # a local hour repeated at midnight: the week's bounds are its first Monday 00:00
+        week_start, week_end, _ = clock.week(monday - 7)
+    elif seconds >= week_end:
+        week_start, week_end, _ = clock.week(monday + 7)
+    return _kind_week_is_full(availability.kind_starts, week_start, week_end, availability.kind_cap)
 
 
 def is_offered(availability: Availability, bookings: Sequence[Busy], start_at: datetime, now: datetime) -> Slot | None:

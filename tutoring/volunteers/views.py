@@ -90,7 +90,8 @@ def profile(volunteer_id: int):
         volunteer=volunteer,
         offered_kinds=bookable_kinds(volunteer.id, volunteer.kinds),  # only what a learner could book
         zone=zone,
-        week=week_of_slots(volunteer, monday, zone.name, now),
+        # Slots of the kind chosen in a search (issue 22): the support weekly cap holds support slots only.
+        week=week_of_slots(volunteer, monday, zone.name, now, kind=booking_href_for(request.args.get("kind")).kind),
         week_error=week_error,
         week_param=request.args.get("week") if week_error is None else None,
         booking_href=booking_href_for(request.args.get("kind")),

@@ -691,7 +691,8 @@ def search_volunteers(
         # No list holds 2**31 volunteers: a bigger page number is past the end all the same.
         ids, total = matching_page(filters, min((page - 1) * PER_PAGE, MAX_OFFSET), PER_PAGE)
         volunteers = load_volunteers(ids)
-        upcoming = first_slots(volunteers, now, now + timedelta(days=DEFAULT_RANGE_DAYS), SLOTS_SHOWN, now)
+        upcoming = first_slots(volunteers, now, now + timedelta(days=DEFAULT_RANGE_DAYS), SLOTS_SHOWN, now,
+                               kind=filters.kind or None)
         results = [Result(volunteer, upcoming.get(volunteer.id, [])) for volunteer in volunteers]
         ranked = rank_results(results, filters.rank_language)
         return SearchResults(_with_bookable_kinds(ranked), pagination=Pages(page, total))
@@ -767,7 +768,7 @@ def _free_time_page(
         wanted = min(CHUNK, (PER_PAGE - len(results)) * 5 // 4 + 1)
         ids = window.take(position, min(position + wanted, SCAN_LIMIT))
         volunteers = load_volunteers(ids)
-        known, busy = slot_inputs(volunteers, range_start, range_end)
+        known, busy = slot_inputs(volunteers, range_start, range_end, kind=filters.kind or None)
         consumed = min(wanted, SCAN_LIMIT - position)
         for volunteer in volunteers:
             slots = slots_between(known[volunteer.id], busy.get(volunteer.id, []), range_start, range_end, now)
