@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.coordinator_support import add_session
+from tests.coordinators.coordinator_support import add_session
 from tutoring.booking import engine
 from tutoring.booking.errors import SlotUnavailable
 from tutoring.booking.operations import book_session

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import delete, insert, select, text, update
 
-from tests.coordinator_support import add_session
+from tests.coordinators.coordinator_support import add_session
 from tutoring.booking.operations import book_session, cancel_booking, reschedule_booking
 from tutoring.booking import slots as slots_module
 from tutoring.booking.slots import slot_inputs, slots_in_range
