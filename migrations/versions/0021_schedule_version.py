@@ -1,6 +1,6 @@
 """Volunteers' schedule version (issue 17): a number that changes whenever anything the slot reader reads does.
 
-``volunteer_profiles.schedule_version`` (big integer) is set to a new random
+``schedule_versions.version`` (one row per volunteer, big integer) is set to a new random
 number by triggers in the same transaction as every insert, delete and
 relevant update of the rows
 the one slot reader (``tutoring/booking/slots.py``) reads for a volunteer
@@ -42,24 +42,34 @@ VOLUNTEER_TABLES = {
 BOOKING_COLUMNS = ("session_id", "status")
 # A new number never seen before (53 random bits on PostgreSQL, 64 on SQLite).
 NEW_VERSION = {"postgresql": "(random() * 9007199254740992)::bigint", "sqlite": "random()"}
-BUMP = "UPDATE volunteer_profiles SET schedule_version = {new} WHERE user_id = {who}"
+# One row per volunteer in a table of its own, with no foreign key: the triggers of a booking's or a check-in's
+# writes must take no lock on volunteer_profiles or users, whose locks the engine and account deletion take in
+# their own order (an UPDATE of volunteer_profiles here deadlocked a booking against an account deletion).
+UPSERT = {
+    "postgresql": "INSERT INTO schedule_versions (volunteer_id, version) SELECT {who}, {new} WHERE {who} IS NOT NULL "
+                  "ON CONFLICT (volunteer_id) DO UPDATE SET version = EXCLUDED.version",
+    "sqlite": "INSERT OR REPLACE INTO schedule_versions (volunteer_id, version) SELECT {who}, {new} WHERE {who} IS NOT NULL",
+}
 
 
 def _names(table: str) -> list[str]:
     return [f"trg_{table}_schedule_{operation}" for operation in ("insert", "update", "delete")]
 
 
+def upsert(who: str, dialect: str = "postgresql") -> str:
+    return UPSERT[dialect].format(who=who, new=NEW_VERSION[dialect])
+
+
 def create_triggers(dialect: str) -> None:
     if dialect == "postgresql":
-        new = NEW_VERSION[dialect]
         op.execute(f"""
             CREATE OR REPLACE FUNCTION bump_schedule_version() RETURNS trigger AS $$
             BEGIN
                 IF TG_OP <> 'INSERT' THEN
-                    UPDATE volunteer_profiles SET schedule_version = {new} WHERE user_id = OLD.volunteer_id;
+                    {upsert(who="OLD.volunteer_id")};
                 END IF;
                 IF TG_OP <> 'DELETE' AND (TG_OP = 'INSERT' OR NEW.volunteer_id IS DISTINCT FROM OLD.volunteer_id) THEN
-                    UPDATE volunteer_profiles SET schedule_version = {new} WHERE user_id = NEW.volunteer_id;
+                    {upsert(who="NEW.volunteer_id")};
                 END IF;
                 RETURN NULL;
             END $$ LANGUAGE plpgsql""")
@@ -67,12 +77,10 @@ def create_triggers(dialect: str) -> None:
             CREATE OR REPLACE FUNCTION bump_schedule_version_of_booking() RETURNS trigger AS $$
             BEGIN
                 IF TG_OP <> 'INSERT' THEN
-                    UPDATE volunteer_profiles SET schedule_version = {new}
-                    WHERE user_id = (SELECT volunteer_id FROM sessions WHERE id = OLD.session_id);
+                    {upsert(who="(SELECT volunteer_id FROM sessions WHERE id = OLD.session_id)")};
                 END IF;
                 IF TG_OP <> 'DELETE' AND (TG_OP = 'INSERT' OR NEW.session_id IS DISTINCT FROM OLD.session_id) THEN
-                    UPDATE volunteer_profiles SET schedule_version = {new}
-                    WHERE user_id = (SELECT volunteer_id FROM sessions WHERE id = NEW.session_id);
+                    {upsert(who="(SELECT volunteer_id FROM sessions WHERE id = NEW.session_id)")};
                 END IF;
                 RETURN NULL;
             END $$ LANGUAGE plpgsql""")
@@ -84,7 +92,7 @@ def create_triggers(dialect: str) -> None:
                    f"{', '.join(BOOKING_COLUMNS)} ON bookings FOR EACH ROW EXECUTE FUNCTION bump_schedule_version_of_booking()")
         return
     def bump(who: str) -> str:
-        return BUMP.format(new=NEW_VERSION["sqlite"], who=who)
+        return upsert(who, "sqlite")
 
     for table, columns in VOLUNTEER_TABLES.items():
         insert, update, delete = _names(table)
@@ -117,13 +125,14 @@ def drop_triggers(dialect: str) -> None:
 
 
 def upgrade():
-    # A plain ADD COLUMN (no table rebuild on SQLite: the triggers of other tables name this one).
-    op.add_column("volunteer_profiles",
-                  sa.Column("schedule_version", sa.BigInteger(), nullable=False, server_default="0"))
+    op.create_table(
+        "schedule_versions",
+        sa.Column("volunteer_id", sa.Integer(), primary_key=True, autoincrement=False),
+        sa.Column("version", sa.BigInteger(), nullable=False),
+    )
     create_triggers(op.get_bind().dialect.name)
 
 
 def downgrade():
     drop_triggers(op.get_bind().dialect.name)
-    with op.batch_alter_table("volunteer_profiles") as batch:
-        batch.drop_column("schedule_version")
+    op.drop_table("schedule_versions")

@@ -18,7 +18,7 @@ from tutoring.booking.operations import book_session, cancel_booking, reschedule
 from tutoring.booking import slots as slots_module
 from tutoring.booking.slots import slot_inputs, slots_in_range
 from tutoring.extensions import db
-from tutoring.models import AvailabilityRule, AwayPeriod, ExtraWindow, Session, User, VolunteerProfile
+from tutoring.models import AvailabilityRule, AwayPeriod, ExtraWindow, ScheduleVersion, Session, User, VolunteerProfile
 from tutoring.models.external_calendar import ExternalBusyTime, ExternalCalendar
 from tutoring.scheduling import slots_between
 
@@ -58,7 +58,7 @@ def uncached(volunteer_id: int, kind: str | None = None) -> list:
 
 
 def version(volunteer_id: int) -> int:
-    return db.session.scalar(select(VolunteerProfile.schedule_version).where(VolunteerProfile.user_id == volunteer_id))
+    return db.session.scalar(select(ScheduleVersion.version).where(ScheduleVersion.volunteer_id == volunteer_id))
 
 
 @pytest.fixture

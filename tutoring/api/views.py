@@ -50,7 +50,9 @@ def openapi():
 def help_resources():
     """Crisis resources for ``?country=XX`` (SPEC §7), or all of them; 422 for a code that names no country."""
     asked = request.args.get("country")
-    country = help_service.clean_country(asked) if asked is not None else None
+    # Exactly two letters, as the OpenAPI document says (the pages and the CSV import forgive spaces; the API doesn't).
+    exact = asked is not None and len(asked) == 2 and asked.isascii() and asked.isalpha()
+    country = help_service.clean_country(asked) if exact else None
     if asked is not None and country is None:
         raise validation_error("country", _("Give a country code such as SA or GB."))
     found = help_service.resources_for(country)

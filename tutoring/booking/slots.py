@@ -35,7 +35,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from tutoring.extensions import db
 from tutoring.lru import LRU
-from tutoring.models import AvailabilityRule, AwayPeriod, Booking, ExtraWindow, Session, VolunteerProfile
+from tutoring.models import AvailabilityRule, AwayPeriod, Booking, ExtraWindow, ScheduleVersion, Session, VolunteerProfile
 from tutoring.models.availability import time_of
 from tutoring.models.external_calendar import ExternalBusyTime
 from tutoring.models.types import UTCDateTime
@@ -351,7 +351,7 @@ def slot_inputs(
     The kind matters for the support weekly cap: see ``with_kind_cap``.
 
     What the query returns for a volunteer is kept per process (``_INPUTS``),
-    keyed by their ``schedule_version`` read from the database first, on
+    keyed by their ``schedule_versions`` row read from the database first, on
     every call (one small query), and the range: database triggers raise the
     version in the same transaction as any change of their rules, extra
     windows, away periods, sessions, bookings or external busy time (migration
@@ -421,8 +421,8 @@ _INPUTS: LRU[tuple, _Inputs] = LRU(8192)
 
 @cache
 def _versions_query(dialect: str):
-    return select(VolunteerProfile.user_id, VolunteerProfile.schedule_version).where(
-        ids_param(VolunteerProfile.user_id, dialect))
+    return select(ScheduleVersion.volunteer_id, ScheduleVersion.version).where(
+        ids_param(ScheduleVersion.volunteer_id, dialect))
 
 
 def _read_inputs(volunteers: Sequence[VolunteerProfile], low: datetime, high: datetime, dialect,

@@ -18,7 +18,7 @@ from tutoring.models.token import ApiToken
 from tutoring.models.training import TrainingRecord
 from tutoring.models.types import UTCDateTime
 from tutoring.models.user import LANGUAGES, ROLES, User
-from tutoring.models.volunteer import KINDS, STATES, SubjectTerm, VolunteerProfile
+from tutoring.models.volunteer import KINDS, STATES, ScheduleVersion, SubjectTerm, VolunteerProfile
 from tutoring.models.waitlist import WAITLIST_STATUSES, WaitlistRequest
 
 __all__ = [
@@ -61,6 +61,7 @@ __all__ = [
     "Session",
     "User",
     "UTCDateTime",
+    "ScheduleVersion",
     "VolunteerProfile",
     "SubjectTerm",
     "NOTICE_KINDS",

@@ -1,7 +1,6 @@
 """What a volunteer offers and how their slots are laid out (SPEC §1)."""
 from __future__ import annotations
 
-import secrets
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, Text, select
@@ -75,12 +74,6 @@ class VolunteerProfile(db.Model):
     min_notice_hours: Mapped[int] = mapped_column(default=12, server_default="12")
     horizon_days: Mapped[int] = mapped_column(default=56, server_default="56")
     max_sessions_per_week: Mapped[int | None]
-    # A new random number, set by database triggers whenever a row the slot reader reads for this volunteer
-    # changes (migration 0021): the key of its cache (tutoring/booking/slots.py). Never written by the
-    # application after the insert, which starts it at a random number too: a volunteer who gets the id of a
-    # deleted one (SQLite reuses the highest id) must not find that one's cached slots under the same version.
-    schedule_version: Mapped[int] = mapped_column(BigInteger, default=lambda: secrets.randbits(53), server_default="0")
-
     user: Mapped[User] = relationship(back_populates="volunteer_profile")
     rules: Mapped[list[AvailabilityRule]] = relationship(
         back_populates="volunteer",
@@ -177,3 +170,15 @@ class SubjectTerm(db.Model):
         ForeignKey("volunteer_profiles.user_id", ondelete="CASCADE"), index=True
     )
     term: Mapped[str] = mapped_column(TermText)
+
+
+class ScheduleVersion(db.Model):
+    """A new random number for a volunteer whenever a row the slot reader reads for them changes: set by database
+    triggers in the writing transaction (migration 0021), never by the application; the key of the reader's cache
+    (tutoring/booking/slots.py). A table of its own without foreign keys, so that the triggers lock no row that
+    booking or account deletion lock. No row: nothing has changed since the migration (the reader caches nothing)."""
+
+    __tablename__ = "schedule_versions"
+
+    volunteer_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger)
