@@ -47,6 +47,7 @@ from tutoring.services.coordinators import safeguarding
 from tutoring.services.support.checkins import may_escalate
 from tutoring.services.coordinators.coordination import clean_text
 from tutoring.timeutil import utcnow
+from tutoring.transactions import committing
 
 log = logging.getLogger(__name__)
 
@@ -281,14 +282,10 @@ def report_room(user: User, booking_id: int, details: str) -> SafeguardingReport
     """
     room = room_for(user, booking_id)
     details = clean_text(details, "details", safeguarding.DETAILS_MAX_LENGTH, required=True)
-    try:
+    with committing():
         report = safeguarding.add_report(user, details, volunteer_id=room.session.volunteer_id,
                                          booking_id=room.booking.id)
         attach_to_report(report.id, room.session.id)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return report
 
 
@@ -320,7 +317,7 @@ def purge_old_messages(now: datetime | None = None, days: int | None = None) -> 
     now = now or utcnow()
     cutoff = now - timedelta(days=message_retention_days() if days is None else days)
     old_sessions = select(Session.id).where(Session.start_at < cutoff, Session.end_at < cutoff)
-    try:
+    with committing():
         count = db.session.execute(
             delete(Message)
             .where(Message.session_id.in_(old_sessions),
@@ -329,10 +326,6 @@ def purge_old_messages(now: datetime | None = None, days: int | None = None) -> 
         ).rowcount
         db.session.execute(delete(RoomPresence).where(RoomPresence.session_id.in_(old_sessions))
                            .execution_options(synchronize_session=False))
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     if count:
         log.info("deleted %d room messages of sessions that ended before %s", count, cutoff.isoformat())
     return count
