@@ -24,12 +24,12 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from tutoring.extensions import db
-from tutoring.models import Message, RoomPresence, Session, User
+from tutoring.models import Message, RoomPresence, User
 from tutoring.services.sessions import room_events
-from tutoring.services.sessions.rooms import Room
+from tutoring.services.sessions.rooms import Room, add_entry, lock_room
 from tutoring.timeutil import utcnow
 from tutoring.transactions import committing
 
@@ -61,9 +61,9 @@ def seen_in(session_id: int, user_id: int, now: datetime) -> Message | None:
         return None
     joined = None
     with committing():
-        # The room's writer lock (as rooms.post_message takes it): entries commit in id order, and two first
-        # visits at once (the page and its stream) store one row and one "joined".
-        db.session.execute(select(Session.id).where(Session.id == session_id).with_for_update())
+        # The room's writer lock: entries commit in id order, and two first visits at once (the page and its
+        # stream) store one row and one "joined".
+        lock_room(session_id)
         presence = db.session.scalars(
             select(RoomPresence).where(RoomPresence.session_id == session_id, RoomPresence.user_id == user_id)
             .execution_options(populate_existing=True)
@@ -76,16 +76,9 @@ def seen_in(session_id: int, user_id: int, now: datetime) -> Message | None:
             away = now - presence.last_seen_at >= AWAY_AFTER
             presence.last_seen_at = max(presence.last_seen_at, now)
         if away:
-            # As rooms.post_message does: the room's last entry, read after the lock, is the one before this.
-            previous_id = db.session.scalar(select(func.max(Message.id)).where(Message.session_id == session_id)) or 0
             joined = Message(session_id=session_id, author_id=user_id, kind="joined", text="joined", masked=False,
                              created_at=now)
-            db.session.add(joined)
-            db.session.flush()
-            notice = room_events.Notice(
-                session_id=session_id, message_id=joined.id, previous_id=previous_id, author_id=user_id,
-                author_name=db.session.get(User, user_id).display_name, text="joined", masked=False,
-                created_at=now, crisis=False, kind="joined")
+            notice = add_entry(joined, db.session.get(User, user_id).display_name, crisis=False)
     if joined is not None:
         room_events.publish(notice)
     return joined

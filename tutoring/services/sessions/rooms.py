@@ -202,27 +202,42 @@ def post_message(user: User, booking_id: int, text: object, now: datetime | None
                       created_at=room.now)
     crisis = mentions_crisis(cleaned)
     try:
-        # One writer per room at a time, so a room's messages commit in id order: a stream that has
-        # sent id N never misses a lower id committed later (Last-Event-ID and ?after= rely on it), and
-        # the room's last message read under the lock is the one just before this (the notice's previous_id).
-        # SQLite's BEGIN IMMEDIATE already serialises every write.
-        db.session.execute(select(Session.id).where(Session.id == session_id).with_for_update())
-        # A statement of its own, after the lock: PostgreSQL's READ COMMITTED gives each statement a new
-        # snapshot, so it sees the message of the writer that held the lock before (a subquery of the locking
-        # statement would not, and a stream would skip that message).
-        previous_id = db.session.scalar(select(func.max(Message.id)).where(Message.session_id == session_id)) or 0
-        db.session.add(message)
-        db.session.flush()
-        notice = room_events.Notice(
-            session_id=session_id, message_id=message.id, previous_id=previous_id, author_id=author_id,
-            author_name=user.display_name, text=masked_text, masked=was_masked, created_at=message.created_at,
-            crisis=crisis if masked_text == cleaned else mentions_crisis(masked_text))
+        lock_room(session_id)
+        notice = add_entry(message, user.display_name,
+                           crisis=crisis if masked_text == cleaned else mentions_crisis(masked_text))
         commit_keeping_objects()
     except BaseException:
         db.session.rollback()
         raise
     room_events.publish(notice)
     return Posted(message=message, reasons=reasons, crisis=crisis)
+
+
+def lock_room(session_id: int) -> None:
+    """Take the room's writer lock for the rest of the transaction: one writer per room at a time.
+
+    A room's entries then commit in id order, so a stream that has sent id N never misses a lower id committed
+    later (Last-Event-ID and ?after= rely on it). SQLite's BEGIN IMMEDIATE already serialises every write.
+    """
+    db.session.execute(select(Session.id).where(Session.id == session_id).with_for_update())
+
+
+def add_entry(message: Message, author_name: str | None, *, crisis: bool) -> room_events.Notice:
+    """Add ``message`` to its room (under :func:`lock_room`) and return the notice that carries it to the streams.
+
+    The room's last entry, read after the lock, is the one just before this: the notice's ``previous_id``. It
+    is read in a statement of its own: PostgreSQL's READ COMMITTED gives each statement a new snapshot, so it
+    sees the entry of the writer that held the lock before (a subquery of the locking statement would not, and
+    a stream would skip that entry). The caller commits, then publishes the notice.
+    """
+    session_id = message.session_id
+    previous_id = db.session.scalar(select(func.max(Message.id)).where(Message.session_id == session_id)) or 0
+    db.session.add(message)
+    db.session.flush()
+    return room_events.Notice(
+        session_id=session_id, message_id=message.id, previous_id=previous_id, author_id=message.author_id,
+        author_name=author_name, text=message.text, masked=message.masked, created_at=message.created_at,
+        crisis=crisis, kind=message.kind)
 
 
 def commit_keeping_objects() -> None:
