@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, python_on_this_clock
 from tests.rooms.room_support import make_session
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,7 +45,8 @@ def gunicorn(database_url: str, port: int, instance: Path, prefix: str):
         "GUNICORN_GRACEFUL_TIMEOUT": "1",
     }
     log = open(instance / f"gunicorn-{port}.log", "a")
-    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT,
+    # On the run's clock (--clock moves it): the room is live by the time the test made, not the machine's.
+    process = subprocess.Popen(python_on_this_clock("-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"), cwd=ROOT,
                                env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 30
